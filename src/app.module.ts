@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
+import { CompensationModule } from './compensation/compensation.module';
+import { configurations } from './config/configuration';
+import { CoordinatorModule } from './coordinator/coordinator.module';
+import { DatabaseModule } from './database/database.module';
+import { MessagingModule } from './messaging/messaging.module';
+import { NotifyModule } from './notify/notify.module';
+import { OpsModule } from './ops/ops.module';
+import { OrdersModule } from './orders/orders.module';
+import { PaymentModule } from './payment/payment.module';
+import { StockModule } from './stock/stock.module';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configurations }),
+    ScheduleModule.forRoot(),
+    DatabaseModule,
+    MessagingModule,
+    CoordinatorModule,
+    CompensationModule,
+    OrdersModule,
+    StockModule,
+    NotifyModule,
+    PaymentModule,
+    OpsModule,
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,53 @@
+import { ArgumentsHost, Catch, HttpStatus } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import type { FastifyReply } from 'fastify';
+import { DomainErrorKind, DomainException } from './domain.exception';
+
+const STATUS: Record<DomainErrorKind, HttpStatus> = {
+  'not-found': HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  unprocessable: HttpStatus.UNPROCESSABLE_ENTITY,
+  invalid: HttpStatus.BAD_REQUEST,
+  unauthorized: HttpStatus.UNAUTHORIZED,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+// Connection refused/reset, admin shutdown, cannot connect now, too many connections, pool timeout.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '53300', '08001', '08006']);
+const UNAVAILABLE_MESSAGE = /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i;
+
+/**
+ * The HTTP edge for errors: domain errors become their status with
+ * `{ statusCode, error, message, code }`; a database that cannot be reached becomes
+ * 503 at once (G7) rather than a 500; everything else is Nest's default.
+ */
+@Catch()
+export class HttpErrorFilter extends BaseExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost) {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (exception instanceof DomainException) {
+      const statusCode = STATUS[exception.kind];
+      reply.status(statusCode).send({ statusCode, error: statusText(statusCode), message: exception.message, code: exception.code });
+      return;
+    }
+    if (isDatabaseUnavailable(exception)) {
+      reply.status(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'the database is unavailable; retry shortly' });
+      return;
+    }
+    super.catch(exception, host);
+  }
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as Error & { code?: string }).code ?? (error as { driverError?: { code?: string } }).driverError?.code;
+  return UNAVAILABLE_CODES.has(code ?? '') || UNAVAILABLE_MESSAGE.test(error.message);
+}
+
+function statusText(status: number): string {
+  return HttpStatus[status]
+    .toLowerCase()
+    .split('_')
+    .map((word) => word[0].toUpperCase() + word.slice(1))
+    .join(' ');
+}

@@ -1,0 +1,41 @@
+import { SetMetadata } from '@nestjs/common';
+import type { EventTransaction } from '../coordinator/event-transaction';
+import type { EventOf, RoutingKey } from '../messaging/event-map';
+
+export const EVENT_HANDLER = Symbol('backstop:event-handler');
+
+/** Which configured schedule a handler retries on: NOTIFY_RETRY_SCHEDULE or HANDLER_RETRY_SCHEDULE. */
+export type RetryPolicy = 'notify' | 'handler';
+
+export interface EventHandlerOptions<K extends RoutingKey = RoutingKey> {
+  /** The handler's own queue; also its name in failure records and metrics. */
+  queue: string;
+  routingKeys: K[];
+  retry: RetryPolicy;
+}
+
+export type HandlerOutcome = 'done' | 'skipped';
+
+export interface HandlerContext {
+  messageId: string;
+  /** 1 on first delivery; travels in the `x-attempt` header. */
+  attempt: number;
+  /** How long until the next attempt if this one fails; undefined when this is the last. */
+  retryDelayMs?: number;
+  /** Runs `work` at most once per handler and message: the effect commits with the record of it. */
+  once(work: (transaction: EventTransaction) => Promise<HandlerOutcome | void>): Promise<HandlerOutcome>;
+}
+
+export type EventHandlerMethod<K extends RoutingKey> = (event: EventOf<K>, context: HandlerContext) => Promise<HandlerOutcome>;
+
+/**
+ * Declares a handler: its queue, the routing keys bound to it and its retry policy.
+ * The compensation module finds every such method at start, declares its topology and
+ * subscribes it through golevelup's subscriber machinery (the same path `@RabbitSubscribe`
+ * takes), wrapped in validation, idempotency, retries and failure records.
+ */
+export function EventHandler<K extends RoutingKey>(options: EventHandlerOptions<K>) {
+  return (target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<EventHandlerMethod<K>>) => {
+    SetMetadata(EVENT_HANDLER, options)(target, key, descriptor);
+  };
+}

@@ -1,0 +1,80 @@
+import { DiscoveryService } from '@golevelup/nestjs-discovery';
+import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { appConfig } from '../config/app.config';
+import { compensationConfig } from '../config/compensation.config';
+import { messagingConfig } from '../config/messaging.config';
+import { notifyConfig } from '../config/notify.config';
+import { EVENT_HANDLER, EventHandlerOptions } from './event-handler.decorator';
+import { declareRetryQueues, workQueueOptions } from './handler-topology';
+import { ORDER_EVENTS_EXCHANGE } from '../messaging/topology';
+import { HandlerRunner } from './handler-runner';
+import type { RegisteredHandler } from './registered-handler';
+
+/**
+ * Finds every `@EventHandler` at start and, in processes that run workers, declares its
+ * topology and subscribes it. Handlers themselves know nothing of queues or retries.
+ */
+@Injectable()
+export class HandlerExplorer implements OnApplicationBootstrap {
+  private readonly logger = new Logger(HandlerExplorer.name);
+  readonly handlers: RegisteredHandler[] = [];
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly amqp: AmqpConnection,
+    private readonly runner: HandlerRunner,
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+    @Inject(messagingConfig.KEY) private readonly messaging: ConfigType<typeof messagingConfig>,
+    @Inject(notifyConfig.KEY) private readonly notify: ConfigType<typeof notifyConfig>,
+    @Inject(compensationConfig.KEY) private readonly compensation: ConfigType<typeof compensationConfig>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const methods = await this.discovery.providerMethodsWithMetaAtKey<EventHandlerOptions>(EVENT_HANDLER);
+    for (const { meta, discoveredMethod } of methods) {
+      const instance = discoveredMethod.parentClass.instance as Record<string, unknown>;
+      const method = discoveredMethod.handler.bind(instance);
+      this.handlers.push({
+        ...meta,
+        delaysMs: meta.retry === 'notify' ? this.notify.retryScheduleMs : this.compensation.handlerRetryScheduleMs,
+        invoke: method,
+      });
+    }
+    if (!this.app.runsWorker) return;
+    for (const handler of this.handlers) this.subscribe(handler);
+  }
+
+  /**
+   * Not awaited: golevelup runs both setups whenever the broker (re)connects, so a
+   * process that starts while the broker is down still serves HTTP (G7) and
+   * subscribes as soon as it can.
+   */
+  private subscribe(handler: RegisteredHandler): void {
+    const { queue, routingKeys, delaysMs } = handler;
+    const fail = (error: Error) => this.logger.error(`cannot set up ${queue}: ${error.message}`);
+    this.amqp.managedChannel
+      .addSetup((channel: Channel) => declareRetryQueues(channel, queue, delaysMs, this.messaging.queueType))
+      .catch(fail);
+    this.amqp
+      .createSubscriber(
+        (_content: unknown, message?: ConsumeMessage) => this.runner.run(handler, message!),
+        {
+          exchange: ORDER_EVENTS_EXCHANGE,
+          routingKey: [...routingKeys],
+          queue,
+          queueOptions: workQueueOptions(queue, this.messaging.queueType),
+          // The runner reads and validates the raw body itself, so poison reaches it.
+          allowNonJsonMessages: true,
+          deserializer: (content: Buffer) => content,
+          // Never golevelup's default (requeue forever): anything the runner let through goes to the DLQ.
+          errorHandler: (channel, message) => channel.nack(message, false, false),
+        },
+        queue,
+      )
+      .then(() => this.logger.log(`${queue} ← ${routingKeys.join(', ')}, retries after ${delaysMs.join(', ')} ms`))
+      .catch(fail);
+  }
+}

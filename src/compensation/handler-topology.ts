@@ -1,0 +1,54 @@
+import type { Channel, Options } from 'amqplib';
+import { formatDuration } from '../config/duration';
+import { deadLetterQueueName, retryQueueName } from '../messaging/topology';
+
+export type QueueType = 'classic' | 'quorum';
+
+function typeArguments(queueType: QueueType): Record<string, unknown> {
+  // Quorum queues dead-letter at-least-once only when they refuse, rather than drop, overflow.
+  return queueType === 'quorum'
+    ? { 'x-queue-type': 'quorum', 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' }
+    : { 'x-queue-type': 'classic' };
+}
+
+/** The work queue: what is rejected from it lands in `<queue>.dlq`, to be recorded once the database is back. */
+export function workQueueOptions(queue: string, queueType: QueueType): Options.AssertQueue {
+  return {
+    durable: true,
+    arguments: {
+      ...typeArguments(queueType),
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': deadLetterQueueName(queue),
+    },
+  };
+}
+
+export function retryQueueNames(queue: string, delaysMs: readonly number[]): Map<number, string> {
+  return new Map([...new Set(delaysMs)].map((delayMs) => [delayMs, retryQueueName(queue, formatDuration(delayMs))]));
+}
+
+/**
+ * Declares a handler's dead-letter queue and one delay queue per delay (SPEC §6). A delay
+ * queue's TTL dead-letters back to that handler's work queue alone, through the default
+ * exchange, so a retry never reaches another handler (G5) and, since every message in a
+ * queue has the same TTL, a long delay never holds up a short one (G4).
+ */
+export async function declareRetryQueues(
+  channel: Channel,
+  queue: string,
+  delaysMs: readonly number[],
+  queueType: QueueType,
+): Promise<void> {
+  await channel.assertQueue(deadLetterQueueName(queue), { durable: true, arguments: { 'x-queue-type': queueType } });
+  for (const [delayMs, name] of retryQueueNames(queue, delaysMs)) {
+    await channel.assertQueue(name, {
+      durable: true,
+      arguments: {
+        ...typeArguments(queueType),
+        'x-message-ttl': delayMs,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': queue,
+      },
+    });
+  }
+}

@@ -1,0 +1,14 @@
+import { CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/** A handler's effect and this row commit together, so a redelivery finds it and does nothing (G2). */
+@Entity('processed_messages')
+export class ProcessedMessage {
+  @PrimaryColumn({ type: 'text' })
+  handler: string;
+
+  @PrimaryColumn({ name: 'message_id', type: 'uuid' })
+  messageId: string;
+
+  @CreateDateColumn({ name: 'processed_at', type: 'timestamptz' })
+  processedAt: Date;
+}

@@ -1,0 +1,8 @@
+import type { EventEnvelope } from '../messaging/event-map';
+import type { EventHandlerOptions, HandlerContext, HandlerOutcome } from './event-handler.decorator';
+
+/** A discovered `@EventHandler` method, bound to its instance, with its resolved schedule. */
+export interface RegisteredHandler extends EventHandlerOptions {
+  delaysMs: number[];
+  invoke(event: EventEnvelope, context: HandlerContext): Promise<HandlerOutcome>;
+}

@@ -1,0 +1,51 @@
+import { registerAs } from '@nestjs/config';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { validateEnvironment } from './environment';
+
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+class AppEnvironment {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsOptional() @IsIn(ROLES)
+  ROLE: Role = 'all';
+
+  @IsOptional() @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'log';
+
+  /** `secret`, or `name:secret,name:secret` when several operators each have a token. */
+  @IsString() @IsNotEmpty()
+  @Matches(/^([A-Za-z0-9_.-]+:)?[^,:\s]{16,}(,([A-Za-z0-9_.-]+:)?[^,:\s]{16,})*$/, {
+    message: 'ADMIN_TOKEN must be a token of at least 16 characters, or name:token pairs separated by commas',
+  })
+  ADMIN_TOKEN: string;
+}
+
+export interface AdminToken {
+  name: string;
+  token: string;
+}
+
+export const appConfig = registerAs('app', () => {
+  const environment = validateEnvironment(AppEnvironment, process.env);
+  const adminTokens: AdminToken[] = environment.ADMIN_TOKEN.split(',').map((entry) => {
+    const separator = entry.indexOf(':');
+    return separator < 0
+      ? { name: 'admin', token: entry }
+      : { name: entry.slice(0, separator), token: entry.slice(separator + 1) };
+  });
+  return {
+    port: environment.PORT,
+    role: environment.ROLE,
+    logLevel: environment.LOG_LEVEL,
+    adminTokens,
+    runsApi: environment.ROLE !== 'worker',
+    runsWorker: environment.ROLE !== 'api',
+  };
+});
+export type AppConfig = ReturnType<typeof appConfig>;

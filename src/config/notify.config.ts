@@ -1,0 +1,42 @@
+import { registerAs } from '@nestjs/config';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { parseDuration, parseSchedule } from './duration';
+import {
+  DURATION_MESSAGE,
+  DURATION_PATTERN,
+  SCHEDULE_MESSAGE,
+  SCHEDULE_PATTERN,
+  validateEnvironment,
+} from './environment';
+
+class NotifyEnvironment {
+  @Matches(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, {
+    message: 'NOTIFY_SIGNING_SECRET must be a Standard Webhooks secret: whsec_ followed by base64 (at least 12 bytes)',
+  })
+  NOTIFY_SIGNING_SECRET: string;
+
+  @IsOptional() @Matches(SCHEDULE_PATTERN, { message: SCHEDULE_MESSAGE })
+  NOTIFY_RETRY_SCHEDULE = '3s,30s,60s,120s,180s,300s';
+
+  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  NOTIFY_TIMEOUT = '5s';
+
+  /** An empty value is meaningful: any 2xx answer counts as delivered. */
+  @IsOptional() @IsString()
+  NOTIFY_SUCCESS_BODY = 'success';
+
+  @IsOptional() @IsIn(['true', 'false'], { message: 'NOTIFY_ALLOW_PRIVATE must be true or false' })
+  NOTIFY_ALLOW_PRIVATE = 'false';
+}
+
+export const notifyConfig = registerAs('notify', () => {
+  const environment = validateEnvironment(NotifyEnvironment, process.env);
+  return {
+    signingKey: Buffer.from(environment.NOTIFY_SIGNING_SECRET.slice('whsec_'.length), 'base64'),
+    retryScheduleMs: parseSchedule(environment.NOTIFY_RETRY_SCHEDULE),
+    timeoutMs: parseDuration(environment.NOTIFY_TIMEOUT),
+    successBody: environment.NOTIFY_SUCCESS_BODY.trim().toLowerCase(),
+    allowPrivate: environment.NOTIFY_ALLOW_PRIVATE === 'true',
+  };
+});
+export type NotifyConfig = ReturnType<typeof notifyConfig>;

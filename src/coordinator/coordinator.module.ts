@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Coordinator } from './coordinator.service';
+import { OutboxController } from './outbox.controller';
+import { OutboxMessage } from './outbox-message.entity';
+import { OutboxPublisher } from './outbox-publisher';
+import { OutboxRelay } from './outbox-relay';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([OutboxMessage])],
+  controllers: [OutboxController],
+  providers: [Coordinator, OutboxPublisher, OutboxRelay],
+  exports: [Coordinator, OutboxPublisher],
+})
+export class CoordinatorModule {}

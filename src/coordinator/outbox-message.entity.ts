@@ -1,0 +1,45 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { EventEnvelope, RoutingKey } from '../messaging/event-map';
+
+export type OutboxState = 'PREPARE' | 'READY';
+
+/**
+ * One event on its way to `order.events` (READY), or a promise of one whose outcome
+ * lives outside our database (PREPARE, checked back by `checkBackId`). The row id is
+ * the envelope id, which is also the AMQP messageId.
+ */
+@Entity('outbox')
+@Index('outbox_ready_due', ['nextAttemptAt'], { where: `state = 'READY'` })
+@Index('outbox_prepare_check_back', ['kind', 'checkBackId'], { unique: true, where: `state = 'PREPARE'` })
+export class OutboxMessage {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column({ type: 'text' })
+  state: OutboxState;
+
+  @Column({ name: 'routing_key', type: 'text', nullable: true })
+  routingKey: RoutingKey | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  envelope: EventEnvelope | null;
+
+  /** What a PREPARE row waits on (e.g. `payment`), and the id to ask the outside about. */
+  @Column({ type: 'text', nullable: true })
+  kind: string | null;
+
+  @Column({ name: 'check_back_id', type: 'text', nullable: true })
+  checkBackId: string | null;
+
+  @Column({ type: 'int', default: 0 })
+  attempts: number;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' })
+  nextAttemptAt: Date;
+}

@@ -1,0 +1,133 @@
+import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, Message } from 'amqplib';
+import { DataSource, EntityManager, In, LessThanOrEqual } from 'typeorm';
+import { ORDER_EVENTS_EXCHANGE } from '../messaging/topology';
+import { OutboxMessage } from './outbox-message.entity';
+
+const PUBLISH_TIMEOUT_MS = 5_000;
+export const RELAY_BATCH = 200;
+const MAX_BACKOFF_MS = 60_000;
+
+/**
+ * Publishes READY outbox rows with publisher confirms and `mandatory`, and deletes a row
+ * only once the broker has taken it and routed it somewhere. Rows are claimed with
+ * `FOR UPDATE SKIP LOCKED`, so the after-commit path and any number of relays never
+ * publish the same row at once.
+ */
+@Injectable()
+export class OutboxPublisher implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxPublisher.name);
+  private channel: ChannelWrapper;
+  /** messageIds the broker returned as unroutable; the confirm that follows must not count. */
+  private readonly returned = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly amqp: AmqpConnection,
+  ) {}
+
+  onModuleInit(): void {
+    this.channel = this.amqp.managedConnection.createChannel({
+      name: 'outbox-publisher',
+      confirm: true,
+      setup: async (channel: ConfirmChannel) => {
+        channel.on('return', (message: Message) => {
+          if (message.properties.messageId) this.returned.add(message.properties.messageId);
+        });
+        await channel.assertExchange(ORDER_EVENTS_EXCHANGE, 'topic', { durable: true });
+      },
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+    await this.channel?.close();
+  }
+
+  get connected(): boolean {
+    return this.amqp.managedConnection.isConnected();
+  }
+
+  /** After commit: try at once, in the background; whatever fails stays for the relay. */
+  publishSoon(ids: string[]): void {
+    if (!this.connected) return;
+    const attempt = this.publishClaimed((manager) =>
+      manager.find(OutboxMessage, {
+        where: { id: In(ids), state: 'READY' },
+        lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' },
+      }),
+    ).then(
+      () => undefined,
+      (error: Error) => this.logger.warn(`publish after commit failed, the relay will retry: ${error.message}`),
+    );
+    this.inFlight.add(attempt);
+    void attempt.finally(() => this.inFlight.delete(attempt));
+  }
+
+  /** One relay pass, oldest first; returns how many rows it claimed. */
+  async relayOnce(): Promise<number> {
+    if (!this.connected) return 0;
+    return this.publishClaimed((manager) =>
+      manager.find(OutboxMessage, {
+        where: { state: 'READY', nextAttemptAt: LessThanOrEqual(new Date()) },
+        order: { createdAt: 'ASC', id: 'ASC' },
+        take: RELAY_BATCH,
+        lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' },
+      }),
+    );
+  }
+
+  /** Waits for every publish started so far (tests and shutdown). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private publishClaimed(claim: (manager: EntityManager) => Promise<OutboxMessage[]>): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows = await claim(manager);
+      if (rows.length === 0) return 0;
+      const outcomes = await Promise.allSettled(rows.map((row) => this.publish(row)));
+      const published = rows.filter((_, index) => outcomes[index].status === 'fulfilled');
+      if (published.length > 0) await manager.delete(OutboxMessage, { id: In(published.map((row) => row.id)) });
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome.status === 'rejected') await this.postpone(manager, rows[index], outcome.reason as Error);
+      }
+      return rows.length;
+    });
+  }
+
+  private async publish(row: OutboxMessage): Promise<void> {
+    const envelope = row.envelope!;
+    try {
+      await this.channel.publish(ORDER_EVENTS_EXCHANGE, row.routingKey!, Buffer.from(JSON.stringify(envelope)), {
+        persistent: true,
+        mandatory: true,
+        contentType: 'application/json',
+        messageId: envelope.id,
+        type: envelope.type,
+        timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
+        timeout: PUBLISH_TIMEOUT_MS,
+      });
+    } catch (error) {
+      this.returned.delete(envelope.id);
+      throw error;
+    }
+    // The broker sends basic.return before the confirm, so the flag is set by now.
+    if (this.returned.delete(envelope.id)) throw new Error(`no queue is bound for ${envelope.type} yet`);
+  }
+
+  private async postpone(manager: EntityManager, row: OutboxMessage, error: Error): Promise<void> {
+    const attempts = row.attempts + 1;
+    const backoffMs = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(attempts, 10));
+    this.logger.warn(`event ${row.id} (${row.routingKey}) not published, attempt ${attempts}: ${error.message}`);
+    await manager.update(
+      OutboxMessage,
+      { id: row.id },
+      { attempts, lastError: error.message, nextAttemptAt: new Date(Date.now() + backoffMs) },
+    );
+  }
+}

@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+import { DataSourceOptions } from 'typeorm';
+import { DatabaseConfig } from '../config/database.config';
+
+// Compiled, migrations sit in dist/migrations; under ts-jest they are read from source.
+const migrations = __filename.endsWith('.ts')
+  ? join(__dirname, '..', '..', 'migrations', '*.ts')
+  : join(__dirname, '..', 'migrations', '*.js');
+
+export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.url,
+    entities: [join(__dirname, '..', '**', '*.entity.{ts,js}')],
+    migrations: [migrations],
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    // Fail fast when the database is gone (G7: 503 at once), and keep enough
+    // connections for handlers and the HTTP layer on a two-core machine.
+    extra: { max: 20, connectionTimeoutMillis: 2_000 },
+  };
+}

@@ -1,0 +1,29 @@
+import { MessageHandlerErrorBehavior, RabbitMQModule } from '@golevelup/nestjs-rabbitmq';
+import { Global, Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { messagingConfig } from '../config/messaging.config';
+import { ORDER_EVENTS_EXCHANGE } from './topology';
+
+/** The one broker connection: golevelup's AmqpConnection, shared by the publisher and every handler. */
+@Global()
+@Module({
+  imports: [
+    RabbitMQModule.forRootAsync({
+      inject: [messagingConfig.KEY],
+      useFactory: (config: ConfigType<typeof messagingConfig>) => ({
+        uri: config.url,
+        exchanges: [{ name: ORDER_EVENTS_EXCHANGE, type: 'topic', options: { durable: true } }],
+        prefetchCount: config.prefetch,
+        // Never requeue on error (golevelup's default would loop a failing message forever).
+        defaultSubscribeErrorBehavior: MessageHandlerErrorBehavior.NACK,
+        // Start without the broker: the outbox holds events until it is back (G7).
+        connectionInitOptions: { wait: false },
+        connectionManagerOptions: { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1 },
+        enableDirectReplyTo: false,
+        registerHandlers: false,
+      }),
+    }),
+  ],
+  exports: [RabbitMQModule],
+})
+export class MessagingModule {}

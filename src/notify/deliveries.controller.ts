@@ -1,0 +1,33 @@
+import { Controller, Get, HttpStatus, ParseUUIDPipe, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AdminGuard } from '../common/admin.guard';
+import { Delivery } from './delivery.entity';
+
+@ApiTags('ops')
+@ApiBearerAuth()
+@UseGuards(AdminGuard)
+@Controller('admin/deliveries')
+export class DeliveriesController {
+  constructor(@InjectRepository(Delivery) private readonly deliveries: Repository<Delivery>) {}
+
+  /** Every attempt to notify the merchant of an order, oldest first. */
+  @Get()
+  async list(@Query('orderId', new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST })) orderId: string) {
+    const rows = await this.deliveries.find({ where: { orderId }, order: { attemptedAt: 'ASC', id: 'ASC' } });
+    return {
+      items: rows.map(({ id, eventId, attempt, url, httpStatus, durationMs, delivered, error, attemptedAt }) => ({
+        id: Number(id),
+        eventId,
+        attempt,
+        attemptedAt: attemptedAt.toISOString(),
+        url,
+        httpStatus,
+        durationMs,
+        delivered,
+        error,
+      })),
+    };
+  }
+}

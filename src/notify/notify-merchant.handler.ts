@@ -1,0 +1,13 @@
+import { Injectable } from '@nestjs/common';
+import { EventHandler, HandlerContext } from '../compensation/event-handler.decorator';
+import { NotifyService, OutcomeEvent } from './notify.service';
+
+@Injectable()
+export class NotifyMerchantHandler {
+  constructor(private readonly notify: NotifyService) {}
+
+  @EventHandler({ queue: 'notify.merchant', routingKeys: ['order.paid', 'order.rejected', 'order.cancelled'], retry: 'notify' })
+  handle(event: OutcomeEvent, context: HandlerContext) {
+    return this.notify.notify(event, context);
+  }
+}

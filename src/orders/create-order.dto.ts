@@ -1,0 +1,50 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsInt,
+  IsISO4217CurrencyCode,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { IsHttpUrl } from '../common/is-http-url.validator';
+import { SKU_PATTERN } from '../stock/stock.dto';
+
+export class OrderItemDto {
+  @ApiProperty({ example: 'SKU-1' })
+  @IsString() @Matches(SKU_PATTERN, { message: 'sku must be 1 to 64 letters, digits, or . _ : -' })
+  sku: string;
+
+  @ApiProperty({ minimum: 1, maximum: 1000, example: 2 })
+  @IsInt() @Min(1) @Max(1000)
+  quantity: number;
+}
+
+export class CreateOrderDto {
+  @ApiProperty({ example: 'merchant-42' })
+  @IsString() @MinLength(1) @MaxLength(128)
+  merchantId: string;
+
+  @ApiProperty({ type: [OrderItemDto], minItems: 1, maxItems: 100 })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100)
+  @ArrayUnique((item: OrderItemDto) => item?.sku, { message: 'items must not name the same sku twice' })
+  @ValidateNested({ each: true }) @Type(() => OrderItemDto)
+  items: OrderItemDto[];
+
+  @ApiProperty({ example: 'https://merchant.example/notify' })
+  @IsHttpUrl()
+  notifyUrl: string;
+
+  @ApiPropertyOptional({ default: 'CNY', example: 'CNY' })
+  @IsOptional() @IsISO4217CurrencyCode()
+  currency?: string;
+}

@@ -1,0 +1,15 @@
+export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'PAID', 'CANCELLED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** SPEC §3: the only moves an order can make; PAID, REJECTED and CANCELLED are final. */
+const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
+  PENDING: ['CONFIRMED', 'REJECTED'],
+  CONFIRMED: ['PAID', 'CANCELLED'],
+  PAID: [],
+  REJECTED: [],
+  CANCELLED: [],
+};
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}

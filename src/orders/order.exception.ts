@@ -1,0 +1,28 @@
+import { DomainException } from '../common/domain.exception';
+import type { OrderStatus } from './order-state';
+
+export class OrderException extends DomainException {
+  static notFound(id: string) {
+    return new OrderException('not-found', 'ORDER_NOT_FOUND', `order ${id} does not exist`);
+  }
+
+  static unknownSkus(skus: string[]) {
+    return new OrderException('unprocessable', 'UNKNOWN_SKU', `unknown SKU: ${skus.join(', ')}`);
+  }
+
+  static idempotencyConflict() {
+    return new OrderException(
+      'unprocessable',
+      'IDEMPOTENCY_KEY_REUSED',
+      'this Idempotency-Key was already used with a different request body',
+    );
+  }
+
+  static refusedNotifyUrl(reason: string) {
+    return new OrderException('unprocessable', 'NOTIFY_URL_REFUSED', `notifyUrl is refused: ${reason}`);
+  }
+
+  static wrongState(id: string, status: OrderStatus, action: string) {
+    return new OrderException('conflict', 'ORDER_STATE', `order ${id} is ${status}; cannot ${action}`);
+  }
+}

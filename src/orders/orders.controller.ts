@@ -1,0 +1,57 @@
+import { BadRequestException, Body, Controller, Get, Headers, HttpStatus, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { NotificationStatusService } from '../notify/notification-status.service';
+import { CreateOrderDto } from './create-order.dto';
+import { Order } from './order.entity';
+import { OrdersService } from './orders.service';
+
+const uuid = new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
+
+@ApiTags('orders')
+@Controller('orders')
+export class OrdersController {
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly notifications: NotificationStatusService,
+  ) {}
+
+  @Post()
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1–255 characters; a replay with the same body returns the same order' })
+  async create(
+    @Body() body: CreateOrderDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    if (idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 255)) {
+      throw new BadRequestException('Idempotency-Key must be 1 to 255 characters');
+    }
+    const { order, created } = await this.orders.place(body, idempotencyKey);
+    reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return orderView(order);
+  }
+
+  @Get(':id')
+  async get(@Param('id', uuid) id: string) {
+    const order = await this.orders.get(id);
+    return {
+      ...orderView(order),
+      payment: order.tradeNo ? { status: 'PAID', tradeNo: order.tradeNo, paidAt: order.paidAt?.toISOString() } : null,
+      notification: await this.notifications.statusFor(id),
+    };
+  }
+}
+
+export function orderView(order: Order) {
+  return {
+    id: order.id,
+    status: order.status,
+    merchantId: order.merchantId,
+    items: order.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
+    totalAmount: order.totalAmount,
+    currency: order.currency,
+    notifyUrl: order.notifyUrl,
+    ...(order.reason ? { reason: order.reason } : {}),
+    createdAt: order.createdAt.toISOString(),
+  };
+}

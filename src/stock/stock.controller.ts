@@ -1,0 +1,36 @@
+import { BadRequestException, Body, Controller, Get, Param, PipeTransform, Put, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AdminGuard } from '../common/admin.guard';
+import { StockItem } from './stock-item.entity';
+import { SetStockDto, SKU_PATTERN } from './stock.dto';
+import { StockService } from './stock.service';
+
+class SkuPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!SKU_PATTERN.test(value)) {
+      throw new BadRequestException('sku must be 1 to 64 letters, digits, or . _ : - and start with a letter or digit');
+    }
+    return value;
+  }
+}
+
+const view = ({ sku, available, unitPrice }: StockItem) => ({ sku, available, unitPrice });
+
+@ApiTags('stock')
+@Controller()
+export class StockController {
+  constructor(private readonly stock: StockService) {}
+
+  @Get('stock/:sku')
+  async get(@Param('sku', SkuPipe) sku: string) {
+    return view(await this.stock.get(sku));
+  }
+
+  @ApiTags('ops')
+  @ApiBearerAuth()
+  @UseGuards(AdminGuard)
+  @Put('admin/stock/:sku')
+  async set(@Param('sku', SkuPipe) sku: string, @Body() body: SetStockDto) {
+    return view(await this.stock.set(sku, body.available, body.unitPrice));
+  }
+}

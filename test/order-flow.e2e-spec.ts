@@ -1,0 +1,54 @@
+import { http } from './support/http';
+import { orderReaches, placeOrder, setStock } from './support/orders';
+import { RunningApp, TestWorld } from './support/test-world';
+
+describe('order → stock → order', () => {
+  let world: TestWorld;
+  let platform: RunningApp;
+
+  beforeAll(async () => {
+    world = await TestWorld.create('order_flow');
+    platform = await world.start();
+  });
+  afterAll(() => world.destroy());
+
+  it('confirms an order and takes its stock', async () => {
+    await setStock(platform.url, 'FLOW-A', 10, 250);
+    await setStock(platform.url, 'FLOW-B', 5, 1000);
+    const order = await placeOrder(platform.url, [
+      { sku: 'FLOW-A', quantity: 3 },
+      { sku: 'FLOW-B', quantity: 2 },
+    ]);
+    expect(order).toMatchObject({ status: 'PENDING', totalAmount: 3 * 250 + 2 * 1000, currency: 'CNY' });
+
+    const confirmed = await orderReaches(platform.url, order.id, ['CONFIRMED', 'REJECTED']);
+    expect(confirmed.status).toBe('CONFIRMED');
+    expect((await http(platform.url, 'GET', '/stock/FLOW-A')).body).toEqual({ sku: 'FLOW-A', available: 7, unitPrice: 250 });
+    expect((await http(platform.url, 'GET', '/stock/FLOW-B')).body.available).toBe(3);
+  });
+
+  it('rejects an order there is not enough stock for, and takes nothing', async () => {
+    await setStock(platform.url, 'FLOW-C', 10);
+    await setStock(platform.url, 'FLOW-D', 1);
+    const order = await placeOrder(platform.url, [
+      { sku: 'FLOW-C', quantity: 4 },
+      { sku: 'FLOW-D', quantity: 2 },
+    ]);
+    const rejected = await orderReaches(platform.url, order.id, ['CONFIRMED', 'REJECTED']);
+    expect(rejected.status).toBe('REJECTED');
+    expect(rejected.reason).toMatch(/FLOW-D/);
+    expect((await http(platform.url, 'GET', '/stock/FLOW-C')).body.available).toBe(10);
+    expect((await http(platform.url, 'GET', '/stock/FLOW-D')).body.available).toBe(1);
+  });
+
+  it('never oversells: 50 concurrent orders for 20 in stock confirm exactly 20', async () => {
+    await setStock(platform.url, 'FLOW-HOT', 20);
+    const orders = await Promise.all(
+      Array.from({ length: 50 }, () => placeOrder(platform.url, [{ sku: 'FLOW-HOT', quantity: 1 }])),
+    );
+    const settled = await Promise.all(orders.map((order) => orderReaches(platform.url, order.id, ['CONFIRMED', 'REJECTED'], 30_000)));
+    expect(settled.filter((order) => order.status === 'CONFIRMED')).toHaveLength(20);
+    expect(settled.filter((order) => order.status === 'REJECTED')).toHaveLength(30);
+    expect((await http(platform.url, 'GET', '/stock/FLOW-HOT')).body.available).toBe(0);
+  });
+});

@@ -1,0 +1,138 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { createApplication } from '../../src/bootstrap';
+import { OutboxPublisher } from '../../src/coordinator/outbox-publisher';
+import { rabbitmqctl } from './rabbitmqctl';
+import { waitFor } from './wait-for';
+
+const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const RABBITMQ = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const CALLBACK_SECRET = 'test-callback-secret-0123456789';
+export const SIGNING_KEY = randomBytes(24);
+
+export interface RunningApp {
+  url: string;
+  app: NestFastifyApplication;
+  close(): Promise<void>;
+}
+
+/**
+ * One test file's world: its own PostgreSQL database and RabbitMQ vhost, created here
+ * and dropped after, so files run in parallel and leave nothing behind.
+ */
+export class TestWorld {
+  readonly name: string;
+  readonly database: Client;
+  private readonly apps: RunningApp[] = [];
+  private readonly children: ChildProcess[] = [];
+
+  private constructor(name: string, database: Client) {
+    this.name = name;
+    this.database = database;
+  }
+
+  static async create(label: string): Promise<TestWorld> {
+    const name = `backstop_test_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+    const admin = new Client({ connectionString: `${POSTGRES}/postgres` });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    await rabbitmqctl('add_vhost', name);
+    await rabbitmqctl('set_permissions', '-p', name, 'guest', '.*', '.*', '.*');
+    const database = new Client({ connectionString: `${POSTGRES}/${name}` });
+    await database.connect();
+    return new TestWorld(name, database);
+  }
+
+  get databaseUrl(): string {
+    return `${POSTGRES}/${this.name}`;
+  }
+
+  get rabbitmqUrl(): string {
+    return `${RABBITMQ}/${this.name}`;
+  }
+
+  /** The environment of a process of this world; tests override what they exercise. */
+  environment(overrides: Record<string, string> = {}): Record<string, string> {
+    return {
+      DATABASE_URL: this.databaseUrl,
+      RABBITMQ_URL: this.rabbitmqUrl,
+      ADMIN_TOKEN,
+      NOTIFY_SIGNING_SECRET: `whsec_${SIGNING_KEY.toString('base64')}`,
+      PAYMENT_CALLBACK_SECRET: CALLBACK_SECRET,
+      NOTIFY_ALLOW_PRIVATE: 'true',
+      NOTIFY_RETRY_SCHEDULE: '100ms,200ms,400ms',
+      HANDLER_RETRY_SCHEDULE: '100ms,200ms',
+      RELAY_INTERVAL: '200ms',
+      LOG_LEVEL: 'error',
+      PORT: '0',
+      ...overrides,
+    };
+  }
+
+  /** Runs the platform in this process, listening on a free port. */
+  async start(overrides: Record<string, string> = {}): Promise<RunningApp> {
+    const saved = { ...process.env };
+    Object.assign(process.env, this.environment(overrides));
+    try {
+      const app = await createApplication();
+      await app.listen(0, '127.0.0.1');
+      const running: RunningApp = {
+        url: await app.getUrl(),
+        app,
+        close: async () => {
+          this.apps.splice(this.apps.indexOf(running), 1);
+          await app.get(OutboxPublisher).drain();
+          await app.close();
+        },
+      };
+      this.apps.push(running);
+      return running;
+    } finally {
+      process.env = saved;
+    }
+  }
+
+  /** Runs the built platform (`node dist/main.js`) as a separate process that a test may kill. */
+  async spawn(overrides: Record<string, string> = {}): Promise<{ process: ChildProcess; url: string }> {
+    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'main.js')], {
+      env: { PATH: process.env.PATH, ...this.environment({ PORT: port, ...overrides }) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    this.children.push(child);
+    const url = `http://127.0.0.1:${port}`;
+    if (overrides.ROLE !== 'worker') {
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
+          return (await fetch(`${url}/health/live`)).ok;
+        },
+        { what: 'the spawned platform to listen', timeoutMs: 30_000 },
+      );
+    }
+    return { process: child, url };
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, parameters: unknown[] = []): Promise<T[]> {
+    return (await this.database.query(sql, parameters)).rows as T[];
+  }
+
+  async destroy(): Promise<void> {
+    for (const running of [...this.apps].reverse()) await running.close().catch(() => undefined);
+    for (const child of this.children) if (child.exitCode === null) child.kill('SIGKILL');
+    await this.database.end();
+    const admin = new Client({ connectionString: `${POSTGRES}/postgres` });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`);
+    await admin.end();
+    await rabbitmqctl('delete_vhost', this.name);
+  }
+}
