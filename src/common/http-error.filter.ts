@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, HttpStatus } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpException, HttpStatus } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { DomainErrorKind, DomainException } from './domain.exception';
@@ -19,7 +19,8 @@ const UNAVAILABLE_MESSAGE = /timeout exceeded when trying to connect|Connection 
 /**
  * The HTTP edge for errors: domain errors become their status with
  * `{ statusCode, error, message, code }`; a database that cannot be reached becomes
- * 503 at once (G7) rather than a 500; everything else is Nest's default.
+ * 503 at once (G7) rather than a 500; an HttpException with a bare message (Fastify's
+ * own errors) gets the same `{ statusCode, error, message }`; everything else is Nest's default.
  */
 @Catch()
 export class HttpErrorFilter extends BaseExceptionFilter {
@@ -32,6 +33,13 @@ export class HttpErrorFilter extends BaseExceptionFilter {
     }
     if (isDatabaseUnavailable(exception)) {
       reply.status(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'the database is unavailable; retry shortly' });
+      return;
+    }
+    // Malformed JSON, an empty JSON body, a body over the limit (413): Nest turns Fastify's
+    // errors into an HttpException with a bare message, which it would answer without `error`.
+    if (exception instanceof HttpException && typeof exception.getResponse() === 'string' && HttpStatus[exception.getStatus()]) {
+      const statusCode = exception.getStatus();
+      reply.status(statusCode).send({ statusCode, error: statusText(statusCode), message: exception.getResponse() });
       return;
     }
     super.catch(exception, host);

@@ -19,6 +19,8 @@ describe('public addresses', () => {
     'http://[::ffff:127.0.0.1]/',
     'http://0x7f.1/',
     'http://localhost:8080/',
+    'http://localhost./',
+    'http://127.0.0.1./',
     'https://api.localhost/',
   ])('refuses the literal host of %s', (url) => {
     expect(literalHostProblem(new URL(url))).toBeDefined();

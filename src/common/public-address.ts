@@ -17,7 +17,8 @@ export function isPublicAddress(address: string): boolean {
  * Host names are checked again on the address they resolve to at each delivery.
  */
 export function literalHostProblem(url: URL): string | undefined {
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  // A trailing dot names the same host (`localhost.` is `localhost`): without it stripped, it slips past.
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
   if (host === 'localhost' || host.endsWith('.localhost')) return `${url.hostname} is a loopback host`;
   if (isIP(host) && !isPublicAddress(host)) return `${url.hostname} is not a public address`;
   return undefined;

@@ -1,6 +1,6 @@
 import { DiscoveryService } from '@golevelup/nestjs-discovery';
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { appConfig } from '../config/app.config';
@@ -8,8 +8,9 @@ import { compensationConfig } from '../config/compensation.config';
 import { messagingConfig } from '../config/messaging.config';
 import { notifyConfig } from '../config/notify.config';
 import { EVENT_HANDLER, EventHandlerOptions } from './event-handler.decorator';
-import { declareRetryQueues, workQueueOptions } from './handler-topology';
-import { ORDER_EVENTS_EXCHANGE } from '../messaging/topology';
+import { deadLetterQueueName, ORDER_EVENTS_EXCHANGE } from '../messaging/topology';
+import { DeadLetterDrain } from './dead-letter-drain';
+import { deadLetterQueueOptions, declareRetryQueues, workQueueOptions } from './handler-topology';
 import { HandlerRunner } from './handler-runner';
 import type { RegisteredHandler } from './registered-handler';
 
@@ -18,7 +19,7 @@ import type { RegisteredHandler } from './registered-handler';
  * topology and subscribes it. Handlers themselves know nothing of queues or retries.
  */
 @Injectable()
-export class HandlerExplorer implements OnApplicationBootstrap {
+export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(HandlerExplorer.name);
   readonly handlers: RegisteredHandler[] = [];
 
@@ -26,6 +27,7 @@ export class HandlerExplorer implements OnApplicationBootstrap {
     private readonly discovery: DiscoveryService,
     private readonly amqp: AmqpConnection,
     private readonly runner: HandlerRunner,
+    private readonly drain: DeadLetterDrain,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
     @Inject(messagingConfig.KEY) private readonly messaging: ConfigType<typeof messagingConfig>,
     @Inject(notifyConfig.KEY) private readonly notify: ConfigType<typeof notifyConfig>,
@@ -45,6 +47,12 @@ export class HandlerExplorer implements OnApplicationBootstrap {
     }
     if (!this.app.runsWorker) return;
     for (const handler of this.handlers) this.subscribe(handler);
+  }
+
+  /** Graceful stop: take no new deliveries, let the ones in hand finish while the database is still open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.amqp.consumerTags.map((tag) => this.amqp.cancelConsumer(tag)));
+    await this.runner.idle();
   }
 
   /**
@@ -70,11 +78,34 @@ export class HandlerExplorer implements OnApplicationBootstrap {
           allowNonJsonMessages: true,
           deserializer: (content: Buffer) => content,
           // Never golevelup's default (requeue forever): anything the runner let through goes to the DLQ.
-          errorHandler: (channel, message) => channel.nack(message, false, false),
+          errorHandler: (channel, message) => nackQuietly(() => channel.nack(message, false, false)),
         },
         queue,
       )
       .then(() => this.logger.log(`${queue} ← ${routingKeys.join(', ')}, retries after ${delaysMs.join(', ')} ms`))
       .catch(fail);
+    const deadLetters = deadLetterQueueName(queue);
+    this.amqp
+      .createSubscriber(
+        (_content: unknown, message?: ConsumeMessage) => this.drain.drain(queue, message!),
+        {
+          queue: deadLetters,
+          queueOptions: deadLetterQueueOptions(this.messaging.queueType),
+          allowNonJsonMessages: true,
+          deserializer: (content: Buffer) => content,
+          errorHandler: (channel, message) => nackQuietly(() => channel.nack(message, false, true)),
+        },
+        deadLetters,
+      )
+      .catch(fail);
+  }
+}
+
+/** On a closed channel the broker redelivers the message anyway; nothing more to do. */
+function nackQuietly(nack: () => void): void {
+  try {
+    nack();
+  } catch {
+    /* channel already closed */
   }
 }

@@ -4,22 +4,48 @@ import type { ConsumeMessage } from 'amqplib';
 import { Coordinator } from '../coordinator/coordinator.service';
 import { InvalidEnvelopeError, readEnvelope } from '../messaging/envelope';
 import type { EventEnvelope } from '../messaging/event-map';
+import { deadLetterQueueName } from '../messaging/topology';
 import type { HandlerContext, HandlerOutcome } from './event-handler.decorator';
+import type { AttemptError } from './failed-message.entity';
+import { FailureRecorder } from './failure-recorder';
+import { retryQueueNames } from './handler-topology';
+import { ATTEMPT_HEADER, ERRORS_HEADER, POISON_HEADER, readAttempt, readErrors, RERUN_HEADER, storedHeaders } from './message-headers';
 import type { RegisteredHandler } from './registered-handler';
+import { RetryPublisher } from './retry-publisher';
+import { describeError } from './sweep-schedule';
 
-export const ATTEMPT_HEADER = 'x-attempt';
+const ERROR_SUMMARY_LENGTH = 500;
 
 /**
  * Wraps every handler run: reads and validates the envelope, gives the handler its
- * at-most-once transaction, and turns a thrown error into the next step of its policy.
+ * at-most-once transaction, and turns a thrown error into the next step of its policy:
+ * the next delay queue, a failure record, or — with the database gone — the DLQ.
  */
 @Injectable()
 export class HandlerRunner {
   private readonly logger = new Logger(HandlerRunner.name);
 
-  constructor(private readonly coordinator: Coordinator) {}
+  constructor(
+    private readonly coordinator: Coordinator,
+    private readonly recorder: FailureRecorder,
+    private readonly publisher: RetryPublisher,
+  ) {}
 
-  async run(handler: RegisteredHandler, message: ConsumeMessage): Promise<Nack | void> {
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  /** Runs one delivery, tracked so shutdown can wait for it. */
+  run(handler: RegisteredHandler, message: ConsumeMessage): Promise<Nack | void> {
+    const running = this.runTracked(handler, message);
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running)).catch(() => undefined);
+    return running;
+  }
+
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async runTracked(handler: RegisteredHandler, message: ConsumeMessage): Promise<Nack | void> {
     let envelope: EventEnvelope;
     try {
       envelope = readEnvelope(message.content);
@@ -29,22 +55,82 @@ export class HandlerRunner {
     } catch (error) {
       if (!(error instanceof InvalidEnvelopeError)) throw error;
       this.logger.error(`poison message ${message.properties.messageId ?? '(no id)'} on ${handler.queue}: ${error.message}`);
-      return new Nack(false);
+      return this.setAside(handler, message, 1, [], error, true);
     }
+
     const attempt = readAttempt(message);
+    const rerunOf = message.properties.headers?.[RERUN_HEADER] as string | undefined;
+    // A re-run is one attempt with no delay tiers; otherwise the schedule says what is next.
+    const retryDelayMs = rerunOf ? undefined : handler.delaysMs[attempt - 1];
     try {
-      const outcome = await handler.invoke(envelope, this.contextFor(handler, envelope, attempt));
+      const outcome = await handler.invoke(envelope, this.contextFor(handler, envelope, attempt, retryDelayMs));
       this.logger.debug(`${handler.queue} ${outcome} ${envelope.type} ${envelope.id} (attempt ${attempt})`);
+      if (rerunOf) await this.recorder.rerunSucceeded(rerunOf);
+      return;
     } catch (error) {
       this.logger.warn(`${handler.queue} failed on ${envelope.type} ${envelope.id} (attempt ${attempt}): ${(error as Error).message}`);
-      return new Nack(false);
+      const errors = [...readErrors(message), summarise(attempt, error)];
+      if (rerunOf) {
+        await this.recorder.rerunFailed(rerunOf, attempt, describeError(error), errors.at(-1)!.error);
+        return;
+      }
+      if (retryDelayMs !== undefined) {
+        // Confirmed onto the delay queue before the original is acked: a crash in between duplicates, never loses.
+        await this.publisher.toQueue(retryQueueNames(handler.queue, handler.delaysMs).get(retryDelayMs)!, message.content, message.properties, {
+          ...storedHeaders(message),
+          [ATTEMPT_HEADER]: attempt + 1,
+          [ERRORS_HEADER]: JSON.stringify(errors),
+        });
+        return;
+      }
+      return this.setAside(handler, message, attempt, errors.slice(0, -1), error, false);
     }
   }
 
-  private contextFor(handler: RegisteredHandler, envelope: EventEnvelope, attempt: number): HandlerContext {
+  /** Records the message as failed; with the database unreachable, parks it in `<queue>.dlq` instead. */
+  private async setAside(
+    handler: RegisteredHandler,
+    message: ConsumeMessage,
+    attempt: number,
+    earlierErrors: AttemptError[],
+    error: unknown,
+    poison: boolean,
+  ): Promise<Nack | void> {
+    const errors = [...earlierErrors, summarise(attempt, error)];
+    try {
+      await this.recorder.record({
+        handler: handler.queue,
+        messageId: message.properties.messageId ?? `no-id:${message.fields.deliveryTag}:${Date.now()}`,
+        // Back from a delay queue the routing key is the queue's name; the type keeps the event's.
+        routingKey: message.properties.type ?? message.fields.routingKey,
+        payload: message.content.toString('utf8'),
+        headers: storedHeaders(message),
+        attempts: attempt,
+        errors,
+        error: describeError(error),
+        poison,
+      });
+    } catch (recordError) {
+      this.logger.error(`cannot record failure of ${message.properties.messageId} on ${handler.queue}, parking it in the DLQ: ${(recordError as Error).message}`);
+      try {
+        await this.publisher.toQueue(deadLetterQueueName(handler.queue), message.content, message.properties, {
+          ...storedHeaders(message),
+          [ATTEMPT_HEADER]: attempt,
+          [ERRORS_HEADER]: JSON.stringify(errors),
+          ...(poison ? { [POISON_HEADER]: true } : {}),
+        });
+      } catch {
+        // Last resort: the work queue dead-letters a rejected message into the same DLQ.
+        return new Nack(false);
+      }
+    }
+  }
+
+  private contextFor(handler: RegisteredHandler, envelope: EventEnvelope, attempt: number, retryDelayMs?: number): HandlerContext {
     return {
       messageId: envelope.id,
       attempt,
+      retryDelayMs,
       once: (work) =>
         this.coordinator.transaction(async (transaction): Promise<HandlerOutcome> => {
           const claimed: unknown[] = await transaction.manager.query(
@@ -59,7 +145,7 @@ export class HandlerRunner {
   }
 }
 
-export function readAttempt(message: ConsumeMessage): number {
-  const value = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 1);
-  return Number.isInteger(value) && value >= 1 ? value : 1;
+function summarise(attempt: number, error: unknown): AttemptError {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { attempt, at: new Date().toISOString(), error: text.slice(0, ERROR_SUMMARY_LENGTH) };
 }

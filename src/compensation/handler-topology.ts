@@ -23,6 +23,10 @@ export function workQueueOptions(queue: string, queueType: QueueType): Options.A
   };
 }
 
+export function deadLetterQueueOptions(queueType: QueueType): Options.AssertQueue {
+  return { durable: true, arguments: { 'x-queue-type': queueType } };
+}
+
 export function retryQueueNames(queue: string, delaysMs: readonly number[]): Map<number, string> {
   return new Map([...new Set(delaysMs)].map((delayMs) => [delayMs, retryQueueName(queue, formatDuration(delayMs))]));
 }
@@ -39,7 +43,7 @@ export async function declareRetryQueues(
   delaysMs: readonly number[],
   queueType: QueueType,
 ): Promise<void> {
-  await channel.assertQueue(deadLetterQueueName(queue), { durable: true, arguments: { 'x-queue-type': queueType } });
+  await channel.assertQueue(deadLetterQueueName(queue), deadLetterQueueOptions(queueType));
   for (const [delayMs, name] of retryQueueNames(queue, delaysMs)) {
     await channel.assertQueue(name, {
       durable: true,

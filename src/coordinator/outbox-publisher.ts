@@ -1,5 +1,5 @@
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Message } from 'amqplib';
@@ -18,7 +18,7 @@ const MAX_BACKOFF_MS = 60_000;
  * publish the same row at once.
  */
 @Injectable()
-export class OutboxPublisher implements OnModuleInit, OnApplicationShutdown {
+export class OutboxPublisher implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxPublisher.name);
   private channel: ChannelWrapper;
   /** messageIds the broker returned as unroutable; the confirm that follows must not count. */
@@ -43,9 +43,9 @@ export class OutboxPublisher implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
-    await this.channel?.close();
+  /** Publishes under way finish before the database closes; the channel closes with the connection. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.drain();
   }
 
   get connected(): boolean {

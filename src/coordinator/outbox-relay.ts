@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { PeriodicTask } from '../common/periodic-task';
@@ -7,7 +7,7 @@ import { OutboxPublisher, RELAY_BATCH } from './outbox-publisher';
 
 /** Re-publishes READY rows left behind by a crash or a broker outage, in every process. */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly task: PeriodicTask;
 
   constructor(
@@ -22,7 +22,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.task.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await this.task.stop();
   }
 

@@ -112,7 +112,9 @@ export class NotifyService {
       .orIgnore()
       .execute();
     const leaseMs = this.config.timeoutMs + LEASE_MARGIN_MS;
-    const claimed: unknown[] = await this.dataSource.query(
+    // TypeORM's postgres driver answers an UPDATE with [rows, rowCount], not the rows alone:
+    // the length of that pair is always 2, which would claim a delivered notification again.
+    const [claimed]: [unknown[], number] = await this.dataSource.query(
       `UPDATE notifications SET lease_until = now() + $2 * interval '1 millisecond', state = 'PENDING'
         WHERE event_id = $1 AND state <> 'DELIVERED' AND (lease_until IS NULL OR lease_until < now())
         RETURNING event_id`,

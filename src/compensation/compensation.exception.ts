@@ -1,0 +1,16 @@
+import { DomainException } from '../common/domain.exception';
+import type { FailedMessageStatus } from './failed-message.entity';
+
+export class CompensationException extends DomainException {
+  static notFound(id: string) {
+    return new CompensationException('not-found', 'FAILED_MESSAGE_NOT_FOUND', `failed message ${id} does not exist`);
+  }
+
+  static wrongStatus(id: string, status: FailedMessageStatus, action: string) {
+    return new CompensationException('conflict', 'FAILED_MESSAGE_STATUS', `failed message ${id} is ${status}; cannot ${action} it`);
+  }
+
+  static badCursor() {
+    return new CompensationException('invalid', 'BAD_CURSOR', 'cursor is not one this API returned');
+  }
+}

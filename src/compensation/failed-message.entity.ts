@@ -1,0 +1,77 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export type FailedMessageStatus = 'FAILED' | 'RETRYING' | 'RESOLVED' | 'DISCARDED';
+
+export interface AttemptError {
+  attempt: number;
+  at: string;
+  error: string;
+}
+
+/**
+ * A message one handler could not process after its last attempt (or could not read at
+ * all: poison). Kept with everything needed to re-run it on that handler alone.
+ */
+@Entity('failed_messages')
+@Index('failed_messages_handler_message', ['handler', 'messageId'], { unique: true })
+@Index('failed_messages_due', ['nextSweepAt'], { where: `status = 'FAILED' AND next_sweep_at IS NOT NULL` })
+@Index('failed_messages_listing', ['firstFailedAt', 'id'])
+export class FailedMessage {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  /** The handler's queue, which is also its name. */
+  @Column({ type: 'text' })
+  handler: string;
+
+  @Column({ type: 'text' })
+  queue: string;
+
+  @Column({ name: 'message_id', type: 'text' })
+  messageId: string;
+
+  @Column({ name: 'routing_key', type: 'text', nullable: true })
+  routingKey: string | null;
+
+  /** The body exactly as it arrived (poison may not be JSON). */
+  @Column({ type: 'text' })
+  payload: string;
+
+  @Column({ type: 'jsonb' })
+  headers: Record<string, unknown>;
+
+  /** The last error, with a stack summary. */
+  @Column({ type: 'text' })
+  error: string;
+
+  /** Every failed attempt, in order, including re-runs. */
+  @Column({ type: 'jsonb' })
+  errors: AttemptError[];
+
+  @Column({ type: 'int' })
+  attempts: number;
+
+  @Column({ type: 'text' })
+  status: FailedMessageStatus;
+
+  @Column({ type: 'boolean', default: false })
+  poison: boolean;
+
+  @Column({ name: 'sweep_count', type: 'int', default: 0 })
+  sweepCount: number;
+
+  @Column({ name: 'first_failed_at', type: 'timestamptz' })
+  firstFailedAt: Date;
+
+  @Column({ name: 'last_failed_at', type: 'timestamptz' })
+  lastFailedAt: Date;
+
+  @Column({ name: 'next_sweep_at', type: 'timestamptz', nullable: true })
+  nextSweepAt: Date | null;
+
+  @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true })
+  resolvedAt: Date | null;
+
+  @Column({ name: 'discard_reason', type: 'text', nullable: true })
+  discardReason: string | null;
+}

@@ -1,0 +1,85 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ADMIN_NAME, AdminGuard } from '../common/admin.guard';
+import { FailedMessageAction } from './failed-message-action.entity';
+import { FailedMessage } from './failed-message.entity';
+import { DiscardFailedMessageBody, ListFailedMessagesQuery, RetryFailedMessagesBody } from './failed-messages.dto';
+import { FailedMessagesService } from './failed-messages.service';
+
+const uuid = new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
+type OperatorRequest = { [ADMIN_NAME]?: string };
+
+@ApiTags('ops')
+@ApiBearerAuth()
+@UseGuards(AdminGuard)
+@Controller('admin/failed-messages')
+export class FailedMessagesController {
+  constructor(private readonly failedMessages: FailedMessagesService) {}
+
+  @Get()
+  async list(@Query() query: ListFailedMessagesQuery) {
+    const { items, nextCursor } = await this.failedMessages.list(query, query.limit, query.cursor);
+    return { items: items.map((row) => failedMessageView(row)), nextCursor };
+  }
+
+  @Get(':id')
+  async get(@Param('id', uuid) id: string) {
+    const { row, actions } = await this.failedMessages.get(id);
+    return { ...failedMessageView(row), errors: row.errors, actions: actions.map(actionView) };
+  }
+
+  /** Declared before `:id/retry` so `retry` is never read as an id. */
+  @Post('retry')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async retryMatching(@Body() body: RetryFailedMessagesBody, @Req() request: OperatorRequest) {
+    return { count: await this.failedMessages.retryMatching(body, request[ADMIN_NAME]!) };
+  }
+
+  @Post(':id/retry')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async retry(@Param('id', uuid) id: string, @Req() request: OperatorRequest) {
+    await this.failedMessages.retryOne(id, request[ADMIN_NAME]!);
+    return { id, status: 'RETRYING' };
+  }
+
+  @Post(':id/discard')
+  @HttpCode(HttpStatus.OK)
+  async discard(@Param('id', uuid) id: string, @Body() body: DiscardFailedMessageBody, @Req() request: OperatorRequest) {
+    await this.failedMessages.discard(id, body.reason, request[ADMIN_NAME]!);
+    return { id, status: 'DISCARDED' };
+  }
+}
+
+export function failedMessageView(row: FailedMessage) {
+  return {
+    id: row.id,
+    handler: row.handler,
+    queue: row.queue,
+    messageId: row.messageId,
+    routingKey: row.routingKey,
+    payload: parseOrRaw(row.payload),
+    headers: row.headers,
+    error: row.error,
+    attempts: row.attempts,
+    status: row.status,
+    poison: row.poison,
+    sweepCount: row.sweepCount,
+    firstFailedAt: row.firstFailedAt.toISOString(),
+    lastFailedAt: row.lastFailedAt.toISOString(),
+    nextSweepAt: row.nextSweepAt?.toISOString() ?? null,
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
+    discardReason: row.discardReason,
+  };
+}
+
+function actionView(action: FailedMessageAction) {
+  return { action: action.action, actor: action.actor, reason: action.reason, at: action.at.toISOString() };
+}
+
+function parseOrRaw(payload: string): unknown {
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return payload;
+  }
+}

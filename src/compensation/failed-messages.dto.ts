@@ -1,0 +1,39 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import type { FailedMessageStatus } from './failed-message.entity';
+
+export const FAILED_MESSAGE_STATUSES: FailedMessageStatus[] = ['FAILED', 'RETRYING', 'RESOLVED', 'DISCARDED'];
+
+export class ListFailedMessagesQuery {
+  @ApiPropertyOptional({ enum: FAILED_MESSAGE_STATUSES })
+  @IsOptional() @IsIn(FAILED_MESSAGE_STATUSES)
+  status?: FailedMessageStatus;
+
+  @ApiPropertyOptional({ example: 'notify.merchant' })
+  @IsOptional() @IsString() @MaxLength(200)
+  handler?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  limit = 50;
+
+  @ApiPropertyOptional()
+  @IsOptional() @IsString() @MaxLength(200)
+  cursor?: string;
+}
+
+export class RetryFailedMessagesBody {
+  @ApiPropertyOptional({ example: 'notify.merchant' })
+  @IsOptional() @IsString() @MaxLength(200)
+  handler?: string;
+
+  @ApiPropertyOptional({ enum: ['FAILED', 'RETRYING'], default: 'FAILED' })
+  @IsOptional() @IsIn(['FAILED', 'RETRYING'])
+  status?: 'FAILED' | 'RETRYING';
+}
+
+export class DiscardFailedMessageBody {
+  @IsString() @MinLength(1) @MaxLength(1000)
+  reason: string;
+}

@@ -1,0 +1,157 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Brackets, DataSource, EntityManager } from 'typeorm';
+import { CompensationException } from './compensation.exception';
+import { FailedMessageAction, FailedMessageActionKind } from './failed-message-action.entity';
+import { FailedMessage, FailedMessageStatus } from './failed-message.entity';
+import { ATTEMPT_HEADER, ERRORS_HEADER, POISON_HEADER, RERUN_HEADER } from './message-headers';
+import { RetryPublisher } from './retry-publisher';
+
+const BATCH = 200;
+
+export interface FailedMessageFilter {
+  status?: FailedMessageStatus;
+  handler?: string;
+}
+
+/** Failed messages for ops and the sweeper: listing, re-running on their handler alone, discarding. */
+@Injectable()
+export class FailedMessagesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly publisher: RetryPublisher,
+  ) {}
+
+  async list(filter: FailedMessageFilter, limit: number, cursor?: string) {
+    const query = this.dataSource.manager
+      .createQueryBuilder(FailedMessage, 'failed')
+      .orderBy('failed.first_failed_at', 'DESC')
+      .addOrderBy('failed.id', 'DESC')
+      .take(limit + 1);
+    if (filter.status) query.andWhere('failed.status = :status', { status: filter.status });
+    if (filter.handler) query.andWhere('failed.handler = :handler', { handler: filter.handler });
+    if (cursor) {
+      const [at, id] = decodeCursor(cursor);
+      query.andWhere(
+        new Brackets((where) =>
+          where.where('failed.first_failed_at < :at', { at }).orWhere('failed.first_failed_at = :at AND failed.id < :id', { at, id }),
+        ),
+      );
+    }
+    const rows = await query.getMany();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { items: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async get(id: string) {
+    const row = await this.dataSource.manager.findOneBy(FailedMessage, { id });
+    if (!row) throw CompensationException.notFound(id);
+    const actions = await this.dataSource.manager.find(FailedMessageAction, { where: { failedMessageId: id }, order: { at: 'ASC', id: 'ASC' } });
+    return { row, actions };
+  }
+
+  async retryOne(id: string, actor: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const row = await manager.findOne(FailedMessage, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!row) throw CompensationException.notFound(id);
+      if (row.status !== 'FAILED') throw CompensationException.wrongStatus(id, row.status, 'retry');
+      await this.rerun(manager, [row], actor, 'retry');
+    });
+  }
+
+  /** Re-runs every row that matches, FAILED unless told otherwise (RETRYING re-sends re-runs that went missing). */
+  async retryMatching(filter: FailedMessageFilter, actor: string): Promise<number> {
+    const status = filter.status ?? 'FAILED';
+    if (status !== 'FAILED' && status !== 'RETRYING') throw CompensationException.wrongStatus('(all)', status, 'retry');
+    let count = 0;
+    let claimed: number;
+    const since = new Date();
+    do {
+      claimed = await this.dataSource.transaction(async (manager) => {
+        const query = manager
+          .createQueryBuilder(FailedMessage, 'failed')
+          .where('failed.status = :status', { status })
+          // Rows this request already re-ran are RETRYING now; do not pick them up twice.
+          .andWhere('NOT EXISTS (SELECT 1 FROM failed_message_actions a WHERE a.failed_message_id = failed.id AND a.at >= :since)', { since })
+          .orderBy('failed.first_failed_at', 'ASC')
+          .take(BATCH)
+          .setLock('pessimistic_write')
+          .setOnLocked('skip_locked');
+        if (filter.handler) query.andWhere('failed.handler = :handler', { handler: filter.handler });
+        const rows = await query.getMany();
+        await this.rerun(manager, rows, actor, 'retry');
+        return rows.length;
+      });
+      count += claimed;
+    } while (claimed === BATCH);
+    return count;
+  }
+
+  async discard(id: string, reason: string, actor: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const row = await manager.findOne(FailedMessage, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!row) throw CompensationException.notFound(id);
+      if (row.status === 'RESOLVED' || row.status === 'DISCARDED') throw CompensationException.wrongStatus(id, row.status, 'discard');
+      await manager.update(FailedMessage, { id }, { status: 'DISCARDED', discardReason: reason, nextSweepAt: null });
+      await manager.insert(FailedMessageAction, { failedMessageId: id, action: 'discard', actor, reason });
+    });
+  }
+
+  /**
+   * One sweeper round: claims the due rows with SKIP LOCKED, so any number of processes
+   * sweep at once and each row is re-run by exactly one of them (G8).
+   */
+  async sweepDue(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows = await manager
+        .createQueryBuilder(FailedMessage, 'failed')
+        .where(`failed.status = 'FAILED' AND failed.next_sweep_at <= now()`)
+        .orderBy('failed.next_sweep_at', 'ASC')
+        .take(BATCH)
+        .setLock('pessimistic_write')
+        .setOnLocked('skip_locked')
+        .getMany();
+      await this.rerun(manager, rows, 'sweeper', 'sweep');
+      return rows.length;
+    });
+  }
+
+  /**
+   * Publishes each stored message to its handler's queue alone (G5), marked as a re-run,
+   * then marks the rows RETRYING. The runner settles them: RESOLVED or FAILED again.
+   */
+  private async rerun(manager: EntityManager, rows: FailedMessage[], actor: string, action: FailedMessageActionKind) {
+    if (rows.length === 0) return;
+    await Promise.all(
+      rows.map((row) => {
+        const { [ATTEMPT_HEADER]: _a, [ERRORS_HEADER]: _e, [RERUN_HEADER]: _r, [POISON_HEADER]: _p, ...headers } = row.headers;
+        return this.publisher.toQueue(
+          row.queue,
+          Buffer.from(row.payload, 'utf8'),
+          { messageId: row.messageId, type: row.routingKey ?? undefined, contentType: 'application/json' },
+          { ...headers, [RERUN_HEADER]: row.id, [ATTEMPT_HEADER]: row.attempts + 1 },
+        );
+      }),
+    );
+    const ids = rows.map((row) => row.id);
+    await manager.update(FailedMessage, ids, { status: 'RETRYING', nextSweepAt: null });
+    await manager.insert(FailedMessageAction, ids.map((failedMessageId) => ({ failedMessageId, action, actor, reason: null })));
+  }
+}
+
+function encodeCursor(row: FailedMessage): string {
+  return Buffer.from(JSON.stringify([row.firstFailedAt.toISOString(), row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && !Number.isNaN(Date.parse(value[0])) && /^[0-9a-f-]{36}$/.test(value[1])) {
+      return value as [string, string];
+    }
+  } catch {
+    /* falls through to the error */
+  }
+  throw CompensationException.badCursor();
+}

@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { compensationConfig } from '../config/compensation.config';
+import { AttemptError, FailedMessage } from './failed-message.entity';
+import { nextSweepAt } from './sweep-schedule';
+
+export interface Failure {
+  handler: string;
+  messageId: string;
+  routingKey: string | null;
+  payload: string;
+  headers: Record<string, unknown>;
+  attempts: number;
+  errors: AttemptError[];
+  error: string;
+  poison: boolean;
+}
+
+/** Writes and settles `failed_messages` rows; the only place their state changes outside ops. */
+@Injectable()
+export class FailureRecorder {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(compensationConfig.KEY) private readonly config: ConfigType<typeof compensationConfig>,
+  ) {}
+
+  /**
+   * Records a message that used up its attempts (or is poison). The same message failing
+   * again for the same handler updates its row; a discarded or resolved row stays so.
+   */
+  async record(failure: Failure): Promise<void> {
+    const now = new Date();
+    // Poison cannot succeed on a re-run: no sweeps, only ops may look at it.
+    const sweepAt = failure.poison ? null : nextSweepAt(now, 0, this.config.sweepScheduleMs);
+    await this.dataSource.query(
+      `INSERT INTO failed_messages
+         (id, handler, queue, message_id, routing_key, payload, headers, error, errors, attempts, status, poison,
+          sweep_count, first_failed_at, last_failed_at, next_sweep_at)
+       VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, 'FAILED', $10, 0, $11, $11, $12)
+       ON CONFLICT (handler, message_id) DO UPDATE SET
+         status = 'FAILED',
+         error = EXCLUDED.error,
+         errors = failed_messages.errors || EXCLUDED.errors,
+         attempts = GREATEST(failed_messages.attempts, EXCLUDED.attempts),
+         last_failed_at = EXCLUDED.last_failed_at,
+         next_sweep_at = EXCLUDED.next_sweep_at
+       WHERE failed_messages.status NOT IN ('DISCARDED', 'RESOLVED')`,
+      [
+        randomUUID(),
+        failure.handler,
+        failure.messageId,
+        failure.routingKey,
+        failure.payload,
+        JSON.stringify(failure.headers),
+        failure.error,
+        JSON.stringify(failure.errors),
+        failure.attempts,
+        failure.poison,
+        now,
+        sweepAt,
+      ],
+    );
+  }
+
+  async rerunSucceeded(id: string): Promise<void> {
+    await this.dataSource.manager.update(
+      FailedMessage,
+      { id, status: 'RETRYING' },
+      { status: 'RESOLVED', resolvedAt: new Date(), nextSweepAt: null },
+    );
+  }
+
+  /** Back to FAILED, one sweep round further along the schedule. */
+  async rerunFailed(id: string, attempt: number, error: string, summary: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const row = await manager.findOne(FailedMessage, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!row || row.status !== 'RETRYING') return;
+      const now = new Date();
+      const sweepCount = row.sweepCount + 1;
+      await manager.update(FailedMessage, { id }, {
+        status: 'FAILED',
+        sweepCount,
+        attempts: Math.max(row.attempts, attempt),
+        error,
+        errors: [...row.errors, { attempt, at: now.toISOString(), error: summary }],
+        lastFailedAt: now,
+        nextSweepAt: row.poison ? null : nextSweepAt(now, sweepCount, this.config.sweepScheduleMs),
+      });
+    });
+  }
+}
