@@ -12,6 +12,11 @@ export interface EventHandlerOptions<K extends RoutingKey = RoutingKey> {
   queue: string;
   routingKeys: K[];
   retry: RetryPolicy;
+  /**
+   * Deliver each event this long after it was published (a per-handler delay queue sits
+   * between the exchange and the handler), e.g. the unpaid-order timeout.
+   */
+  delivery?: 'after-order-payment-timeout';
 }
 
 export type HandlerOutcome = 'done' | 'skipped';

@@ -7,10 +7,11 @@ import { appConfig } from '../config/app.config';
 import { compensationConfig } from '../config/compensation.config';
 import { messagingConfig } from '../config/messaging.config';
 import { notifyConfig } from '../config/notify.config';
+import { paymentConfig } from '../config/payment.config';
 import { EVENT_HANDLER, EventHandlerOptions } from './event-handler.decorator';
 import { deadLetterQueueName, ORDER_EVENTS_EXCHANGE } from '../messaging/topology';
 import { DeadLetterDrain } from './dead-letter-drain';
-import { deadLetterQueueOptions, declareRetryQueues, workQueueOptions } from './handler-topology';
+import { deadLetterQueueOptions, declareDeliveryDelayQueue, declareRetryQueues, workQueueOptions } from './handler-topology';
 import { HandlerRunner } from './handler-runner';
 import type { RegisteredHandler } from './registered-handler';
 
@@ -32,6 +33,7 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(messagingConfig.KEY) private readonly messaging: ConfigType<typeof messagingConfig>,
     @Inject(notifyConfig.KEY) private readonly notify: ConfigType<typeof notifyConfig>,
     @Inject(compensationConfig.KEY) private readonly compensation: ConfigType<typeof compensationConfig>,
+    @Inject(paymentConfig.KEY) private readonly payment: ConfigType<typeof paymentConfig>,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -42,6 +44,7 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
       this.handlers.push({
         ...meta,
         delaysMs: meta.retry === 'notify' ? this.notify.retryScheduleMs : this.compensation.handlerRetryScheduleMs,
+        deliveryDelayMs: meta.delivery === 'after-order-payment-timeout' ? this.payment.orderPaymentTimeoutMs : undefined,
         invoke: method,
       });
     }
@@ -61,17 +64,23 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
    * subscribes as soon as it can.
    */
   private subscribe(handler: RegisteredHandler): void {
-    const { queue, routingKeys, delaysMs } = handler;
+    const { queue, routingKeys, delaysMs, deliveryDelayMs } = handler;
+    const { queueType } = this.messaging;
     const fail = (error: Error) => this.logger.error(`cannot set up ${queue}: ${error.message}`);
     this.amqp.managedChannel
-      .addSetup((channel: Channel) => declareRetryQueues(channel, queue, delaysMs, this.messaging.queueType))
+      .addSetup(async (channel: Channel) => {
+        await declareRetryQueues(channel, queue, delaysMs, queueType);
+        if (deliveryDelayMs !== undefined) {
+          await declareDeliveryDelayQueue(channel, queue, deliveryDelayMs, routingKeys, ORDER_EVENTS_EXCHANGE, queueType);
+        }
+      })
       .catch(fail);
     this.amqp
       .createSubscriber(
         (_content: unknown, message?: ConsumeMessage) => this.runner.run(handler, message!),
         {
-          exchange: ORDER_EVENTS_EXCHANGE,
-          routingKey: [...routingKeys],
+          // A delayed handler's queue is fed by its delay queue, not bound to the exchange.
+          ...(deliveryDelayMs === undefined ? { exchange: ORDER_EVENTS_EXCHANGE, routingKey: [...routingKeys] } : {}),
           queue,
           queueOptions: workQueueOptions(queue, this.messaging.queueType),
           // The runner reads and validates the raw body itself, so poison reaches it.

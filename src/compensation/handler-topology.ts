@@ -56,3 +56,28 @@ export async function declareRetryQueues(
     });
   }
 }
+
+export function deliveryDelayQueueName(queue: string, delayMs: number): string {
+  return `${queue}.after.${formatDuration(delayMs)}`;
+}
+
+/**
+ * For a delayed handler: the queue bound to the exchange in its stead, holding each event
+ * for `delayMs` and then dead-lettering it to the handler's queue alone. The delay is in
+ * the name, so a changed setting declares a new queue instead of clashing with the old.
+ */
+export async function declareDeliveryDelayQueue(
+  channel: Channel,
+  queue: string,
+  delayMs: number,
+  routingKeys: readonly string[],
+  exchange: string,
+  queueType: QueueType,
+): Promise<void> {
+  const name = deliveryDelayQueueName(queue, delayMs);
+  await channel.assertQueue(name, {
+    durable: true,
+    arguments: { ...typeArguments(queueType), 'x-message-ttl': delayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
+  });
+  for (const routingKey of routingKeys) await channel.bindQueue(name, exchange, routingKey);
+}

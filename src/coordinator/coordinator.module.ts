@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CheckBackDaemon } from './check-back.daemon';
 import { Coordinator } from './coordinator.service';
 import { OutboxController } from './outbox.controller';
 import { OutboxMessage } from './outbox-message.entity';
@@ -9,7 +10,7 @@ import { OutboxRelay } from './outbox-relay';
 @Module({
   imports: [TypeOrmModule.forFeature([OutboxMessage])],
   controllers: [OutboxController],
-  providers: [Coordinator, OutboxPublisher, OutboxRelay],
-  exports: [Coordinator, OutboxPublisher],
+  providers: [Coordinator, OutboxPublisher, OutboxRelay, CheckBackDaemon],
+  exports: [Coordinator, OutboxPublisher, CheckBackDaemon],
 })
 export class CoordinatorModule {}

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { EventTransaction } from './event-transaction';
+import { OutboxMessage } from './outbox-message.entity';
 import { OutboxPublisher } from './outbox-publisher';
 
 /** Reliable publish (SPEC §7): events commit with their cause, then go out with confirms. */
@@ -16,9 +18,32 @@ export class Coordinator {
     let transaction: EventTransaction | undefined;
     const result = await this.dataSource.transaction(async (manager) => {
       transaction = new EventTransaction(manager);
-      return work(transaction);
+      const value = await work(transaction);
+      await transaction.settle();
+      return value;
     });
     if (transaction && transaction.emitted.length > 0) this.publisher.publishSoon(transaction.emitted);
     return result;
+  }
+
+  /**
+   * Records, before work whose outcome lives outside our database, that an event may be
+   * owed (PREPARE, checked back by `checkBackId`). One per kind and id: a second call
+   * while one is open returns the same row.
+   */
+  async prepare(kind: string, checkBackId: string): Promise<string> {
+    const inserted: { id: string }[] = await this.dataSource.query(
+      `INSERT INTO outbox (id, state, kind, check_back_id) VALUES ($1, 'PREPARE', $2, $3)
+       ON CONFLICT (kind, check_back_id) WHERE state = 'PREPARE' DO NOTHING RETURNING id`,
+      [randomUUID(), kind, checkBackId],
+    );
+    if (inserted.length > 0) return inserted[0].id;
+    const open = await this.dataSource.manager.findOneByOrFail(OutboxMessage, { kind, checkBackId, state: 'PREPARE' });
+    return open.id;
+  }
+
+  /** The outside work did not happen: nothing is owed. */
+  async drop(preparedId: string): Promise<void> {
+    await this.dataSource.manager.delete(OutboxMessage, { id: preparedId, state: 'PREPARE' });
   }
 }

@@ -1,12 +1,32 @@
 import { Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { paymentConfig } from '../config/payment.config';
 import { CoordinatorModule } from '../coordinator/coordinator.module';
 import { OrdersModule } from '../orders/orders.module';
+import { PaymentGateway } from './gateway';
+import { HttpGateway } from './http-gateway';
 import { PaymentCallbackController } from './payment-callback.controller';
+import { PaymentController } from './payment.controller';
+import { PaymentIncident } from './payment-incident.entity';
 import { PaymentService } from './payment.service';
+import { SandboxCharge } from './sandbox-charge.entity';
+import { SandboxGateway } from './sandbox-gateway';
+import { SandboxGatewayController } from './sandbox-gateway.controller';
 
 @Module({
-  imports: [CoordinatorModule, OrdersModule],
-  controllers: [PaymentCallbackController],
-  providers: [PaymentService],
+  imports: [CoordinatorModule, OrdersModule, TypeOrmModule.forFeature([PaymentIncident, SandboxCharge])],
+  controllers: [PaymentController, PaymentCallbackController, SandboxGatewayController],
+  providers: [
+    PaymentService,
+    SandboxGateway,
+    {
+      // PAYMENT_GATEWAY_URL unset: the built-in sandbox, called in-process.
+      provide: PaymentGateway,
+      inject: [paymentConfig.KEY, SandboxGateway],
+      useFactory: (config: ConfigType<typeof paymentConfig>, sandbox: SandboxGateway) =>
+        config.gatewayUrl ? new HttpGateway(config.gatewayUrl, config.gatewayTimeoutMs) : sandbox,
+    },
+  ],
 })
 export class PaymentModule {}

@@ -1,18 +1,61 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { paymentConfig } from '../config/payment.config';
+import { CheckBackDaemon, CheckBackVerdict } from '../coordinator/check-back.daemon';
 import { Coordinator } from '../coordinator/coordinator.service';
+import type { EventTransaction } from '../coordinator/event-transaction';
 import { OrderException } from '../orders/order.exception';
 import { OrdersService } from '../orders/orders.service';
+import { GatewayUnknownError, PaymentGateway } from './gateway';
 import type { PaymentCallbackDto } from './payment-callback.dto';
+import { PaymentIncident } from './payment-incident.entity';
 import { PaymentException } from './payment.exception';
 
+export const PAYMENT_KIND = 'payment';
+
+export type PayResult = { status: 'PAID'; tradeNo: string } | { status: 'PAYMENT_PENDING' } | { status: 'DECLINED'; reason?: string };
+
+/**
+ * The three ways a payment outcome arrives — the gateway's direct answer, its callback,
+ * and our check-back — all settle through `settle`, under the order's row lock, so the
+ * order becomes PAID and `order.paid` is published once, whichever comes first.
+ */
 @Injectable()
-export class PaymentService {
+export class PaymentService implements OnModuleInit {
   private readonly logger = new Logger(PaymentService.name);
 
   constructor(
     private readonly coordinator: Coordinator,
     private readonly orders: OrdersService,
+    private readonly gateway: PaymentGateway,
+    private readonly checkBacks: CheckBackDaemon,
+    @Inject(paymentConfig.KEY) private readonly config: ConfigType<typeof paymentConfig>,
   ) {}
+
+  onModuleInit(): void {
+    this.checkBacks.register(PAYMENT_KIND, (orderId, preparedId) => this.checkBack(orderId, preparedId));
+  }
+
+  async pay(orderId: string): Promise<PayResult> {
+    const order = await this.orders.get(orderId);
+    if (order.status !== 'CONFIRMED') throw OrderException.wrongState(orderId, order.status, 'pay');
+    // PREPARE before the outside work: if we die or the answer is lost, the check-back finds out.
+    const preparedId = await this.coordinator.prepare(PAYMENT_KIND, orderId);
+    let answer;
+    try {
+      answer = await withTimeout(this.gateway.charge(orderId, order.totalAmount, order.currency), this.config.gatewayTimeoutMs);
+    } catch (error) {
+      if (!(error instanceof GatewayUnknownError)) throw error;
+      this.logger.warn(`charge of order ${orderId} has no known outcome yet (${error.message}); the check-back will settle it`);
+      return { status: 'PAYMENT_PENDING' };
+    }
+    if (answer.status === 'DECLINED') {
+      await this.coordinator.drop(preparedId);
+      return { status: 'DECLINED', reason: answer.reason };
+    }
+    await this.settle(orderId, { tradeNo: answer.tradeNo, amount: order.totalAmount }, 'direct', preparedId);
+    return { status: 'PAID', tradeNo: answer.tradeNo };
+  }
 
   /** The gateway's asynchronous word on a charge; safe to receive any number of times. */
   async recordCallback(callback: PaymentCallbackDto): Promise<void> {
@@ -24,10 +67,50 @@ export class PaymentService {
         await this.orders.cancel(order.id, 'payment closed', transaction);
         return;
       }
-      const outcome = await this.orders.settlePayment(order.id, callback, transaction);
-      if (typeof outcome === 'object') {
-        this.logger.warn(`payment ${callback.tradeNo} received for order ${order.id}, which is ${outcome.notPayable}`);
-      }
+      await this.settleIn(transaction, order.id, callback, 'callback');
     });
   }
+
+  private async checkBack(orderId: string, preparedId: string): Promise<CheckBackVerdict> {
+    const answer = await withTimeout(this.gateway.query(orderId), this.config.gatewayTimeoutMs);
+    if (answer.status !== 'PAID') return 'dropped';
+    const order = await this.orders.get(orderId);
+    await this.settle(orderId, { tradeNo: answer.tradeNo, amount: order.totalAmount }, 'check-back', preparedId);
+    return 'settled';
+  }
+
+  private settle(orderId: string, charge: { tradeNo: string; amount: number }, source: PaymentIncident['source'], preparedId: string) {
+    return this.coordinator.transaction(async (transaction) => {
+      transaction.fulfil(preparedId);
+      await this.settleIn(transaction, orderId, charge, source);
+    });
+  }
+
+  private async settleIn(
+    transaction: EventTransaction,
+    orderId: string,
+    charge: { tradeNo: string; amount: number },
+    source: PaymentIncident['source'],
+  ): Promise<void> {
+    const outcome = await this.orders.settlePayment(orderId, charge, transaction);
+    if (typeof outcome === 'object') {
+      // Money for an order that cannot take it: keep the order as it is and tell ops.
+      this.logger.warn(`payment ${charge.tradeNo} arrived for order ${orderId}, which is ${outcome.notPayable}`);
+      await transaction.manager.insert(PaymentIncident, {
+        orderId,
+        tradeNo: charge.tradeNo,
+        amount: charge.amount,
+        orderStatus: outcome.notPayable,
+        source,
+      });
+    }
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new GatewayUnknownError(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

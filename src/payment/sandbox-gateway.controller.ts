@@ -1,0 +1,44 @@
+import { Body, Controller, Get, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { IsIn, IsInt, IsString, IsUUID, Min } from 'class-validator';
+import { SandboxGateway } from './sandbox-gateway';
+import type { SandboxScenario } from './sandbox-charge.entity';
+
+class SandboxChargeBody {
+  @IsUUID() orderId: string;
+  @IsInt() @Min(0) amount: number;
+  @IsString() currency: string;
+}
+
+class SandboxScenarioBody {
+  @IsIn(['PAY', 'DECLINE', 'HANG', 'CHARGE_THEN_HANG'])
+  scenario: SandboxScenario;
+}
+
+const uuid = new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
+
+/** The sandbox gateway over the gateway protocol, so adapters and developers can talk to it too. */
+@ApiExcludeController()
+@Controller('sandbox/gateway')
+export class SandboxGatewayController {
+  constructor(private readonly sandbox: SandboxGateway) {}
+
+  @Post('charges')
+  async charge(@Body() body: SandboxChargeBody) {
+    return this.sandbox.charge(body.orderId, body.amount, body.currency);
+  }
+
+  @Get('charges/:orderId')
+  async query(@Param('orderId', uuid) orderId: string) {
+    const answer = await this.sandbox.query(orderId);
+    if (answer.status === 'NOT_FOUND') throw new NotFoundException(`no charge for order ${orderId}`);
+    return answer;
+  }
+
+  /** How the sandbox answers the next charge of this order: PAY, DECLINE, HANG or CHARGE_THEN_HANG. */
+  @Put('scenarios/:orderId')
+  async scenario(@Param('orderId', uuid) orderId: string, @Body() body: SandboxScenarioBody) {
+    await this.sandbox.setScenario(orderId, body.scenario);
+    return { orderId, scenario: body.scenario };
+  }
+}

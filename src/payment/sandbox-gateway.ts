@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Repository } from 'typeorm';
+import { ChargeAnswer, PaymentGateway, QueryAnswer } from './gateway';
+import { SandboxCharge, SandboxScenario } from './sandbox-charge.entity';
+
+/** Longer than any sensible PAYMENT_GATEWAY_TIMEOUT: a hanging sandbox is never answered in time. */
+const HANG_MS = 10 * 60_000;
+
+/**
+ * The gateway the platform brings along when PAYMENT_GATEWAY_URL is unset, so the quick
+ * start can pay. Its state is in the database, so any process can check a charge back.
+ * A developer picks what it does per order with PUT /sandbox/gateway/scenarios/:orderId.
+ */
+@Injectable()
+export class SandboxGateway extends PaymentGateway {
+  constructor(@InjectRepository(SandboxCharge) private readonly charges: Repository<SandboxCharge>) {
+    super();
+  }
+
+  async setScenario(orderId: string, scenario: SandboxScenario): Promise<void> {
+    await this.charges.upsert({ orderId, scenario }, ['orderId']);
+  }
+
+  async charge(orderId: string, _amount: number, _currency: string): Promise<ChargeAnswer> {
+    const existing = await this.charges.findOneBy({ orderId });
+    const scenario = existing?.scenario ?? 'PAY';
+    if (existing?.status === 'PAID') return { status: 'PAID', tradeNo: existing.tradeNo! };
+    if (scenario === 'HANG') await delay(HANG_MS, undefined, { ref: false });
+    if (scenario === 'DECLINE') {
+      await this.charges.upsert({ orderId, scenario, status: 'DECLINED' }, ['orderId']);
+      return { status: 'DECLINED', reason: 'declined by the sandbox' };
+    }
+    const tradeNo = `SBX${Date.now()}${randomBytes(3).toString('hex')}`;
+    await this.charges.upsert({ orderId, scenario, status: 'PAID', tradeNo }, ['orderId']);
+    if (scenario === 'CHARGE_THEN_HANG') await delay(HANG_MS, undefined, { ref: false });
+    return { status: 'PAID', tradeNo };
+  }
+
+  async query(orderId: string): Promise<QueryAnswer> {
+    const charge = await this.charges.findOneBy({ orderId });
+    if (!charge?.status) return { status: 'NOT_FOUND' };
+    return charge.status === 'PAID' ? { status: 'PAID', tradeNo: charge.tradeNo! } : { status: 'DECLINED' };
+  }
+}
