@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { appConfig, LOG_LEVELS } from './config/app.config';
 import { validateAllConfigurations } from './config/configuration';
+import { Metrics } from './ops/metrics.service';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -32,9 +33,24 @@ export async function createApplication(): Promise<NestFastifyApplication> {
     }),
   );
   app.useGlobalFilters(new HttpErrorFilter(app.get(HttpAdapterHost).httpAdapter));
+  countRequests(app);
   app.enableShutdownHooks();
   mountDocs(app);
   return app;
+}
+
+/** Every answer counts, also those Fastify gives before Nest sees the request (413, bad JSON). */
+function countRequests(app: NestFastifyApplication): void {
+  const metrics = app.get(Metrics);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+      metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+      done();
+    });
 }
 
 function mountDocs(app: INestApplication): void {

@@ -1,5 +1,15 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { AdminPageController } from './admin-page.controller';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
+import { Metrics } from './metrics.service';
+import { OpsSummaryController } from './ops-summary.controller';
 
-@Module({ controllers: [HealthController] })
+/** Health, metrics and the ops page; `Metrics` is global so every module can count. */
+@Global()
+@Module({
+  controllers: [HealthController, MetricsController, OpsSummaryController, AdminPageController],
+  providers: [Metrics],
+  exports: [Metrics],
+})
 export class OpsModule {}

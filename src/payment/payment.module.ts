@@ -9,6 +9,7 @@ import { HttpGateway } from './http-gateway';
 import { PaymentCallbackController } from './payment-callback.controller';
 import { PaymentController } from './payment.controller';
 import { PaymentIncident } from './payment-incident.entity';
+import { PaymentIncidentsController } from './payment-incidents.controller';
 import { PaymentService } from './payment.service';
 import { SandboxCharge } from './sandbox-charge.entity';
 import { SandboxGateway } from './sandbox-gateway';
@@ -16,7 +17,7 @@ import { SandboxGatewayController } from './sandbox-gateway.controller';
 
 @Module({
   imports: [CoordinatorModule, OrdersModule, TypeOrmModule.forFeature([PaymentIncident, SandboxCharge])],
-  controllers: [PaymentController, PaymentCallbackController, SandboxGatewayController],
+  controllers: [PaymentController, PaymentCallbackController, PaymentIncidentsController, SandboxGatewayController],
   providers: [
     PaymentService,
     SandboxGateway,

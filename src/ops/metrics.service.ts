@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DataSource } from 'typeorm';
+
+/**
+ * The Prometheus metrics of one process. Its own Registry rather than prom-client's
+ * global one, so several application instances in one process (tests) never collide.
+ * Counts that live in the database are read at scrape time, not kept in memory.
+ */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'backstop_http_requests_total',
+    help: 'HTTP requests answered, by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'backstop_http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly handlerRuns = new Counter({
+    name: 'backstop_handler_runs_total',
+    help: 'Handler runs by handler and outcome (done, skipped, retried, failed, poison, rerun_resolved, rerun_failed)',
+    labelNames: ['handler', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retries = new Counter({
+    name: 'backstop_retries_total',
+    help: 'Messages sent to a delay queue, by handler and tier (the delay)',
+    labelNames: ['handler', 'tier'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deliveries = new Counter({
+    name: 'backstop_deliveries_total',
+    help: 'Merchant notification attempts by outcome (delivered, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'backstop_' });
+    new Gauge({
+      name: 'backstop_failed_messages',
+      help: 'Failed messages by status',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        const rows: { status: string; count: string }[] = await dataSource.query(
+          `SELECT status, count(*) AS count FROM failed_messages GROUP BY status`,
+        );
+        this.reset();
+        for (const status of ['FAILED', 'RETRYING', 'RESOLVED', 'DISCARDED']) {
+          this.set({ status }, Number(rows.find((row) => row.status === status)?.count ?? 0));
+        }
+      },
+    });
+    new Gauge({
+      name: 'backstop_outbox_pending',
+      help: 'Outbox rows not yet published, by state',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const rows: { state: string; count: string }[] = await dataSource.query(
+          `SELECT state, count(*) AS count FROM outbox GROUP BY state`,
+        );
+        this.reset();
+        for (const state of ['READY', 'PREPARE']) this.set({ state }, Number(rows.find((row) => row.state === state)?.count ?? 0));
+      },
+    });
+    new Gauge({
+      name: 'backstop_outbox_oldest_age_seconds',
+      help: 'Age of the oldest outbox row not yet published',
+      registers: [this.registry],
+      async collect() {
+        const [row]: { age: string | null }[] = await dataSource.query(
+          `SELECT EXTRACT(EPOCH FROM now() - min(created_at)) AS age FROM outbox`,
+        );
+        this.set(Number(row?.age ?? 0));
+      },
+    });
+  }
+}

@@ -1,0 +1,21 @@
+import { Controller, Get, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AdminGuard } from '../common/admin.guard';
+import { PaymentIncident } from './payment-incident.entity';
+
+@ApiTags('ops')
+@ApiBearerAuth()
+@UseGuards(AdminGuard)
+@Controller('admin/payment-incidents')
+export class PaymentIncidentsController {
+  constructor(@InjectRepository(PaymentIncident) private readonly incidents: Repository<PaymentIncident>) {}
+
+  /** Payments that arrived for orders that could not take them, newest first: each needs a refund decision. */
+  @Get()
+  async list() {
+    const rows = await this.incidents.find({ order: { receivedAt: 'DESC' }, take: 500 });
+    return { items: rows.map((row) => ({ ...row, id: Number(row.id), receivedAt: row.receivedAt.toISOString() })) };
+  }
+}
