@@ -59,7 +59,8 @@ export class CheckBackDaemon implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async round(): Promise<void> {
-    const rows: { id: string; kind: string; check_back_id: string; attempts: number }[] = await this.dataSource.query(
+    // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
+    const [rows]: [{ id: string; kind: string; check_back_id: string; attempts: number }[], number] = await this.dataSource.query(
       `UPDATE outbox SET attempts = attempts + 1,
               next_attempt_at = now() + LEAST($3::int, 1000 * power(2, LEAST(attempts, 16))::int) * interval '1 millisecond'
         WHERE id IN (SELECT id FROM outbox
