@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, HttpException, HttpStatus } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { DomainErrorKind, DomainException } from './domain.exception';
@@ -20,10 +20,12 @@ const UNAVAILABLE_MESSAGE = /timeout exceeded when trying to connect|Connection 
  * The HTTP edge for errors: domain errors become their status with
  * `{ statusCode, error, message, code }`; a database that cannot be reached becomes
  * 503 at once (G7) rather than a 500; an HttpException with a bare message (Fastify's
- * own errors) gets the same `{ statusCode, error, message }`; everything else is Nest's default.
+ * own errors) gets the same `{ statusCode, error, message }`; a bug is a 500 in the same shape; other HTTP exceptions are Nest's default.
  */
 @Catch()
 export class HttpErrorFilter extends BaseExceptionFilter {
+  private readonly logger = new Logger(HttpErrorFilter.name);
+
   catch(exception: unknown, host: ArgumentsHost) {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof DomainException) {
@@ -40,6 +42,12 @@ export class HttpErrorFilter extends BaseExceptionFilter {
     if (exception instanceof HttpException && typeof exception.getResponse() === 'string' && HttpStatus[exception.getStatus()]) {
       const statusCode = exception.getStatus();
       reply.status(statusCode).send({ statusCode, error: statusText(statusCode), message: exception.getResponse() });
+      return;
+    }
+    if (!(exception instanceof HttpException)) {
+      // A bug, not the caller's fault: log it whole, answer in the contract's shape, reveal nothing.
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+      reply.status(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
       return;
     }
     super.catch(exception, host);

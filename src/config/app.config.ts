@@ -1,6 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { Type } from 'class-transformer';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
 import { validateEnvironment } from './environment';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -9,8 +8,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 class AppEnvironment {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535)
-  PORT = 3000;
+  @IsOptional() @Matches(/^(6553[0-5]|655[0-2]\d|65[0-4]\d{2}|6[0-4]\d{3}|[1-5]?\d{1,4})$/, { message: 'PORT must be a port number (0 to 65535)' })
+  PORT = '3000';
 
   @IsOptional() @IsIn(ROLES)
   ROLE: Role = 'all';
@@ -40,7 +39,7 @@ export const appConfig = registerAs('app', () => {
       : { name: entry.slice(0, separator), token: entry.slice(separator + 1) };
   });
   return {
-    port: environment.PORT,
+    port: Number(environment.PORT),
     role: environment.ROLE,
     logLevel: environment.LOG_LEVEL,
     adminTokens,

@@ -45,6 +45,7 @@ export class CreateOrderDto {
   notifyUrl: string;
 
   @ApiPropertyOptional({ default: 'CNY', example: 'CNY' })
-  @IsOptional() @IsISO4217CurrencyCode()
+  // Upper case only: `usd` and `USD` must not become two currencies (or two Idempotency-Key bodies).
+  @IsOptional() @Matches(/^[A-Z]{3}$/, { message: 'currency must be an upper-case ISO 4217 code such as CNY' }) @IsISO4217CurrencyCode()
   currency?: string;
 }
