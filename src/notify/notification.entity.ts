@@ -37,6 +37,10 @@ export class Notification {
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
   leaseUntil: Date | null;
 
+  /** The attempt holding the lease; a later attempt of the same event may take it over. */
+  @Column({ name: 'lease_attempt', type: 'int', nullable: true })
+  leaseAttempt: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

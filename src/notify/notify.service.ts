@@ -33,7 +33,7 @@ export class NotifyService {
   async notify(event: OutcomeEvent, context: HandlerContext): Promise<HandlerOutcome> {
     const order = await this.dataSource.manager.findOneBy(Order, { id: event.data.orderId });
     if (!order) throw new DeliveryFailedError(`order ${event.data.orderId} does not exist`);
-    if (!(await this.claim(event, order))) return 'skipped';
+    if (!(await this.claim(event, order, context.attempt))) return 'skipped';
 
     const body = JSON.stringify(bodyOf(event, order));
     const timestamp = Math.floor(Date.now() / 1000);
@@ -101,9 +101,11 @@ export class NotifyService {
 
   /**
    * Records the notification if new and takes a short lease on it. No lease when it was
-   * delivered already (never again) or another process is sending it right now.
+   * delivered already (never again) or another process is sending it right now. A later
+   * attempt may take over an earlier attempt's lease: that attempt is over (it failed or
+   * its process died before it could clear the lease), it is not sending any more.
    */
-  private async claim(event: OutcomeEvent, order: Order): Promise<boolean> {
+  private async claim(event: OutcomeEvent, order: Order, attempt: number): Promise<boolean> {
     await this.dataSource
       .createQueryBuilder()
       .insert()
@@ -115,10 +117,11 @@ export class NotifyService {
     // TypeORM's postgres driver answers an UPDATE with [rows, rowCount], not the rows alone:
     // the length of that pair is always 2, which would claim a delivered notification again.
     const [claimed]: [unknown[], number] = await this.dataSource.query(
-      `UPDATE notifications SET lease_until = now() + $2 * interval '1 millisecond', state = 'PENDING'
-        WHERE event_id = $1 AND state <> 'DELIVERED' AND (lease_until IS NULL OR lease_until < now())
+      `UPDATE notifications SET lease_until = now() + $2 * interval '1 millisecond', lease_attempt = $3, state = 'PENDING'
+        WHERE event_id = $1 AND state <> 'DELIVERED'
+          AND (lease_until IS NULL OR lease_until < now() OR lease_attempt < $3)
         RETURNING event_id`,
-      [event.id, leaseMs],
+      [event.id, leaseMs, attempt],
     );
     if (claimed.length > 0) return true;
     const current = await this.dataSource.manager.findOneByOrFail(Notification, { eventId: event.id });
