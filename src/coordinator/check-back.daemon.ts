@@ -62,12 +62,13 @@ export class CheckBackDaemon implements OnApplicationBootstrap, BeforeApplicatio
     // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
     const [rows]: [{ id: string; kind: string; check_back_id: string; attempts: number }[], number] = await this.dataSource.query(
       `UPDATE outbox SET attempts = attempts + 1,
-              next_attempt_at = now() + LEAST($3::int, 1000 * power(2, LEAST(attempts, 16))::int) * interval '1 millisecond'
+              next_attempt_at = now() + GREATEST($4::int, LEAST($3::int, 1000 * power(2, LEAST(attempts, 16))::int)) * interval '1 millisecond'
         WHERE id IN (SELECT id FROM outbox
                       WHERE state = 'PREPARE' AND created_at <= now() - $1 * interval '1 millisecond' AND next_attempt_at <= now()
                       ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
         RETURNING id, kind, check_back_id, attempts`,
-      [this.payment.checkBackAfterMs, CLAIM_BATCH, MAX_BACKOFF_MS],
+      // The lease outlasts one gateway query, so no other process asks about the row meanwhile.
+      [this.payment.checkBackAfterMs, CLAIM_BATCH, MAX_BACKOFF_MS, this.payment.gatewayTimeoutMs + 1_000],
     );
     await Promise.all(rows.map((row) => this.checkBack(row)));
   }

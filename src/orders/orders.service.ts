@@ -73,6 +73,10 @@ export class OrdersService {
     }
   }
 
+  find(id: string): Promise<Order | null> {
+    return this.orders.findOneBy({ id });
+  }
+
   async get(id: string): Promise<Order> {
     const order = await this.orders.findOne({ where: { id }, relations: { items: true }, order: { items: { sku: 'ASC' } } });
     if (!order) throw OrderException.notFound(id);

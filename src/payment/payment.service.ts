@@ -53,7 +53,9 @@ export class PaymentService implements OnModuleInit {
       await this.coordinator.drop(preparedId);
       return { status: 'DECLINED', reason: answer.reason };
     }
-    await this.settle(orderId, { tradeNo: answer.tradeNo, amount: order.totalAmount }, 'direct', preparedId);
+    const settled = await this.settle(orderId, { tradeNo: answer.tradeNo, amount: order.totalAmount }, 'direct', preparedId);
+    // Charged, but the order was cancelled meanwhile (unpaid timeout): the money is an incident for ops.
+    if (typeof settled === 'object') throw PaymentException.paidTooLate(orderId, settled.notPayable, answer.tradeNo);
     return { status: 'PAID', tradeNo: answer.tradeNo };
   }
 
@@ -72,9 +74,13 @@ export class PaymentService implements OnModuleInit {
   }
 
   private async checkBack(orderId: string, preparedId: string): Promise<CheckBackVerdict> {
+    const order = await this.orders.find(orderId);
+    if (!order) {
+      this.logger.error(`PREPARE row ${preparedId} names order ${orderId}, which does not exist; dropping it`);
+      return 'dropped';
+    }
     const answer = await withTimeout(this.gateway.query(orderId), this.config.gatewayTimeoutMs);
     if (answer.status !== 'PAID') return 'dropped';
-    const order = await this.orders.get(orderId);
     await this.settle(orderId, { tradeNo: answer.tradeNo, amount: order.totalAmount }, 'check-back', preparedId);
     return 'settled';
   }
@@ -82,7 +88,7 @@ export class PaymentService implements OnModuleInit {
   private settle(orderId: string, charge: { tradeNo: string; amount: number }, source: PaymentIncident['source'], preparedId: string) {
     return this.coordinator.transaction(async (transaction) => {
       transaction.fulfil(preparedId);
-      await this.settleIn(transaction, orderId, charge, source);
+      return this.settleIn(transaction, orderId, charge, source);
     });
   }
 
@@ -91,7 +97,7 @@ export class PaymentService implements OnModuleInit {
     orderId: string,
     charge: { tradeNo: string; amount: number },
     source: PaymentIncident['source'],
-  ): Promise<void> {
+  ): Promise<SettleOutcome> {
     const outcome = await this.orders.settlePayment(orderId, charge, transaction);
     if (typeof outcome === 'object') {
       // Money for an order that cannot take it: keep the order as it is and tell ops.
@@ -104,8 +110,11 @@ export class PaymentService implements OnModuleInit {
         source,
       });
     }
+    return outcome;
   }
 }
+
+type SettleOutcome = Awaited<ReturnType<OrdersService['settlePayment']>>;
 
 function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

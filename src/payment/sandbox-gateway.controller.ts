@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { IsIn, IsInt, IsString, IsUUID, Min } from 'class-validator';
 import { SandboxGateway } from './sandbox-gateway';
@@ -23,7 +23,9 @@ const uuid = new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
 export class SandboxGatewayController {
   constructor(private readonly sandbox: SandboxGateway) {}
 
+  /** SPEC §7: a charge answers 200 (Nest's default for POST is 201, which HttpGateway reads as "unknown"). */
   @Post('charges')
+  @HttpCode(HttpStatus.OK)
   async charge(@Body() body: SandboxChargeBody) {
     return this.sandbox.charge(body.orderId, body.amount, body.currency);
   }
