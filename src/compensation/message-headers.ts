@@ -7,6 +7,8 @@ export const ERRORS_HEADER = 'x-errors';
 /** On a re-run: the failed_messages row it re-runs. */
 export const RERUN_HEADER = 'x-rerun';
 export const POISON_HEADER = 'x-poison';
+/** Tells our own returned (unroutable) copies apart; several copies may share a messageId. */
+export const PUBLISH_TAG_HEADER = 'x-publish-tag';
 
 export function readAttempt(message: ConsumeMessage): number {
   const value = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 1);
@@ -26,7 +28,13 @@ export function readErrors(message: ConsumeMessage): AttemptError[] {
 
 /** The headers worth keeping with a message: the broker's dead-letter bookkeeping is noise. */
 export function storedHeaders(message: ConsumeMessage): Record<string, unknown> {
-  const { 'x-death': _death, 'x-first-death-exchange': _exchange, 'x-first-death-queue': _queue, 'x-first-death-reason': _reason, ...rest } =
-    message.properties.headers ?? {};
+  const {
+    'x-death': _death,
+    'x-first-death-exchange': _exchange,
+    'x-first-death-queue': _queue,
+    'x-first-death-reason': _reason,
+    [PUBLISH_TAG_HEADER]: _tag,
+    ...rest
+  } = message.properties.headers ?? {};
   return rest;
 }

@@ -2,6 +2,7 @@ import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import { randomUUID } from 'node:crypto';
+import { PUBLISH_TAG_HEADER } from './message-headers';
 import type { ConfirmChannel, Message, MessageProperties } from 'amqplib';
 
 const PUBLISH_TIMEOUT_MS = 5_000;
@@ -24,7 +25,8 @@ export class RetryPublisher implements OnModuleInit {
       confirm: true,
       setup: async (channel: ConfirmChannel) => {
         channel.on('return', (message: Message) => {
-          if (message.properties.correlationId) this.returned.add(message.properties.correlationId);
+          const tag: unknown = message.properties.headers?.[PUBLISH_TAG_HEADER];
+          if (typeof tag === 'string' || Buffer.isBuffer(tag)) this.returned.add(tag.toString());
         });
       },
     });
@@ -41,8 +43,8 @@ export class RetryPublisher implements OnModuleInit {
         messageId: properties.messageId,
         type: properties.type,
         timestamp: properties.timestamp,
-        correlationId: tag,
-        headers,
+        correlationId: properties.correlationId,
+        headers: { ...headers, [PUBLISH_TAG_HEADER]: tag },
         timeout: PUBLISH_TIMEOUT_MS,
       });
     } catch (error) {
