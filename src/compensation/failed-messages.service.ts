@@ -66,7 +66,8 @@ export class FailedMessagesService {
     if (status !== 'FAILED' && status !== 'RETRYING') throw CompensationException.wrongStatus('(all)', status, 'retry');
     let count = 0;
     let claimed: number;
-    const since = new Date();
+    // The database's clock, the one that stamps the actions below: the app's may differ.
+    const [{ since }]: { since: Date }[] = await this.dataSource.query('SELECT clock_timestamp() AS since');
     do {
       claimed = await this.dataSource.transaction(async (manager) => {
         const query = manager

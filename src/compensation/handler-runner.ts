@@ -1,10 +1,12 @@
 import { Nack } from '@golevelup/nestjs-rabbitmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
+import { formatDuration } from '../config/duration';
 import { Coordinator } from '../coordinator/coordinator.service';
 import { InvalidEnvelopeError, readEnvelope } from '../messaging/envelope';
 import type { EventEnvelope } from '../messaging/event-map';
 import { deadLetterQueueName } from '../messaging/topology';
+import { Metrics } from '../ops/metrics.service';
 import type { HandlerContext, HandlerOutcome } from './event-handler.decorator';
 import type { AttemptError } from './failed-message.entity';
 import { FailureRecorder } from './failure-recorder';
@@ -29,6 +31,7 @@ export class HandlerRunner {
     private readonly coordinator: Coordinator,
     private readonly recorder: FailureRecorder,
     private readonly publisher: RetryPublisher,
+    private readonly metrics: Metrics,
   ) {}
 
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -55,6 +58,7 @@ export class HandlerRunner {
     } catch (error) {
       if (!(error instanceof InvalidEnvelopeError)) throw error;
       this.logger.error(`poison message ${message.properties.messageId ?? '(no id)'} on ${handler.queue}: ${error.message}`);
+      this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'poison' });
       return this.setAside(handler, message, 1, [], error, true);
     }
 
@@ -65,16 +69,20 @@ export class HandlerRunner {
     try {
       const outcome = await handler.invoke(envelope, this.contextFor(handler, envelope, attempt, retryDelayMs));
       this.logger.debug(`${handler.queue} ${outcome} ${envelope.type} ${envelope.id} (attempt ${attempt})`);
+      this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: rerunOf ? 'rerun_resolved' : outcome });
       if (rerunOf) await this.recorder.rerunSucceeded(rerunOf);
       return;
     } catch (error) {
       this.logger.warn(`${handler.queue} failed on ${envelope.type} ${envelope.id} (attempt ${attempt}): ${(error as Error).message}`);
       const errors = [...readErrors(message), summarise(attempt, error)];
       if (rerunOf) {
+        this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'rerun_failed' });
         await this.recorder.rerunFailed(rerunOf, attempt, describeError(error), errors.at(-1)!.error);
         return;
       }
       if (retryDelayMs !== undefined) {
+        this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'retried' });
+        this.metrics.retries.inc({ handler: handler.queue, tier: formatDuration(retryDelayMs) });
         // Confirmed onto the delay queue before the original is acked: a crash in between duplicates, never loses.
         await this.publisher.toQueue(retryQueueNames(handler.queue, handler.delaysMs).get(retryDelayMs)!, message.content, message.properties, {
           ...storedHeaders(message),
@@ -83,6 +91,7 @@ export class HandlerRunner {
         });
         return;
       }
+      this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'failed' });
       return this.setAside(handler, message, attempt, errors.slice(0, -1), error, false);
     }
   }

@@ -26,7 +26,10 @@ export function readErrors(message: ConsumeMessage): AttemptError[] {
   }
 }
 
-/** The headers worth keeping with a message: the broker's dead-letter bookkeeping is noise. */
+/**
+ * The headers worth keeping with a message: the broker's dead-letter bookkeeping is
+ * noise, and the errors so far are kept in their own column.
+ */
 export function storedHeaders(message: ConsumeMessage): Record<string, unknown> {
   const {
     'x-death': _death,
@@ -34,6 +37,7 @@ export function storedHeaders(message: ConsumeMessage): Record<string, unknown> 
     'x-first-death-queue': _queue,
     'x-first-death-reason': _reason,
     [PUBLISH_TAG_HEADER]: _tag,
+    [ERRORS_HEADER]: _errors,
     ...rest
   } = message.properties.headers ?? {};
   return rest;

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import type { HandlerContext, HandlerOutcome } from '../compensation/event-handler.decorator';
 import { notifyConfig } from '../config/notify.config';
 import type { EventOf } from '../messaging/event-map';
+import { Metrics } from '../ops/metrics.service';
 import { Order } from '../orders/order.entity';
 import { Delivery } from './delivery.entity';
 import { MerchantAnswer, MerchantClient } from './merchant-client';
@@ -28,6 +29,7 @@ export class NotifyService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly client: MerchantClient,
     @Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>,
+    private readonly metrics: Metrics,
   ) {}
 
   async notify(event: OutcomeEvent, context: HandlerContext): Promise<HandlerOutcome> {
@@ -67,6 +69,7 @@ export class NotifyService {
       error: failure ?? null,
       attemptedAt,
     };
+    this.metrics.deliveries.inc({ outcome: failure === undefined ? 'delivered' : 'failed' });
     if (failure === undefined) {
       return context.once(async ({ manager }) => {
         await manager.insert(Delivery, delivery);
