@@ -2,7 +2,7 @@ import { connect } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Client } from 'pg';
-import { FailedMessagesService } from '../src/compensation/failed-messages.service';
+import { FailedMessagesService } from '../src/compensation/failed-messages/failed-messages.service';
 import { expectError } from './support/contract-errors';
 import {
   bearer,

@@ -2,17 +2,17 @@ import { DiscoveryModule } from '@golevelup/nestjs-discovery';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CoordinatorModule } from '../coordinator/coordinator.module';
-import { DeadLetterDrain } from './dead-letter-drain';
-import { FailedMessageAction } from './failed-message-action.entity';
-import { FailedMessage } from './failed-message.entity';
-import { FailedMessagesController } from './failed-messages.controller';
-import { FailedMessagesService } from './failed-messages.service';
-import { FailureRecorder } from './failure-recorder';
-import { HandlerExplorer } from './handler-explorer';
-import { HandlerRunner } from './handler-runner';
-import { ProcessedMessage } from './processed-message.entity';
-import { RetryPublisher } from './retry-publisher';
-import { Sweeper } from './sweeper';
+import { DeadLetterDrain } from './retries/dead-letter-drain';
+import { FailedMessageAction } from './failed-messages/failed-message-action.entity';
+import { FailedMessage } from './failed-messages/failed-message.entity';
+import { FailedMessagesController } from './failed-messages/failed-messages.controller';
+import { FailedMessagesService } from './failed-messages/failed-messages.service';
+import { FailureRecorder } from './failed-messages/failure-recorder';
+import { HandlerExplorer } from './handlers/handler-explorer';
+import { HandlerRunner } from './handlers/handler-runner';
+import { ProcessedMessage } from './handlers/processed-message.entity';
+import { RetryPublisher } from './retries/retry-publisher';
+import { Sweeper } from './failed-messages/sweeper';
 
 /**
  * Retries, failure records, the sweeper and the ops API, written once: every

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EventHandler, HandlerContext } from '../compensation/event-handler.decorator';
+import { EventHandler, HandlerContext } from '../compensation/handlers/event-handler.decorator';
 import { NotifyService, OutcomeEvent } from './notify.service';
 
 @Injectable()

@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
-import type { HandlerContext, HandlerOutcome } from '../compensation/event-handler.decorator';
+import type { HandlerContext, HandlerOutcome } from '../compensation/handlers/event-handler.decorator';
 import { notifyConfig } from '../config/notify.config';
 import type { EventOf } from '../messaging/event-map';
 import { Metrics } from '../ops/metrics.service';

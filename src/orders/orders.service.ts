@@ -7,7 +7,7 @@ import { literalHostProblem } from '../common/public-address';
 import { notifyConfig } from '../config/notify.config';
 import { Coordinator } from '../coordinator/coordinator.service';
 import type { EventTransaction } from '../coordinator/event-transaction';
-import type { HandlerOutcome } from '../compensation/event-handler.decorator';
+import type { HandlerOutcome } from '../compensation/handlers/event-handler.decorator';
 import type { OrderCreatedData } from '../messaging/event-map';
 import { StockService } from '../stock/stock.service';
 import type { CreateOrderDto } from './create-order.dto';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EventHandler, HandlerContext } from '../compensation/event-handler.decorator';
+import { EventHandler, HandlerContext } from '../compensation/handlers/event-handler.decorator';
 import type { EventOf } from '../messaging/event-map';
 import { OrdersService } from './orders.service';
 

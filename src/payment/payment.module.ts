@@ -4,16 +4,16 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { paymentConfig } from '../config/payment.config';
 import { CoordinatorModule } from '../coordinator/coordinator.module';
 import { OrdersModule } from '../orders/orders.module';
-import { PaymentGateway } from './gateway';
-import { HttpGateway } from './http-gateway';
+import { PaymentGateway } from './gateway/gateway';
+import { HttpGateway } from './gateway/http-gateway';
 import { PaymentCallbackController } from './payment-callback.controller';
 import { PaymentController } from './payment.controller';
 import { PaymentIncident } from './payment-incident.entity';
 import { PaymentIncidentsController } from './payment-incidents.controller';
 import { PaymentService } from './payment.service';
-import { SandboxCharge } from './sandbox-charge.entity';
-import { SandboxGateway } from './sandbox-gateway';
-import { SandboxGatewayController } from './sandbox-gateway.controller';
+import { SandboxCharge } from './gateway/sandbox-charge.entity';
+import { SandboxGateway } from './gateway/sandbox-gateway';
+import { SandboxGatewayController } from './gateway/sandbox-gateway.controller';
 
 @Module({
   imports: [CoordinatorModule, OrdersModule, TypeOrmModule.forFeature([PaymentIncident, SandboxCharge])],

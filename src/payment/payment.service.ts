@@ -6,7 +6,7 @@ import { Coordinator } from '../coordinator/coordinator.service';
 import type { EventTransaction } from '../coordinator/event-transaction';
 import { OrderException } from '../orders/order.exception';
 import { OrdersService } from '../orders/orders.service';
-import { GatewayUnknownError, PaymentGateway } from './gateway';
+import { GatewayUnknownError, PaymentGateway } from './gateway/gateway';
 import type { PaymentCallbackDto } from './payment-callback.dto';
 import { PaymentIncident } from './payment-incident.entity';
 import { PaymentException } from './payment.exception';

@@ -1,4 +1,4 @@
-import { DomainException } from '../common/domain.exception';
+import { DomainException } from '../../common/domain.exception';
 import type { FailedMessageStatus } from './failed-message.entity';
 
 export class CompensationException extends DomainException {

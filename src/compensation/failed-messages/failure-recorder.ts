@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { compensationConfig } from '../config/compensation.config';
+import { compensationConfig } from '../../config/compensation.config';
 import { AttemptError, FailedMessage } from './failed-message.entity';
 import { nextSweepAt } from './sweep-schedule';
 

@@ -1,6 +1,6 @@
 import type { Channel, Options } from 'amqplib';
-import { formatDuration } from '../config/duration';
-import { deadLetterQueueName, retryQueueName } from '../messaging/topology';
+import { formatDuration } from '../../config/duration';
+import { deadLetterQueueName, retryQueueName } from '../../messaging/topology';
 
 export type QueueType = 'classic' | 'quorum';
 

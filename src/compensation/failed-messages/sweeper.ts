@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { PeriodicTask } from '../common/periodic-task';
-import { appConfig } from '../config/app.config';
-import { compensationConfig } from '../config/compensation.config';
+import { PeriodicTask } from '../../common/periodic-task';
+import { appConfig } from '../../config/app.config';
+import { compensationConfig } from '../../config/compensation.config';
 import { FailedMessagesService } from './failed-messages.service';
 
 /** Every SWEEP_INTERVAL, in every worker process, re-runs the failed messages that are due. */

@@ -4,8 +4,8 @@ import { Brackets, DataSource, EntityManager } from 'typeorm';
 import { CompensationException } from './compensation.exception';
 import { FailedMessageAction, FailedMessageActionKind } from './failed-message-action.entity';
 import { FailedMessage, FailedMessageStatus } from './failed-message.entity';
-import { ATTEMPT_HEADER, ERRORS_HEADER, POISON_HEADER, RERUN_HEADER } from './message-headers';
-import { RetryPublisher } from './retry-publisher';
+import { ATTEMPT_HEADER, ERRORS_HEADER, POISON_HEADER, RERUN_HEADER } from '../retries/message-headers';
+import { RetryPublisher } from '../retries/retry-publisher';
 
 const BATCH = 200;
 

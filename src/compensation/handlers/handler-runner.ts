@@ -1,20 +1,20 @@
 import { Nack } from '@golevelup/nestjs-rabbitmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
-import { formatDuration } from '../config/duration';
-import { Coordinator } from '../coordinator/coordinator.service';
-import { InvalidEnvelopeError, readEnvelope } from '../messaging/envelope';
-import type { EventEnvelope } from '../messaging/event-map';
-import { deadLetterQueueName } from '../messaging/topology';
-import { Metrics } from '../ops/metrics.service';
+import { formatDuration } from '../../config/duration';
+import { Coordinator } from '../../coordinator/coordinator.service';
+import { InvalidEnvelopeError, readEnvelope } from '../../messaging/envelope';
+import type { EventEnvelope } from '../../messaging/event-map';
+import { deadLetterQueueName } from '../../messaging/topology';
+import { Metrics } from '../../ops/metrics.service';
 import type { HandlerContext, HandlerOutcome } from './event-handler.decorator';
-import type { AttemptError } from './failed-message.entity';
-import { FailureRecorder } from './failure-recorder';
-import { retryQueueNames } from './handler-topology';
-import { ATTEMPT_HEADER, ERRORS_HEADER, POISON_HEADER, readAttempt, readErrors, RERUN_HEADER, storedHeaders } from './message-headers';
+import type { AttemptError } from '../failed-messages/failed-message.entity';
+import { FailureRecorder } from '../failed-messages/failure-recorder';
+import { retryQueueNames } from '../retries/handler-topology';
+import { ATTEMPT_HEADER, ERRORS_HEADER, POISON_HEADER, readAttempt, readErrors, RERUN_HEADER, storedHeaders } from '../retries/message-headers';
 import type { RegisteredHandler } from './registered-handler';
-import { RetryPublisher } from './retry-publisher';
-import { describeError } from './sweep-schedule';
+import { RetryPublisher } from '../retries/retry-publisher';
+import { describeError } from '../failed-messages/sweep-schedule';
 
 const ERROR_SUMMARY_LENGTH = 500;
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ADMIN_NAME, AdminGuard } from '../common/admin.guard';
+import { ADMIN_NAME, AdminGuard } from '../../common/admin.guard';
 import { FailedMessageAction } from './failed-message-action.entity';
 import { FailedMessage } from './failed-message.entity';
 import { DiscardFailedMessageBody, ListFailedMessagesQuery, RetryFailedMessagesBody } from './failed-messages.dto';

@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
-import type { EventTransaction } from '../coordinator/event-transaction';
-import type { EventOf, RoutingKey } from '../messaging/event-map';
+import type { EventTransaction } from '../../coordinator/event-transaction';
+import type { EventOf, RoutingKey } from '../../messaging/event-map';
 
 export const EVENT_HANDLER = Symbol('backstop:event-handler');
 

@@ -1,5 +1,5 @@
 import type { ConsumeMessage } from 'amqplib';
-import type { AttemptError } from './failed-message.entity';
+import type { AttemptError } from '../failed-messages/failed-message.entity';
 
 /** Headers we own; RabbitMQ 4 no longer honours a re-published `x-death`, so the count travels here. */
 export const ATTEMPT_HEADER = 'x-attempt';

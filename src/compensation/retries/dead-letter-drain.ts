@@ -2,7 +2,7 @@ import { Nack } from '@golevelup/nestjs-rabbitmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
 import { setTimeout as delay } from 'node:timers/promises';
-import { FailureRecorder } from './failure-recorder';
+import { FailureRecorder } from '../failed-messages/failure-recorder';
 import { POISON_HEADER, readAttempt, readErrors, storedHeaders } from './message-headers';
 
 /** How long to hold a message while the database is still away before handing it back. */
