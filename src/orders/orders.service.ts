@@ -11,6 +11,7 @@ import type { HandlerOutcome } from '../compensation/handlers/event-handler.deco
 import type { OrderCreatedData } from '../messaging/event-map';
 import { StockService } from '../stock/stock.service';
 import type { CreateOrderDto } from './create-order.dto';
+import { OrderItem } from './order-item.entity';
 import { Order } from './order.entity';
 import { OrderException } from './order.exception';
 import { canTransition, OrderStatus } from './order-state';
@@ -54,11 +55,17 @@ export class OrdersService {
           totalAmount: items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0),
           currency: request.currency ?? DEFAULT_CURRENCY,
           notifyUrl: request.notifyUrl,
+          reason: null,
+          tradeNo: null,
+          paidAt: null,
           idempotencyKey: idempotencyKey ?? null,
           requestFingerprint: fingerprint,
-          items,
+          createdAt: new Date(),
         });
-        await transaction.manager.save(order);
+        // insert, not save: save would first SELECT the new id to decide between INSERT and UPDATE.
+        await transaction.manager.insert(Order, order);
+        order.items = items.map((item) => transaction.manager.create(OrderItem, { orderId: order.id, ...item }));
+        await transaction.manager.insert(OrderItem, order.items);
         await transaction.emit('order.created', createdEventOf(order));
         return order;
       });
