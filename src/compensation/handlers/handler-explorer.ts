@@ -11,7 +11,7 @@ import { paymentConfig } from '../../config/payment.config';
 import { EVENT_HANDLER, EventHandlerOptions } from './event-handler.decorator';
 import { deadLetterQueueName, ORDER_EVENTS_EXCHANGE } from '../../messaging/topology';
 import { DeadLetterDrain } from '../retries/dead-letter-drain';
-import { deadLetterQueueOptions, declareDeliveryDelayQueue, declareRetryQueues, workQueueOptions } from '../retries/handler-topology';
+import { deadLetterQueueOptions, declareHandlerTopology, workQueueOptions } from '../retries/handler-topology';
 import { HandlerRunner } from './handler-runner';
 import type { RegisteredHandler } from './registered-handler';
 
@@ -48,6 +48,7 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
         invoke: method,
       });
     }
+    for (const handler of this.handlers) this.declare(handler);
     if (!this.app.runsWorker) return;
     for (const handler of this.handlers) this.subscribe(handler);
   }
@@ -59,28 +60,24 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /**
-   * Not awaited: golevelup runs both setups whenever the broker (re)connects, so a
-   * process that starts while the broker is down still serves HTTP (G7) and
-   * subscribes as soon as it can.
+   * Not awaited, here and in `subscribe`: golevelup runs these setups whenever the broker
+   * (re)connects, so a process that starts while the broker is down still serves HTTP
+   * (G7) and sets up as soon as it can.
    */
-  private subscribe(handler: RegisteredHandler): void {
-    const { queue, routingKeys, delaysMs, deliveryDelayMs } = handler;
-    const { queueType } = this.messaging;
-    const fail = (error: Error) => this.logger.error(`cannot set up ${queue}: ${error.message}`);
+  private declare(handler: RegisteredHandler): void {
     this.amqp.managedChannel
-      .addSetup(async (channel: Channel) => {
-        await declareRetryQueues(channel, queue, delaysMs, queueType);
-        if (deliveryDelayMs !== undefined) {
-          await declareDeliveryDelayQueue(channel, queue, deliveryDelayMs, routingKeys, ORDER_EVENTS_EXCHANGE, queueType);
-        }
-      })
-      .catch(fail);
+      .addSetup((channel: Channel) => declareHandlerTopology(channel, ORDER_EVENTS_EXCHANGE, handler, this.messaging.queueType))
+      .catch((error: Error) => this.logger.error(`cannot declare ${handler.queue}: ${error.message}`));
+  }
+
+  private subscribe(handler: RegisteredHandler): void {
+    const { queue, routingKeys, delaysMs } = handler;
+    const fail = (error: Error) => this.logger.error(`cannot subscribe ${queue}: ${error.message}`);
     this.amqp
       .createSubscriber(
         (_content: unknown, message?: ConsumeMessage) => this.runner.run(handler, message!),
         {
-          // A delayed handler's queue is fed by its delay queue, not bound to the exchange.
-          ...(deliveryDelayMs === undefined ? { exchange: ORDER_EVENTS_EXCHANGE, routingKey: [...routingKeys] } : {}),
+          // Bindings are `declare`'s; the queue options match, so either setup may run first.
           queue,
           queueOptions: workQueueOptions(queue, this.messaging.queueType),
           // The runner reads and validates the raw body itself, so poison reaches it.

@@ -81,3 +81,29 @@ export async function declareDeliveryDelayQueue(
   });
   for (const routingKey of routingKeys) await channel.bindQueue(name, exchange, routingKey);
 }
+
+export interface HandlerTopology {
+  queue: string;
+  routingKeys: readonly string[];
+  delaysMs: readonly number[];
+  deliveryDelayMs?: number;
+}
+
+/**
+ * Everything one handler needs on the broker, declared in order on one channel: its
+ * dead-letter queue, its work queue bound to its routing keys (or, for a delayed handler,
+ * its delay queue bound in its stead) and its retry delay queues. Every process declares
+ * this, API-only ones too, so an event is stored for a handler even before any worker has
+ * started.
+ */
+export async function declareHandlerTopology(channel: Channel, exchange: string, topology: HandlerTopology, queueType: QueueType) {
+  const { queue, routingKeys, delaysMs, deliveryDelayMs } = topology;
+  await channel.assertExchange(exchange, 'topic', { durable: true });
+  await declareRetryQueues(channel, queue, delaysMs, queueType);
+  await channel.assertQueue(queue, workQueueOptions(queue, queueType));
+  if (deliveryDelayMs === undefined) {
+    for (const routingKey of routingKeys) await channel.bindQueue(queue, exchange, routingKey);
+  } else {
+    await declareDeliveryDelayQueue(channel, queue, deliveryDelayMs, routingKeys, exchange, queueType);
+  }
+}

@@ -1,0 +1,37 @@
+import { http } from './support/http';
+import { orderReaches, placeOrder, setStock } from './support/orders';
+import { queueStates } from './support/reliability-broker';
+import { RunningApp, TestWorld } from './support/test-world';
+import { waitFor } from './support/wait-for';
+
+/** ROLE=api serves HTTP and relays; ROLE=worker consumes. Events wait in their queues for workers. */
+describe('roles', () => {
+  let world: TestWorld;
+  let api: RunningApp;
+
+  beforeAll(async () => {
+    world = await TestWorld.create('roles');
+    api = await world.start({ ROLE: 'api' });
+  });
+  afterAll(() => world.destroy());
+
+  it('keeps an order placed before any worker ran, and a worker started later completes it', async () => {
+    // The API process declares every handler's queues but consumes none of them.
+    const declared = await waitFor(async () => {
+      const states = await queueStates(world.name);
+      return states.has('stock.reserve') && states.has('notify.merchant.retry.400ms') ? states : undefined;
+    }, { what: 'the API process to declare the handler queues' });
+    expect([...declared.values()].every((state) => state.consumers === 0)).toBe(true);
+
+    await setStock(api.url, 'ROLE-A', 5);
+    const order = await placeOrder(api.url, [{ sku: 'ROLE-A', quantity: 2 }]);
+    // Published (the outbox empties) and stored in the handler's queue, not lost for want of a consumer.
+    await waitFor(async () => (await world.query('SELECT 1 FROM outbox')).length === 0, { what: 'the outbox to empty' });
+    await waitFor(async () => (await queueStates(world.name)).get('stock.reserve')?.messages === 1, { what: 'order.created to wait in stock.reserve' });
+    expect((await http(api.url, 'GET', `/orders/${order.id}`)).body.status).toBe('PENDING');
+
+    await world.spawn({ ROLE: 'worker' });
+    await orderReaches(api.url, order.id, ['CONFIRMED'], 30_000);
+    expect((await http(api.url, 'GET', '/stock/ROLE-A')).body.available).toBe(3);
+  });
+});
