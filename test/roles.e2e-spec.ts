@@ -34,4 +34,5 @@ describe('roles', () => {
     await orderReaches(api.url, order.id, ['CONFIRMED'], 30_000);
     expect((await http(api.url, 'GET', '/stock/ROLE-A')).body.available).toBe(3);
   });
+
 });

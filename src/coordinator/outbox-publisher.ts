@@ -5,6 +5,7 @@ import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Message } from 'amqplib';
 import { DataSource, EntityManager, In, LessThanOrEqual } from 'typeorm';
 import { ORDER_EVENTS_EXCHANGE } from '../messaging/topology';
+import { TopologyReadiness } from '../messaging/topology-readiness';
 import { OutboxMessage } from './outbox-message.entity';
 
 const PUBLISH_TIMEOUT_MS = 5_000;
@@ -28,6 +29,7 @@ export class OutboxPublisher implements OnModuleInit, BeforeApplicationShutdown 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly amqp: AmqpConnection,
+    private readonly topology: TopologyReadiness,
   ) {}
 
   onModuleInit(): void {
@@ -48,8 +50,9 @@ export class OutboxPublisher implements OnModuleInit, BeforeApplicationShutdown 
     await this.drain();
   }
 
+  /** Connected, and our handlers' queues are declared, so a routed message reached them. */
   get connected(): boolean {
-    return this.amqp.managedConnection.isConnected();
+    return this.topology.ready && this.amqp.managedConnection.isConnected();
   }
 
   /** After commit: try at once, in the background; whatever fails stays for the relay. */

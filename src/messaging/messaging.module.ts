@@ -3,6 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { messagingConfig } from '../config/messaging.config';
 import { ORDER_EVENTS_EXCHANGE } from './topology';
+import { TopologyReadiness } from './topology-readiness';
 
 /** The one broker connection: golevelup's AmqpConnection, shared by the publisher and every handler. */
 @Global()
@@ -24,6 +25,7 @@ import { ORDER_EVENTS_EXCHANGE } from './topology';
       }),
     }),
   ],
-  exports: [RabbitMQModule],
+  providers: [TopologyReadiness],
+  exports: [RabbitMQModule, TopologyReadiness],
 })
 export class MessagingModule {}

@@ -69,7 +69,7 @@ export class TestWorld {
       NOTIFY_RETRY_SCHEDULE: '100ms,200ms,400ms',
       HANDLER_RETRY_SCHEDULE: '100ms,200ms',
       RELAY_INTERVAL: '200ms',
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
       PORT: '0',
       ...overrides,
     };

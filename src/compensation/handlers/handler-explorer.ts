@@ -10,6 +10,7 @@ import { notifyConfig } from '../../config/notify.config';
 import { paymentConfig } from '../../config/payment.config';
 import { EVENT_HANDLER, EventHandlerOptions } from './event-handler.decorator';
 import { deadLetterQueueName, ORDER_EVENTS_EXCHANGE } from '../../messaging/topology';
+import { TopologyReadiness } from '../../messaging/topology-readiness';
 import { DeadLetterDrain } from '../retries/dead-letter-drain';
 import { deadLetterQueueOptions, declareHandlerTopology, workQueueOptions } from '../retries/handler-topology';
 import { HandlerRunner } from './handler-runner';
@@ -29,6 +30,7 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
     private readonly amqp: AmqpConnection,
     private readonly runner: HandlerRunner,
     private readonly drain: DeadLetterDrain,
+    private readonly topology: TopologyReadiness,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
     @Inject(messagingConfig.KEY) private readonly messaging: ConfigType<typeof messagingConfig>,
     @Inject(notifyConfig.KEY) private readonly notify: ConfigType<typeof notifyConfig>,
@@ -48,7 +50,7 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
         invoke: method,
       });
     }
-    for (const handler of this.handlers) this.declare(handler);
+    this.declareAll();
     if (!this.app.runsWorker) return;
     for (const handler of this.handlers) this.subscribe(handler);
   }
@@ -64,10 +66,15 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
    * (re)connects, so a process that starts while the broker is down still serves HTTP
    * (G7) and sets up as soon as it can.
    */
-  private declare(handler: RegisteredHandler): void {
+  private declareAll(): void {
     this.amqp.managedChannel
-      .addSetup((channel: Channel) => declareHandlerTopology(channel, ORDER_EVENTS_EXCHANGE, handler, this.messaging.queueType))
-      .catch((error: Error) => this.logger.error(`cannot declare ${handler.queue}: ${error.message}`));
+      .addSetup(async (channel: Channel) => {
+        for (const handler of this.handlers) {
+          await declareHandlerTopology(channel, ORDER_EVENTS_EXCHANGE, handler, this.messaging.queueType);
+        }
+        this.topology.markDeclared();
+      })
+      .catch((error: Error) => this.logger.error(`cannot declare the handler topology: ${error.message}`));
   }
 
   private subscribe(handler: RegisteredHandler): void {
