@@ -35,4 +35,24 @@ describe('roles', () => {
     expect((await http(api.url, 'GET', '/stock/ROLE-A')).body.available).toBe(3);
   });
 
+
+  it('stops on SIGTERM: finishes what it holds, closes its connections and exits', async () => {
+    const { process: child, url } = await world.spawn({ ROLE: 'all' });
+    await setStock(url, 'ROLE-C', 5);
+    const order = await placeOrder(url, [{ sku: 'ROLE-C', quantity: 1 }]);
+    await orderReaches(url, order.id, ['CONFIRMED']);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    child.kill('SIGTERM');
+    const exit = await waitFor(() => Promise.race([exited, new Promise<undefined>((resolve) => setTimeout(resolve, 100))]), {
+      what: 'the process to exit after SIGTERM',
+      timeoutMs: 20_000,
+    });
+    // Nest closes the application, then re-raises the signal.
+    expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
+    await waitFor(async () => (await fetch(`${url}/health/live`).then(() => 'up', () => 'down')) === 'down', {
+      what: 'the port to be closed',
+    });
+  });
 });
