@@ -45,7 +45,7 @@ describe('roles', () => {
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
     child.kill('SIGTERM');
-    const exit = await waitFor(() => Promise.race([exited, new Promise<undefined>((resolve) => setTimeout(resolve, 100))]), {
+    const exit = await waitFor(() => Promise.race([exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 100))]), {
       what: 'the process to exit after SIGTERM',
       timeoutMs: 20_000,
     });

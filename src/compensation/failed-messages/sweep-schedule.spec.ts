@@ -1,4 +1,5 @@
-import { describeError, nextSweepAt } from './sweep-schedule';
+import { describeError } from './attempt-error';
+import { nextSweepAt } from './sweep-schedule';
 
 describe('sweep schedule', () => {
   const schedule = [600_000, 3_600_000, 7_200_000];

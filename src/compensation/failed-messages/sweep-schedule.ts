@@ -7,10 +7,3 @@ export function nextSweepAt(lastFailedAt: Date, sweepCount: number, scheduleMs: 
   const delay = scheduleMs[sweepCount];
   return delay === undefined ? null : new Date(lastFailedAt.getTime() + delay);
 }
-
-/** An error as stored with a failure: its message and the top of its stack. */
-export function describeError(error: unknown, stackLines = 4): string {
-  if (!(error instanceof Error)) return String(error);
-  const frames = (error.stack ?? '').split('\n').slice(1, 1 + stackLines).map((line) => line.trim());
-  return [`${error.name}: ${error.message}`, ...frames].join('\n');
-}

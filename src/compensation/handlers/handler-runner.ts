@@ -7,16 +7,14 @@ import { InvalidEnvelopeError, readEnvelope } from '../../messaging/envelope';
 import type { EventEnvelope } from '../../messaging/event-map';
 import { deadLetterQueueName } from '../../messaging/topology';
 import { Metrics } from '../../ops/metrics.service';
-import type { HandlerContext, HandlerOutcome } from './event-handler.decorator';
+import { describeError, summariseAttempt } from '../failed-messages/attempt-error';
 import type { AttemptError } from '../failed-messages/failed-message.entity';
 import { FailureRecorder } from '../failed-messages/failure-recorder';
 import { retryQueueNames } from '../retries/handler-topology';
 import { ATTEMPT_HEADER, ERRORS_HEADER, POISON_HEADER, readAttempt, readErrors, RERUN_HEADER, storedHeaders } from '../retries/message-headers';
-import type { RegisteredHandler } from './registered-handler';
 import { RetryPublisher } from '../retries/retry-publisher';
-import { describeError } from '../failed-messages/sweep-schedule';
-
-const ERROR_SUMMARY_LENGTH = 500;
+import type { HandlerContext, HandlerOutcome } from './event-handler.decorator';
+import type { RegisteredHandler } from './registered-handler';
 
 /**
  * Wraps every handler run: reads and validates the envelope, gives the handler its
@@ -26,6 +24,7 @@ const ERROR_SUMMARY_LENGTH = 500;
 @Injectable()
 export class HandlerRunner {
   private readonly logger = new Logger(HandlerRunner.name);
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly coordinator: Coordinator,
@@ -33,8 +32,6 @@ export class HandlerRunner {
     private readonly publisher: RetryPublisher,
     private readonly metrics: Metrics,
   ) {}
-
-  private readonly inFlight = new Set<Promise<unknown>>();
 
   /** Runs one delivery, tracked so shutdown can wait for it. */
   run(handler: RegisteredHandler, message: ConsumeMessage): Promise<Nack | void> {
@@ -74,7 +71,7 @@ export class HandlerRunner {
       return;
     } catch (error) {
       this.logger.warn(`${handler.queue} failed on ${envelope.type} ${envelope.id} (attempt ${attempt}): ${(error as Error).message}`);
-      const errors = [...readErrors(message), summarise(attempt, error)];
+      const errors = [...readErrors(message), summariseAttempt(attempt, error)];
       if (rerunOf) {
         this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'rerun_failed' });
         await this.recorder.rerunFailed(rerunOf, attempt, describeError(error), errors.at(-1)!.error);
@@ -105,7 +102,7 @@ export class HandlerRunner {
     error: unknown,
     poison: boolean,
   ): Promise<Nack | void> {
-    const errors = [...earlierErrors, summarise(attempt, error)];
+    const errors = [...earlierErrors, summariseAttempt(attempt, error)];
     try {
       await this.recorder.record({
         handler: handler.queue,
@@ -152,9 +149,4 @@ export class HandlerRunner {
         }),
     };
   }
-}
-
-function summarise(attempt: number, error: unknown): AttemptError {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return { attempt, at: new Date().toISOString(), error: text.slice(0, ERROR_SUMMARY_LENGTH) };
 }

@@ -1,0 +1,16 @@
+import type { AttemptError } from './failed-message.entity';
+
+const SUMMARY_LENGTH = 500;
+
+/** One failed attempt, short enough to travel in a header and pile up in a row. */
+export function summariseAttempt(attempt: number, error: unknown): AttemptError {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { attempt, at: new Date().toISOString(), error: text.slice(0, SUMMARY_LENGTH) };
+}
+
+/** An error as stored with a failure: its message and the top of its stack. */
+export function describeError(error: unknown, stackLines = 4): string {
+  if (!(error instanceof Error)) return String(error);
+  const frames = (error.stack ?? '').split('\n').slice(1, 1 + stackLines).map((line) => line.trim());
+  return [`${error.name}: ${error.message}`, ...frames].join('\n');
+}
