@@ -12,8 +12,9 @@ const STATUS: Record<DomainErrorKind, HttpStatus> = {
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
-// Connection refused/reset, admin shutdown, cannot connect now, too many connections, pool timeout.
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '53300', '08001', '08006']);
+// Connection refused/reset, admin shutdown, cannot connect now, too many connections,
+// database not accepting connections, connection failures; a pool timeout by its message.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '53300', '55000', '08001', '08006']);
 const UNAVAILABLE_MESSAGE = /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i;
 
 /**
