@@ -188,6 +188,8 @@ describe('paying through an HTTP gateway', () => {
     gateway.script(order.id, { charge: 'fail-5xx' });
     const answer = await pay(order.id);
     expect({ status: answer.status, body: answer.body }).toEqual({ status: 202, body: { status: 'PAYMENT_PENDING' } });
+    // Until the check-back has an answer, the order shows its payment as pending.
+    expect((await getOrder(order.id)).payment).toEqual({ status: 'PENDING' });
 
     await waitFor(() => gateway.queries(order.id).some((query) => query.answered === 404), { what: 'the check-back query', timeoutMs: 30_000 });
     await settled(order.id);
@@ -219,7 +221,7 @@ describe('paying through an HTTP gateway', () => {
       return row && row.attempts >= 3 && row.lastError ? row : undefined;
     }, { what: 'the outbox row to count three attempts' });
     expect(growing).toMatchObject({ state: 'PREPARE', stuck: false, lastError: expect.stringMatching(/unreachable|fetch failed|socket/i) });
-    expect(await getOrder(order.id)).toMatchObject({ status: 'CONFIRMED', payment: null });
+    expect(await getOrder(order.id)).toMatchObject({ status: 'CONFIRMED', payment: { status: 'PENDING' } });
 
     // Five unknowns (backoff 1s, 2s, 4s, 8s after the first): ops see it as stuck.
     const stuck = await waitFor(async () => {

@@ -9,6 +9,9 @@ import { messagingConfig } from '../config/messaging.config';
 import { paymentConfig } from '../config/payment.config';
 import { Coordinator } from './coordinator.service';
 
+/** The outside work checked back here: a charge at the payment gateway, keyed by order id. */
+export const PAYMENT_CHECK_BACK = 'payment';
+
 /** What the outside says about a PREPARE row: it happened (and was settled), it did not, or no answer yet. */
 export type CheckBackVerdict = 'settled' | 'dropped' | 'unknown';
 export type CheckBack = (checkBackId: string, preparedId: string) => Promise<CheckBackVerdict>;

@@ -42,6 +42,11 @@ export class Coordinator {
     return open.id;
   }
 
+  /** Whether outside work of this kind and id is under way, its outcome not yet known. */
+  async isPrepared(kind: string, checkBackId: string): Promise<boolean> {
+    return this.dataSource.manager.existsBy(OutboxMessage, { kind, checkBackId, state: 'PREPARE' });
+  }
+
   /** The outside work did not happen: nothing is owed. */
   async drop(preparedId: string): Promise<void> {
     await this.dataSource.manager.delete(OutboxMessage, { id: preparedId, state: 'PREPARE' });

@@ -1,6 +1,8 @@
 import { BadRequestException, Body, Controller, Get, Headers, HttpStatus, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { PAYMENT_CHECK_BACK } from '../coordinator/check-back.daemon';
+import { Coordinator } from '../coordinator/coordinator.service';
 import { NotificationStatusService } from '../notify/notification-status.service';
 import { CreateOrderDto } from './create-order.dto';
 import { Order } from './order.entity';
@@ -14,6 +16,7 @@ export class OrdersController {
   constructor(
     private readonly orders: OrdersService,
     private readonly notifications: NotificationStatusService,
+    private readonly coordinator: Coordinator,
   ) {}
 
   @Post()
@@ -34,10 +37,19 @@ export class OrdersController {
   @Get(':id')
   async get(@Param('id', uuid) id: string) {
     const order = await this.orders.get(id);
+    const [paying, notification] = await Promise.all([
+      // A charge whose answer is not known yet (202 from /pay): the check-back will settle it.
+      order.tradeNo ? false : this.coordinator.isPrepared(PAYMENT_CHECK_BACK, id),
+      this.notifications.statusFor(id),
+    ]);
     return {
       ...orderView(order),
-      payment: order.tradeNo ? { status: 'PAID', tradeNo: order.tradeNo, paidAt: order.paidAt?.toISOString() } : null,
-      notification: await this.notifications.statusFor(id),
+      payment: order.tradeNo
+        ? { status: 'PAID', tradeNo: order.tradeNo, paidAt: order.paidAt?.toISOString() }
+        : paying
+          ? { status: 'PENDING' }
+          : null,
+      notification,
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { paymentConfig } from '../config/payment.config';
-import { CheckBackDaemon, CheckBackVerdict } from '../coordinator/check-back.daemon';
+import { CheckBackDaemon, CheckBackVerdict, PAYMENT_CHECK_BACK } from '../coordinator/check-back.daemon';
 import { Coordinator } from '../coordinator/coordinator.service';
 import type { EventTransaction } from '../coordinator/event-transaction';
 import { OrderException } from '../orders/order.exception';
@@ -10,8 +10,6 @@ import { GatewayUnknownError, PaymentGateway } from './gateway/gateway';
 import type { PaymentCallbackDto } from './payment-callback.dto';
 import { PaymentIncident } from './payment-incident.entity';
 import { PaymentException } from './payment.exception';
-
-export const PAYMENT_KIND = 'payment';
 
 export type PayResult = { status: 'PAID'; tradeNo: string } | { status: 'PAYMENT_PENDING' } | { status: 'DECLINED'; reason?: string };
 
@@ -33,14 +31,14 @@ export class PaymentService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.checkBacks.register(PAYMENT_KIND, (orderId, preparedId) => this.checkBack(orderId, preparedId));
+    this.checkBacks.register(PAYMENT_CHECK_BACK, (orderId, preparedId) => this.checkBack(orderId, preparedId));
   }
 
   async pay(orderId: string): Promise<PayResult> {
     const order = await this.orders.get(orderId);
     if (order.status !== 'CONFIRMED') throw OrderException.wrongState(orderId, order.status, 'pay');
     // PREPARE before the outside work: if we die or the answer is lost, the check-back finds out.
-    const preparedId = await this.coordinator.prepare(PAYMENT_KIND, orderId);
+    const preparedId = await this.coordinator.prepare(PAYMENT_CHECK_BACK, orderId);
     let answer;
     try {
       answer = await withTimeout(this.gateway.charge(orderId, order.totalAmount, order.currency), this.config.gatewayTimeoutMs);
