@@ -199,6 +199,14 @@ describe('paying through an HTTP gateway', () => {
     expect(wire.matching('order.paid', order.id)).toHaveLength(0);
   });
 
+  it('has no sandbox while a real gateway is configured: nobody can fake a charge', async () => {
+    const { confirmedOrder } = helpers;
+    const order = await confirmedOrder(`${merchant.url}/notify`);
+    const charge = await http(platform.url, 'POST', '/sandbox/gateway/charges', { body: { orderId: order.id, amount: 1, currency: 'CNY' } });
+    expect(charge.status).toBe(404);
+    expect((await http(platform.url, 'GET', `/sandbox/gateway/charges/${order.id}`)).status).toBe(404);
+  });
+
   it('gateway down for the check-back → asked again later with backoff (attempts grow, stuck after 5) → settled when it is back', async () => {
     const { confirmedOrder, pay, getOrder, outboxOf, settled } = helpers;
     const order = await confirmedOrder(`${merchant.url}/notify`);

@@ -1,6 +1,8 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
+import { Body, CanActivate, Controller, Get, Inject, Injectable, UseGuards, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { IsIn, IsInt, IsString, IsUUID, Min } from 'class-validator';
+import { paymentConfig } from '../../config/payment.config';
 import { SandboxGateway } from './sandbox-gateway';
 import type { SandboxScenario } from './sandbox-charge.entity';
 
@@ -17,8 +19,20 @@ class SandboxScenarioBody {
 
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
 
+/** With a real gateway configured, the sandbox is not there at all: nobody may fake a charge. */
+@Injectable()
+class SandboxOnlyGuard implements CanActivate {
+  constructor(@Inject(paymentConfig.KEY) private readonly config: ConfigType<typeof paymentConfig>) {}
+
+  canActivate(): boolean {
+    if (this.config.gatewayUrl) throw new NotFoundException('the sandbox gateway is off: PAYMENT_GATEWAY_URL is set');
+    return true;
+  }
+}
+
 /** The sandbox gateway over the gateway protocol, so adapters and developers can talk to it too. */
 @ApiExcludeController()
+@UseGuards(SandboxOnlyGuard)
 @Controller('sandbox/gateway')
 export class SandboxGatewayController {
   constructor(private readonly sandbox: SandboxGateway) {}
