@@ -1,14 +1,12 @@
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { ChannelWrapper } from 'amqp-connection-manager';
-import type { ConfirmChannel, Message } from 'amqplib';
 import { DataSource, EntityManager, In, LessThanOrEqual } from 'typeorm';
+import { ConfirmedChannel } from '../messaging/confirmed-channel';
 import { ORDER_EVENTS_EXCHANGE } from '../messaging/topology';
 import { TopologyReadiness } from '../messaging/topology-readiness';
 import { OutboxMessage } from './outbox-message.entity';
 
-const PUBLISH_TIMEOUT_MS = 5_000;
 export const RELAY_BATCH = 200;
 const MAX_BACKOFF_MS = 60_000;
 
@@ -21,9 +19,7 @@ const MAX_BACKOFF_MS = 60_000;
 @Injectable()
 export class OutboxPublisher implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxPublisher.name);
-  private channel: ChannelWrapper;
-  /** messageIds the broker returned as unroutable; the confirm that follows must not count. */
-  private readonly returned = new Set<string>();
+  private channel: ConfirmedChannel;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -33,15 +29,8 @@ export class OutboxPublisher implements OnModuleInit, BeforeApplicationShutdown 
   ) {}
 
   onModuleInit(): void {
-    this.channel = this.amqp.managedConnection.createChannel({
-      name: 'outbox-publisher',
-      confirm: true,
-      setup: async (channel: ConfirmChannel) => {
-        channel.on('return', (message: Message) => {
-          if (message.properties.messageId) this.returned.add(message.properties.messageId);
-        });
-        await channel.assertExchange(ORDER_EVENTS_EXCHANGE, 'topic', { durable: true });
-      },
+    this.channel = new ConfirmedChannel(this.amqp.managedConnection, 'outbox-publisher', async (channel) => {
+      await channel.assertExchange(ORDER_EVENTS_EXCHANGE, 'topic', { durable: true });
     });
   }
 
@@ -103,24 +92,15 @@ export class OutboxPublisher implements OnModuleInit, BeforeApplicationShutdown 
     });
   }
 
-  private async publish(row: OutboxMessage): Promise<void> {
+  private publish(row: OutboxMessage): Promise<void> {
     const envelope = row.envelope!;
-    try {
-      await this.channel.publish(ORDER_EVENTS_EXCHANGE, row.routingKey!, Buffer.from(JSON.stringify(envelope)), {
-        persistent: true,
-        mandatory: true,
-        contentType: 'application/json',
-        messageId: envelope.id,
-        type: envelope.type,
-        timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
-        timeout: PUBLISH_TIMEOUT_MS,
-      });
-    } catch (error) {
-      this.returned.delete(envelope.id);
-      throw error;
-    }
-    // The broker sends basic.return before the confirm, so the flag is set by now.
-    if (this.returned.delete(envelope.id)) throw new Error(`no queue is bound for ${envelope.type} yet`);
+    return this.channel.publish(ORDER_EVENTS_EXCHANGE, row.routingKey!, Buffer.from(JSON.stringify(envelope)), {
+      persistent: true,
+      contentType: 'application/json',
+      messageId: envelope.id,
+      type: envelope.type,
+      timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
+    });
   }
 
   private async postpone(manager: EntityManager, row: OutboxMessage, error: Error): Promise<void> {

@@ -7,8 +7,6 @@ export const ERRORS_HEADER = 'x-errors';
 /** On a re-run: the failed_messages row it re-runs. */
 export const RERUN_HEADER = 'x-rerun';
 export const POISON_HEADER = 'x-poison';
-/** Tells our own returned (unroutable) copies apart; several copies may share a messageId. */
-export const PUBLISH_TAG_HEADER = 'x-publish-tag';
 
 export function readAttempt(message: ConsumeMessage): number {
   const value = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 1);
@@ -36,7 +34,6 @@ export function storedHeaders(message: ConsumeMessage): Record<string, unknown> 
     'x-first-death-exchange': _exchange,
     'x-first-death-queue': _queue,
     'x-first-death-reason': _reason,
-    [PUBLISH_TAG_HEADER]: _tag,
     [ERRORS_HEADER]: _errors,
     ...rest
   } = message.properties.headers ?? {};

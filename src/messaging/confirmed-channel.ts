@@ -1,0 +1,55 @@
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, Message, Options } from 'amqplib';
+
+const PUBLISH_TIMEOUT_MS = 5_000;
+
+/**
+ * A publishing channel that resolves only on the broker's confirm and rejects a message
+ * the broker returned as unroutable (`mandatory`): resolved means stored in a queue.
+ * A return is matched to its publish by exchange, routing key and messageId; copies that
+ * share all three are interchangeable, so which of them the return is counted against
+ * does not matter.
+ */
+export class ConfirmedChannel {
+  private readonly channel: ChannelWrapper;
+  private readonly returned = new Map<string, number>();
+
+  constructor(connection: AmqpConnectionManager, name: string, setup?: (channel: ConfirmChannel) => Promise<void>) {
+    this.channel = connection.createChannel({
+      name,
+      confirm: true,
+      setup: async (channel: ConfirmChannel) => {
+        channel.on('return', ({ fields, properties }: Message) => {
+          const key = keyOf(fields.exchange, fields.routingKey, properties.messageId);
+          this.returned.set(key, (this.returned.get(key) ?? 0) + 1);
+        });
+        await setup?.(channel);
+      },
+    });
+  }
+
+  async publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish & { messageId: string }): Promise<void> {
+    const key = keyOf(exchange, routingKey, options.messageId);
+    let failure: unknown;
+    try {
+      await this.channel.publish(exchange, routingKey, content, { ...options, mandatory: true, timeout: PUBLISH_TIMEOUT_MS });
+    } catch (error) {
+      failure = error;
+    }
+    // The broker sends basic.return before the confirm, so by now it is here if it was returned.
+    if (this.takeReturn(key)) throw new Error(`no queue took ${routingKey} on ${exchange || 'the default exchange'}`);
+    if (failure) throw failure;
+  }
+
+  private takeReturn(key: string): boolean {
+    const count = this.returned.get(key) ?? 0;
+    if (count === 0) return false;
+    if (count === 1) this.returned.delete(key);
+    else this.returned.set(key, count - 1);
+    return true;
+  }
+}
+
+function keyOf(exchange: string, routingKey: string, messageId: string | undefined): string {
+  return `${exchange}\u0000${routingKey}\u0000${messageId ?? ''}`;
+}
