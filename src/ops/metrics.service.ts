@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { OpsCounts } from './ops-counts.service';
 
 /**
  * The Prometheus metrics of one process. Its own Registry rather than prom-client's
@@ -48,7 +47,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(counts: OpsCounts) {
     collectDefaultMetrics({ register: this.registry, prefix: 'backstop_' });
     new Gauge({
       name: 'backstop_failed_messages',
@@ -56,13 +55,7 @@ export class Metrics {
       labelNames: ['status'] as const,
       registers: [this.registry],
       async collect() {
-        const rows: { status: string; count: string }[] = await dataSource.query(
-          `SELECT status, count(*) AS count FROM failed_messages GROUP BY status`,
-        );
-        this.reset();
-        for (const status of ['FAILED', 'RETRYING', 'RESOLVED', 'DISCARDED']) {
-          this.set({ status }, Number(rows.find((row) => row.status === status)?.count ?? 0));
-        }
+        for (const [status, count] of Object.entries(await counts.failedMessagesByStatus())) this.set({ status }, count);
       },
     });
     new Gauge({
@@ -71,11 +64,9 @@ export class Metrics {
       labelNames: ['state'] as const,
       registers: [this.registry],
       async collect() {
-        const rows: { state: string; count: string }[] = await dataSource.query(
-          `SELECT state, count(*) AS count FROM outbox GROUP BY state`,
-        );
-        this.reset();
-        for (const state of ['READY', 'PREPARE']) this.set({ state }, Number(rows.find((row) => row.state === state)?.count ?? 0));
+        const { ready, prepare } = await counts.outbox();
+        this.set({ state: 'READY' }, ready);
+        this.set({ state: 'PREPARE' }, prepare);
       },
     });
     new Gauge({
@@ -83,10 +74,7 @@ export class Metrics {
       help: 'Age of the oldest outbox row not yet published',
       registers: [this.registry],
       async collect() {
-        const [row]: { age: string | null }[] = await dataSource.query(
-          `SELECT EXTRACT(EPOCH FROM now() - min(created_at)) AS age FROM outbox`,
-        );
-        this.set(Number(row?.age ?? 0));
+        this.set((await counts.outbox()).oldestAgeSeconds ?? 0);
       },
     });
   }
