@@ -23,9 +23,8 @@ export class StockService {
   }
 
   /** Unit prices of the given SKUs; the SKUs that do not exist are in `unknown`. */
-  async prices(skus: string[], manager?: EntityManager): Promise<{ prices: Map<string, number>; unknown: string[] }> {
-    const repository = manager ? manager.getRepository(StockItem) : this.stock;
-    const found = await repository.find({ where: { sku: In(skus) }, select: { sku: true, unitPrice: true } });
+  async prices(skus: string[], manager: EntityManager): Promise<{ prices: Map<string, number>; unknown: string[] }> {
+    const found = await manager.find(StockItem, { where: { sku: In(skus) }, select: { sku: true, unitPrice: true } });
     const prices = new Map(found.map((item) => [item.sku, item.unitPrice]));
     return { prices, unknown: skus.filter((sku) => !prices.has(sku)) };
   }
