@@ -166,16 +166,18 @@ describe('retry schedule', () => {
         const paidEvent = ofOrder.find((message) => message.routingKey === 'order.paid')!;
         expect(shop.forOrder(order.id)[0].headers['webhook-id']).toBe(paidEvent.body.id);
 
-        // Each handler ran (committed its effect) once per event of this order, notify.merchant included.
+        // Each handler ran (committed its effect) once per event of this order; notify.merchant's
+        // effect is the delivered notification, its own guard against a second send.
         const processed = await world.query<{ handler: string; count: string }>(
           `SELECT handler, count(*) FROM processed_messages WHERE message_id = ANY($1::uuid[]) GROUP BY handler ORDER BY handler`,
           [ofOrder.map((message) => message.body.id)],
         );
         expect(Object.fromEntries(processed.map(({ handler, count }) => [handler, Number(count)]))).toEqual({
-          'notify.merchant': 1,
           'orders.stock-result': 1,
           'stock.reserve': 1,
         });
+        const delivered = await world.query(`SELECT attempt FROM deliveries WHERE event_id = $1 AND delivered`, [paidEvent.body.id]);
+        expect(delivered).toEqual([{ attempt: 4 }]);
         // Across the whole world: stock.reserve ran once per order, orders.stock-result once per stock result.
         const [totals] = await world.query<{ orders: string; reserve: string; results: string }>(
           `SELECT (SELECT count(*) FROM orders) AS orders,

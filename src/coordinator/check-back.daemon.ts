@@ -4,6 +4,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PeriodicTask } from '../common/periodic-task';
+import { backoffMs, Lease } from '../database/lease';
 import { appConfig } from '../config/app.config';
 import { messagingConfig } from '../config/messaging.config';
 import { paymentConfig } from '../config/payment.config';
@@ -21,10 +22,27 @@ const MAX_BACKOFF_MS = 60_000;
 /** Unknown this many times in a row: shown to ops as stuck (GET /admin/outbox). */
 export const STUCK_AFTER_ATTEMPTS = 5;
 
+interface PreparedRow {
+  id: string;
+  kind: string;
+  check_back_id: string;
+  attempts: number;
+}
+
+const preparedRows = new Lease<PreparedRow>({
+  table: 'outbox',
+  key: 'id',
+  leaseColumn: 'next_attempt_at',
+  due: `state = 'PREPARE' AND created_at <= now() - $3 * interval '1 millisecond' AND next_attempt_at <= now()`,
+  orderBy: 'created_at',
+  returning: 'id, kind, check_back_id, attempts',
+  set: 'attempts = attempts + 1',
+});
+
 /**
- * Asks the outside about PREPARE rows older than CHECKBACK_AFTER. A row is claimed by
- * pushing its next_attempt_at forward (SKIP LOCKED), which is both the lease while it is
- * asked about and the backoff when the answer is "unknown".
+ * Asks the outside about PREPARE rows older than CHECKBACK_AFTER: claims them with a lease
+ * that outlasts one gateway query, asks with no transaction open, and on "unknown" puts the
+ * next question off by a backoff.
  */
 @Injectable()
 export class CheckBackDaemon implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -62,32 +80,31 @@ export class CheckBackDaemon implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   private async round(): Promise<void> {
-    // TypeORM answers an UPDATE … RETURNING with [rows, rowCount].
-    const [rows]: [{ id: string; kind: string; check_back_id: string; attempts: number }[], number] = await this.dataSource.query(
-      `UPDATE outbox SET attempts = attempts + 1,
-              next_attempt_at = now() + GREATEST($4::int, LEAST($3::int, 1000 * power(2, LEAST(attempts, 16))::int)) * interval '1 millisecond'
-        WHERE id IN (SELECT id FROM outbox
-                      WHERE state = 'PREPARE' AND created_at <= now() - $1 * interval '1 millisecond' AND next_attempt_at <= now()
-                      ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-        RETURNING id, kind, check_back_id, attempts`,
-      // The lease outlasts one gateway query, so no other process asks about the row meanwhile.
-      [this.payment.checkBackAfterMs, CLAIM_BATCH, MAX_BACKOFF_MS, this.payment.gatewayTimeoutMs + 1_000],
-    );
+    // The lease outlasts one gateway query, so no other process asks about the row meanwhile.
+    const rows = await preparedRows.claim(this.dataSource, this.payment.gatewayTimeoutMs + 1_000, CLAIM_BATCH, this.payment.checkBackAfterMs);
     await Promise.all(rows.map((row) => this.checkBack(row)));
   }
 
-  private async checkBack(row: { id: string; kind: string; check_back_id: string; attempts: number }): Promise<void> {
+  private async checkBack(row: PreparedRow): Promise<void> {
     const checker = this.checkers.get(row.kind);
     if (!checker) return;
     let verdict: CheckBackVerdict;
+    let error: string | null = null;
     try {
       verdict = await checker(row.check_back_id, row.id);
-    } catch (error) {
+    } catch (failure) {
       verdict = 'unknown';
-      await this.dataSource.query(`UPDATE outbox SET last_error = $2 WHERE id = $1`, [row.id, (error as Error).message]);
+      error = (failure as Error).message;
     }
     if (verdict === 'dropped') await this.coordinator.drop(row.id);
-    if (verdict === 'unknown' && row.attempts >= STUCK_AFTER_ATTEMPTS) {
+    if (verdict !== 'unknown') return;
+    // Asked again after a backoff, never sooner than a gateway query can take.
+    const waitMs = Math.max(this.payment.gatewayTimeoutMs + 1_000, backoffMs(row.attempts, 2_000, MAX_BACKOFF_MS));
+    await this.dataSource.query(
+      `UPDATE outbox SET next_attempt_at = now() + $2 * interval '1 millisecond', last_error = coalesce($3, last_error) WHERE id = $1`,
+      [row.id, waitMs, error],
+    );
+    if (row.attempts >= STUCK_AFTER_ATTEMPTS) {
       this.logger.warn(`${row.kind} ${row.check_back_id} still unknown after ${row.attempts} check-backs`);
     }
   }

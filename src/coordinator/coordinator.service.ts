@@ -17,12 +17,12 @@ export class Coordinator {
   async transaction<T>(work: (transaction: EventTransaction) => Promise<T>): Promise<T> {
     let transaction: EventTransaction | undefined;
     const result = await this.dataSource.transaction(async (manager) => {
-      transaction = new EventTransaction(manager);
+      transaction = new EventTransaction(manager, this.publisher.writerLeaseMs);
       const value = await work(transaction);
       await transaction.settle();
       return value;
     });
-    if (transaction && transaction.emitted.length > 0) this.publisher.publishSoon(transaction.emitted);
+    if (transaction && transaction.emitted.length > 0 && transaction.writerLeaseMs > 0) this.publisher.publishSoon(transaction.emitted);
     return result;
   }
 
@@ -42,9 +42,13 @@ export class Coordinator {
     return open.id;
   }
 
-  /** Whether outside work of this kind and id is under way, its outcome not yet known. */
-  async isPrepared(kind: string, checkBackId: string): Promise<boolean> {
-    return this.dataSource.manager.existsBy(OutboxMessage, { kind, checkBackId, state: 'PREPARE' });
+  /**
+   * An SQL expression: whether outside work of `kind` for the id `checkBackId` (an SQL
+   * expression) is under way, so a caller can ask in the statement that reads its own row.
+   */
+  preparedSql(kind: string, checkBackId: string): string {
+    if (!/^[a-z-]+$/.test(kind)) throw new Error(`not a check-back kind: ${kind}`);
+    return `EXISTS (SELECT 1 FROM outbox WHERE state = 'PREPARE' AND kind = '${kind}' AND check_back_id = ${checkBackId})`;
   }
 
   /** The outside work did not happen: nothing is owed. */

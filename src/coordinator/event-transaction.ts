@@ -1,18 +1,25 @@
 import { EntityManager } from 'typeorm';
 import { createEnvelope } from '../messaging/envelope';
 import { EventEnvelope, EventMap, RoutingKey } from '../messaging/event-map';
-import { OutboxMessage } from './outbox-message.entity';
 
 /**
  * A database transaction that can also emit events: each `emit` writes a READY outbox
- * row with the state change that causes it; the coordinator publishes after commit.
+ * row with the state change that causes it; the coordinator publishes the envelopes
+ * after commit, from memory.
  */
 export class EventTransaction {
-  readonly emitted: string[] = [];
+  readonly emitted: EventEnvelope[] = [];
   /** A PREPARE row this transaction settles: the next event emitted turns it READY. */
   private fulfilling?: string;
 
-  constructor(readonly manager: EntityManager) {}
+  /**
+   * @param writerLeaseMs how long the rows written here stay with this process, which
+   *   publishes them after commit, before the relay may take them (0: the relay's at once).
+   */
+  constructor(
+    readonly manager: EntityManager,
+    readonly writerLeaseMs: number,
+  ) {}
 
   /**
    * Settles a PREPARE row (SPEC §7): the next event this transaction emits is written
@@ -27,26 +34,32 @@ export class EventTransaction {
     this.fulfilling = undefined;
     if (prepared) {
       const envelope = { ...createEnvelope(type, data), id: prepared };
-      const turned = await this.manager.update(
-        OutboxMessage,
-        { id: prepared, state: 'PREPARE' },
-        { state: 'READY', routingKey: type, envelope, attempts: 0, nextAttemptAt: new Date() },
+      // TypeORM answers an UPDATE with [rows, rowCount].
+      const [turned]: [unknown[], number] = await this.manager.query(
+        `UPDATE outbox SET state = 'READY', routing_key = $2, envelope = $3, attempts = 0,
+                next_attempt_at = now() + $4 * interval '1 millisecond'
+          WHERE id = $1 AND state = 'PREPARE' RETURNING id`,
+        [prepared, type, envelope, this.writerLeaseMs],
       );
-      if (turned.affected) {
-        this.emitted.push(prepared);
+      if (turned.length > 0) {
+        this.emitted.push(envelope);
         return envelope;
       }
     }
     const envelope = createEnvelope(type, data);
-    await this.manager.insert(OutboxMessage, { id: envelope.id, state: 'READY', routingKey: type, envelope });
-    this.emitted.push(envelope.id);
+    await this.manager.query(
+      `INSERT INTO outbox (id, state, routing_key, envelope, next_attempt_at)
+       VALUES ($1, 'READY', $2, $3, now() + $4 * interval '1 millisecond')`,
+      [envelope.id, type, envelope, this.writerLeaseMs],
+    );
+    this.emitted.push(envelope);
     return envelope;
   }
 
   /** Drops a PREPARE row nothing was emitted into (the outcome needed no event). */
   async settle(): Promise<void> {
     if (!this.fulfilling) return;
-    await this.manager.delete(OutboxMessage, { id: this.fulfilling, state: 'PREPARE' });
+    await this.manager.query(`DELETE FROM outbox WHERE id = $1 AND state = 'PREPARE'`, [this.fulfilling]);
     this.fulfilling = undefined;
   }
 }

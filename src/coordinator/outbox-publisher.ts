@@ -1,100 +1,134 @@
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, LessThanOrEqual } from 'typeorm';
-import { ConfirmedChannel } from '../messaging/confirmed-channel';
+import { DataSource } from 'typeorm';
+import { backoffMs, Lease } from '../database/lease';
+import { ConfirmedChannel, PUBLISH_LEASE_MS } from '../messaging/confirmed-channel';
+import type { EventEnvelope } from '../messaging/event-map';
 import { ORDER_EVENTS_EXCHANGE } from '../messaging/topology';
 import { TopologyReadiness } from '../messaging/topology-readiness';
-import { OutboxMessage } from './outbox-message.entity';
+import { OutboxDeletes } from './outbox-deletes';
 
 export const RELAY_BATCH = 200;
-const MAX_BACKOFF_MS = 60_000;
+/** Past this many events awaiting confirms, new ones are left to the relay rather than pile up in memory. */
+const MAX_IN_FLIGHT = 2_000;
+
+interface ReadyRow {
+  id: string;
+  envelope: EventEnvelope;
+  attempts: number;
+  created_at: Date;
+}
+
+const readyRows = new Lease<ReadyRow>({
+  table: 'outbox',
+  key: 'id',
+  leaseColumn: 'next_attempt_at',
+  due: `state = 'READY' AND next_attempt_at <= now()`,
+  orderBy: 'created_at, id',
+  returning: 'id, envelope, attempts, created_at',
+});
 
 /**
- * Publishes READY outbox rows with publisher confirms and `mandatory`, and deletes a row
- * only once the broker has taken it and routed it somewhere. Rows are claimed with
- * `FOR UPDATE SKIP LOCKED`, so the after-commit path and any number of relays never
- * publish the same row at once.
+ * Publishes READY outbox rows with publisher confirms and `mandatory`; a row is deleted
+ * only once the broker has stored it in a queue. The writer publishes its own events from
+ * memory right after commit, inside the lease its rows were written with; the relay claims
+ * only rows whose lease has run out. No database connection waits on the broker.
  */
 @Injectable()
 export class OutboxPublisher implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxPublisher.name);
   private channel: ConfirmedChannel;
+  private readonly deletes: OutboxDeletes;
   private readonly inFlight = new Set<Promise<void>>();
+  private inFlightEvents = 0;
+  /** The broker is refusing publishes (memory or disk alarm): confirms would not come. */
+  private blocked = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly amqp: AmqpConnection,
     private readonly topology: TopologyReadiness,
-  ) {}
+  ) {
+    this.deletes = new OutboxDeletes(dataSource, this.logger);
+  }
 
   onModuleInit(): void {
     this.channel = new ConfirmedChannel(this.amqp.managedConnection, 'outbox-publisher', async (channel) => {
       await channel.assertExchange(ORDER_EVENTS_EXCHANGE, 'topic', { durable: true });
     });
+    const connection = this.amqp.managedConnection;
+    connection.on('blocked', ({ reason }: { reason: string }) => {
+      this.blocked = true;
+      this.logger.warn(`the broker blocks publishers (${reason}); events wait in the outbox`);
+    });
+    connection.on('unblocked', () => (this.blocked = false));
+    connection.on('disconnect', () => (this.blocked = false));
   }
 
-  /** Publishes under way finish before the database closes; the channel closes with the connection. */
+  /** Publishes under way finish, and their rows are deleted, before the database closes. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.drain();
   }
 
-  /** Connected, and our handlers' queues are declared, so a routed message reached them. */
+  /** Connected, not blocked, and our handlers' queues are declared, so a routed message reached them. */
   get connected(): boolean {
-    return this.topology.ready && this.amqp.managedConnection.isConnected();
+    return this.topology.ready && this.amqp.managedConnection.isConnected() && !this.blocked;
   }
 
-  /** After commit: try at once, in the background; whatever fails stays for the relay. */
-  publishSoon(ids: string[]): void {
-    if (!this.connected) return;
-    const attempt = this.publishClaimed((manager) =>
-      manager.find(OutboxMessage, {
-        where: { id: In(ids), state: 'READY' },
-        lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' },
-      }),
-    ).then(
-      () => undefined,
-      (error: Error) => this.logger.warn(`publish after commit failed, the relay will retry: ${error.message}`),
-    );
-    this.inFlight.add(attempt);
-    void attempt.finally(() => this.inFlight.delete(attempt));
+  /**
+   * How long rows written now stay with their writer before the relay may take them:
+   * nothing when this process will not publish them itself, so the relay sends them as
+   * soon as the broker is back.
+   */
+  get writerLeaseMs(): number {
+    return this.connected && this.inFlightEvents < MAX_IN_FLIGHT ? PUBLISH_LEASE_MS : 0;
   }
 
-  /** One relay pass, oldest first; returns how many rows it claimed. */
+  /** After commit, from the envelopes the transaction has in memory; what fails is postponed for the relay. */
+  publishSoon(envelopes: EventEnvelope[]): void {
+    this.track(this.publishAll(envelopes.map((envelope) => ({ envelope, attempts: 0 }))), envelopes.length);
+  }
+
+  /** One relay pass over rows whose lease has run out, oldest first; returns how many it claimed. */
   async relayOnce(): Promise<number> {
     if (!this.connected) return 0;
-    return this.publishClaimed((manager) =>
-      manager.find(OutboxMessage, {
-        where: { state: 'READY', nextAttemptAt: LessThanOrEqual(new Date()) },
-        order: { createdAt: 'ASC', id: 'ASC' },
-        take: RELAY_BATCH,
-        lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' },
-      }),
-    );
+    const rows = await readyRows.claim(this.dataSource, PUBLISH_LEASE_MS, RELAY_BATCH);
+    rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id));
+    const publishing = this.publishAll(rows);
+    this.track(publishing, rows.length);
+    await publishing;
+    return rows.length;
   }
 
-  /** Waits for every publish started so far (tests and shutdown). */
+  /** Waits for every publish started so far and the deletes that follow (tests and shutdown). */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
+    await this.deletes.flush();
   }
 
-  private publishClaimed(claim: (manager: EntityManager) => Promise<OutboxMessage[]>): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows = await claim(manager);
-      if (rows.length === 0) return 0;
-      const outcomes = await Promise.allSettled(rows.map((row) => this.publish(row)));
-      const published = rows.filter((_, index) => outcomes[index].status === 'fulfilled');
-      if (published.length > 0) await manager.delete(OutboxMessage, { id: In(published.map((row) => row.id)) });
-      for (const [index, outcome] of outcomes.entries()) {
-        if (outcome.status === 'rejected') await this.postpone(manager, rows[index], outcome.reason as Error);
-      }
-      return rows.length;
+  private track(publishing: Promise<void>, events: number): void {
+    this.inFlight.add(publishing);
+    this.inFlightEvents += events;
+    void publishing.finally(() => {
+      this.inFlight.delete(publishing);
+      this.inFlightEvents -= events;
     });
   }
 
-  private publish(row: OutboxMessage): Promise<void> {
-    const envelope = row.envelope!;
-    return this.channel.publish(ORDER_EVENTS_EXCHANGE, row.routingKey!, Buffer.from(JSON.stringify(envelope)), {
+  private async publishAll(rows: { envelope: EventEnvelope; attempts: number }[]): Promise<void> {
+    const outcomes = await Promise.allSettled(rows.map(({ envelope }) => this.publish(envelope)));
+    const postponed: Promise<void>[] = [];
+    outcomes.forEach((outcome, index) => {
+      const { envelope, attempts } = rows[index];
+      if (outcome.status === 'fulfilled') this.deletes.add(envelope.id);
+      else postponed.push(this.postpone(envelope, attempts + 1, outcome.reason as Error));
+    });
+    await Promise.all(postponed);
+  }
+
+  private publish(envelope: EventEnvelope): Promise<void> {
+    return this.channel.publish(ORDER_EVENTS_EXCHANGE, envelope.type, Buffer.from(JSON.stringify(envelope)), {
       persistent: true,
       contentType: 'application/json',
       messageId: envelope.id,
@@ -103,14 +137,17 @@ export class OutboxPublisher implements OnModuleInit, BeforeApplicationShutdown 
     });
   }
 
-  private async postpone(manager: EntityManager, row: OutboxMessage, error: Error): Promise<void> {
-    const attempts = row.attempts + 1;
-    const backoffMs = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(attempts, 10));
-    this.logger.warn(`event ${row.id} (${row.routingKey}) not published, attempt ${attempts}: ${error.message}`);
-    await manager.update(
-      OutboxMessage,
-      { id: row.id },
-      { attempts, lastError: error.message, nextAttemptAt: new Date(Date.now() + backoffMs) },
-    );
+  /** Records the failure; the row comes due for the relay after a backoff. */
+  private async postpone(envelope: EventEnvelope, attempts: number, error: Error): Promise<void> {
+    this.logger.warn(`event ${envelope.id} (${envelope.type}) not published, attempt ${attempts}: ${error.message}`);
+    try {
+      await this.dataSource.query(
+        `UPDATE outbox SET attempts = $2, last_error = $3, next_attempt_at = now() + $4 * interval '1 millisecond' WHERE id = $1`,
+        [envelope.id, attempts, error.message, backoffMs(attempts, 500, 60_000)],
+      );
+    } catch (recordError) {
+      // The row keeps its lease and comes due when it runs out: nothing is lost.
+      this.logger.warn(`cannot record the failed publish of ${envelope.id}: ${(recordError as Error).message}`);
+    }
   }
 }

@@ -1,7 +1,13 @@
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
 
-const PUBLISH_TIMEOUT_MS = 5_000;
+/** How long a publish waits for the broker's confirm before it counts as failed. */
+export const PUBLISH_TIMEOUT_MS = 5_000;
+/**
+ * How long a row claimed for a publish stays with its claimer (a lease, see database/lease.ts):
+ * longer than a publish may take, so nobody else publishes it meanwhile.
+ */
+export const PUBLISH_LEASE_MS = 2 * PUBLISH_TIMEOUT_MS;
 
 /**
  * A publishing channel that resolves only on the broker's confirm and rejects a message

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Order } from '../orders/order.entity';
+import { OrderFactsModule } from '../orders/order-facts.module';
 import { DeliveriesController } from './deliveries.controller';
 import { Delivery } from './delivery.entity';
 import { MerchantClient } from './merchant-client';
@@ -9,9 +9,8 @@ import { NotificationStatusService } from './notification-status.service';
 import { NotifyMerchantHandler } from './notify-merchant.handler';
 import { NotifyService } from './notify.service';
 
-/** Reads orders (never writes them) to address and describe each notification. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Notification, Delivery, Order])],
+  imports: [TypeOrmModule.forFeature([Notification, Delivery]), OrderFactsModule],
   controllers: [DeliveriesController],
   providers: [NotifyService, MerchantClient, NotifyMerchantHandler, NotificationStatusService],
   exports: [NotificationStatusService],

@@ -3,14 +3,13 @@ import { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
-import type { HandlerContext, HandlerOutcome } from '../compensation/handlers/event-handler.decorator';
+import { HandlerContext, HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
 import { notifyConfig } from '../config/notify.config';
 import type { EventOf } from '../messaging/event-map';
 import { Metrics } from '../ops/metrics.service';
-import { Order } from '../orders/order.entity';
-import { Delivery } from './delivery.entity';
+import { Lease } from '../database/lease';
+import { OrderAddress, OrderFacts } from '../orders/order-facts';
 import { MerchantAnswer, MerchantClient } from './merchant-client';
-import { Notification } from './notification.entity';
 import { DeliveryFailedError } from './notify.exception';
 import { signWebhook } from './webhook-signature';
 
@@ -27,15 +26,17 @@ export class NotifyService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly orders: OrderFacts,
     private readonly client: MerchantClient,
     @Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>,
     private readonly metrics: Metrics,
   ) {}
 
   async notify(event: OutcomeEvent, context: HandlerContext): Promise<HandlerOutcome> {
-    const order = await this.dataSource.manager.findOneBy(Order, { id: event.data.orderId });
-    if (!order) throw new DeliveryFailedError(`order ${event.data.orderId} does not exist`);
-    if (!(await this.claim(event, order, context.attempt))) return 'skipped';
+    const order = await this.orders.addressOf(event.data.orderId);
+    if (!order) return refuse(`order ${event.data.orderId} does not exist`);
+    if (order.status !== STATUS_OF[event.type]) return refuse(`order ${order.id} is ${order.status}, not ${STATUS_OF[event.type]}`);
+    if (!(await this.claim(event, order.id, context.attempt))) return 'skipped';
 
     const body = JSON.stringify(bodyOf(event, order));
     const timestamp = Math.floor(Date.now() / 1000);
@@ -58,41 +59,32 @@ export class NotifyService {
     } catch (error) {
       failure = (error as Error).message;
     }
-    const delivery = {
-      eventId: event.id,
-      orderId: order.id,
-      attempt: context.attempt,
-      url: order.notifyUrl,
-      httpStatus: answer?.status ?? null,
-      durationMs: Math.round(performance.now() - started),
-      delivered: failure === undefined,
-      error: failure ?? null,
-      attemptedAt,
-    };
     this.metrics.deliveries.inc({ outcome: failure === undefined ? 'delivered' : 'failed' });
-    if (failure === undefined) {
-      return context.once(async ({ manager }) => {
-        await manager.insert(Delivery, delivery);
-        await manager.update(Notification, { eventId: event.id }, {
-          state: 'DELIVERED',
-          attempts: () => 'attempts + 1',
-          lastAttemptAt: attemptedAt,
-          nextAttemptAt: null,
-          deliveredAt: new Date(),
-          leaseUntil: null,
-        });
-      });
-    }
-    await this.dataSource.transaction(async (manager) => {
-      await manager.insert(Delivery, delivery);
-      await manager.update(Notification, { eventId: event.id }, {
-        state: context.retryDelayMs === undefined ? 'FAILED' : 'PENDING',
-        attempts: () => 'attempts + 1',
-        lastAttemptAt: attemptedAt,
-        nextAttemptAt: context.retryDelayMs === undefined ? null : new Date(Date.now() + context.retryDelayMs),
-        leaseUntil: null,
-      });
-    });
+    const state = failure === undefined ? 'DELIVERED' : context.retryDelayMs === undefined ? 'FAILED' : 'PENDING';
+    // The attempt's log entry and the notification's new state, in one statement.
+    await this.dataSource.query(
+      `WITH logged AS (
+         INSERT INTO deliveries (event_id, order_id, attempt, url, http_status, duration_ms, delivered, error, attempted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))
+       UPDATE notifications SET state = $10, attempts = attempts + 1, last_attempt_at = $9, lease_until = NULL,
+              next_attempt_at = CASE WHEN $10 = 'PENDING' THEN now() + $11 * interval '1 millisecond' END,
+              delivered_at = CASE WHEN $10 = 'DELIVERED' THEN now() END
+        WHERE event_id = $1`,
+      [
+        event.id,
+        order.id,
+        context.attempt,
+        order.notifyUrl,
+        answer?.status ?? null,
+        Math.round(performance.now() - started),
+        failure === undefined,
+        failure ?? null,
+        attemptedAt,
+        state,
+        context.retryDelayMs ?? 0,
+      ],
+    );
+    if (failure === undefined) return 'done';
     this.logger.warn(`merchant of order ${order.id} not notified (event ${event.id}, attempt ${context.attempt}): ${failure}`);
     throw new DeliveryFailedError(failure);
   }
@@ -108,32 +100,31 @@ export class NotifyService {
    * attempt may take over an earlier attempt's lease: that attempt is over (it failed or
    * its process died before it could clear the lease), it is not sending any more.
    */
-  private async claim(event: OutcomeEvent, order: Order, attempt: number): Promise<boolean> {
-    await this.dataSource
-      .createQueryBuilder()
-      .insert()
-      .into(Notification)
-      .values({ eventId: event.id, orderId: order.id, eventType: event.type, state: 'PENDING' })
-      .orIgnore()
-      .execute();
-    const leaseMs = this.config.timeoutMs + LEASE_MARGIN_MS;
-    // TypeORM's postgres driver answers an UPDATE with [rows, rowCount], not the rows alone:
-    // the length of that pair is always 2, which would claim a delivered notification again.
-    const [claimed]: [unknown[], number] = await this.dataSource.query(
-      `UPDATE notifications SET lease_until = now() + $2 * interval '1 millisecond', lease_attempt = $3, state = 'PENDING'
-        WHERE event_id = $1 AND state <> 'DELIVERED'
-          AND (lease_until IS NULL OR lease_until < now() OR lease_attempt < $3)
-        RETURNING event_id`,
-      [event.id, leaseMs, attempt],
+  private async claim(event: OutcomeEvent, orderId: string, attempt: number): Promise<boolean> {
+    await this.dataSource.query(
+      `INSERT INTO notifications (event_id, order_id, event_type, state) VALUES ($1, $2, $3, 'PENDING') ON CONFLICT DO NOTHING`,
+      [event.id, orderId, event.type],
     );
+    const claimed = await notificationLease.claim(this.dataSource, this.config.timeoutMs + LEASE_MARGIN_MS, 1, event.id, attempt);
     if (claimed.length > 0) return true;
-    const current = await this.dataSource.manager.findOneByOrFail(Notification, { eventId: event.id });
+    const [current]: { state: string }[] = await this.dataSource.query(`SELECT state FROM notifications WHERE event_id = $1`, [event.id]);
     if (current.state === 'DELIVERED') return false;
     throw new DeliveryFailedError(`event ${event.id} is being delivered by another process`);
   }
 }
 
-function bodyOf(event: OutcomeEvent, order: Order) {
+/** One notification ($3), free or held by an earlier attempt than this one ($4). */
+const notificationLease = new Lease<{ event_id: string }>({
+  table: 'notifications',
+  key: 'event_id',
+  leaseColumn: 'lease_until',
+  due: `event_id = $3 AND state <> 'DELIVERED' AND (lease_until IS NULL OR lease_until < now() OR lease_attempt < $4)`,
+  orderBy: 'event_id',
+  returning: 'event_id',
+  set: `lease_attempt = $4, state = 'PENDING'`,
+});
+
+function bodyOf(event: OutcomeEvent, order: OrderAddress) {
   return {
     id: event.id,
     type: event.type,

@@ -10,6 +10,14 @@ export class OrderException extends DomainException {
     return new OrderException('unprocessable', 'UNKNOWN_SKU', `unknown SKU: ${skus.join(', ')}`);
   }
 
+  static totalTooLarge(total: bigint) {
+    return new OrderException(
+      'unprocessable',
+      'TOTAL_TOO_LARGE',
+      `the order total would be ${total} minor units, more than the ${Number.MAX_SAFE_INTEGER} an amount may be`,
+    );
+  }
+
   static idempotencyConflict() {
     return new OrderException(
       'unprocessable',

@@ -1,23 +1,15 @@
 import { BadRequestException, Body, Controller, Get, Headers, HttpStatus, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { PAYMENT_CHECK_BACK } from '../coordinator/check-back.daemon';
-import { Coordinator } from '../coordinator/coordinator.service';
-import { NotificationStatusService } from '../notify/notification-status.service';
 import { CreateOrderDto } from './create-order.dto';
-import { Order } from './order.entity';
-import { OrdersService } from './orders.service';
+import { OrderRecord, OrdersService } from './orders.service';
 
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
 
 @ApiTags('orders')
 @Controller('orders')
 export class OrdersController {
-  constructor(
-    private readonly orders: OrdersService,
-    private readonly notifications: NotificationStatusService,
-    private readonly coordinator: Coordinator,
-  ) {}
+  constructor(private readonly orders: OrdersService) {}
 
   @Post()
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1–255 characters; a replay with the same body returns the same order' })
@@ -36,12 +28,7 @@ export class OrdersController {
 
   @Get(':id')
   async get(@Param('id', uuid) id: string) {
-    const order = await this.orders.get(id);
-    const [paying, notification] = await Promise.all([
-      // A charge whose answer is not known yet (202 from /pay): the check-back will settle it.
-      order.tradeNo ? false : this.coordinator.isPrepared(PAYMENT_CHECK_BACK, id),
-      this.notifications.statusFor(id),
-    ]);
+    const { order, paying, notification } = await this.orders.view(id);
     return {
       ...orderView(order),
       payment: order.tradeNo
@@ -54,12 +41,12 @@ export class OrdersController {
   }
 }
 
-export function orderView(order: Order) {
+export function orderView(order: OrderRecord) {
   return {
     id: order.id,
     status: order.status,
     merchantId: order.merchantId,
-    items: order.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
+    items: order.items,
     totalAmount: order.totalAmount,
     currency: order.currency,
     notifyUrl: order.notifyUrl,

@@ -1,37 +1,94 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
-import { QueryFailedError, Repository } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
 import { literalHostProblem } from '../common/public-address';
 import { notifyConfig } from '../config/notify.config';
+import { PAYMENT_CHECK_BACK } from '../coordinator/check-back.daemon';
 import { Coordinator } from '../coordinator/coordinator.service';
 import type { EventTransaction } from '../coordinator/event-transaction';
-import type { HandlerOutcome } from '../compensation/handlers/event-handler.decorator';
+import { HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
+import type { Queryable } from '../database/lease';
 import type { OrderCreatedData } from '../messaging/event-map';
+import { NotificationStatus, NotificationStatusService } from '../notify/notification-status.service';
 import { StockService } from '../stock/stock.service';
 import type { CreateOrderDto } from './create-order.dto';
-import { OrderItem } from './order-item.entity';
-import { Order } from './order.entity';
 import { OrderException } from './order.exception';
-import { canTransition, OrderStatus } from './order-state';
+import { canTransition, OrderStatus, statusesThatCanBecome } from './order-state';
 
 export const DEFAULT_CURRENCY = 'CNY';
 
+/** An order as the API shows it. */
+export interface OrderRecord {
+  id: string;
+  merchantId: string;
+  status: OrderStatus;
+  items: { sku: string; quantity: number; unitPrice: number }[];
+  totalAmount: number;
+  currency: string;
+  notifyUrl: string;
+  reason: string | null;
+  tradeNo: string | null;
+  paidAt: Date | null;
+  createdAt: Date;
+}
+
 export interface PlacedOrder {
-  order: Order;
+  order: OrderRecord;
   /** False when an Idempotency-Key replay returned the order made the first time. */
   created: boolean;
 }
 
+export interface OrderView {
+  order: OrderRecord;
+  /** A charge is under way whose outcome is not known yet (202 from /pay). */
+  paying: boolean;
+  notification: NotificationStatus;
+}
+
+/** The order's row (always as `o`) and its items, read in one statement; `recordOf` maps it. */
+const ORDER_COLUMNS = `o.id, o.merchant_id, o.status, o.total_amount, o.currency, o.notify_url, o.reason, o.trade_no, o.paid_at,
+  o.created_at, o.request_fingerprint,
+  coalesce((SELECT json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPrice', i.unit_price) ORDER BY i.sku)
+              FROM order_items i WHERE i.order_id = o.id), '[]') AS items`;
+
+interface OrderRow {
+  id: string;
+  merchant_id: string;
+  status: OrderStatus;
+  total_amount: string;
+  currency: string;
+  notify_url: string;
+  reason: string | null;
+  trade_no: string | null;
+  paid_at: Date | null;
+  created_at: Date;
+  request_fingerprint: string | null;
+  items: OrderRecord['items'];
+}
+
+/** The largest amount in minor units that every JSON reader takes exactly (SPEC §4). */
+const MAX_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
+
 @Injectable()
 export class OrdersService {
+  private readonly viewSql: string;
+
   constructor(
-    @InjectRepository(Order) private readonly orders: Repository<Order>,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly coordinator: Coordinator,
     private readonly stock: StockService,
+    private readonly notifications: NotificationStatusService,
     @Inject(notifyConfig.KEY) private readonly notify: ConfigType<typeof notifyConfig>,
-  ) {}
+  ) {
+    // What a polling frontend asks for, in one statement: the order, its items, whether a
+    // charge is under way (coordinator's) and its latest notification (notify's).
+    this.viewSql = `SELECT ${ORDER_COLUMNS},
+        ${coordinator.preparedSql(PAYMENT_CHECK_BACK, 'o.id::text')} AS paying,
+        ${notifications.latestSql('o.id')} AS notification
+      FROM orders o WHERE o.id = $1`;
+  }
 
   async place(request: CreateOrderDto, idempotencyKey?: string): Promise<PlacedOrder> {
     const fingerprint = idempotencyKey ? fingerprintOf(request) : null;
@@ -42,30 +99,29 @@ export class OrdersService {
     const problem = this.notify.allowPrivate ? undefined : literalHostProblem(new URL(request.notifyUrl));
     if (problem) throw OrderException.refusedNotifyUrl(problem);
 
-    const skus = request.items.map((item) => item.sku);
     try {
       const order = await this.coordinator.transaction(async (transaction) => {
-        const { prices, unknown } = await this.stock.prices(skus, transaction.manager);
+        const { prices, unknown } = await this.stock.prices(
+          request.items.map((item) => item.sku),
+          transaction.manager,
+        );
         if (unknown.length > 0) throw OrderException.unknownSkus(unknown);
-        const items = request.items.map(({ sku, quantity }) => ({ sku, quantity, unitPrice: prices.get(sku)! }));
-        const order = transaction.manager.create(Order, {
+        const total = request.items.reduce((sum, { sku, quantity }) => sum + BigInt(quantity) * prices.get(sku)!, 0n);
+        if (total > MAX_AMOUNT) throw OrderException.totalTooLarge(total);
+        const order: OrderRecord = {
           id: randomUUID(),
           merchantId: request.merchantId,
           status: 'PENDING',
-          totalAmount: items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0),
+          items: request.items.map(({ sku, quantity }) => ({ sku, quantity, unitPrice: Number(prices.get(sku)!) })),
+          totalAmount: Number(total),
           currency: request.currency ?? DEFAULT_CURRENCY,
           notifyUrl: request.notifyUrl,
           reason: null,
           tradeNo: null,
           paidAt: null,
-          idempotencyKey: idempotencyKey ?? null,
-          requestFingerprint: fingerprint,
           createdAt: new Date(),
-        });
-        // insert, not save: save would first SELECT the new id to decide between INSERT and UPDATE.
-        await transaction.manager.insert(Order, order);
-        order.items = items.map((item) => transaction.manager.create(OrderItem, { orderId: order.id, ...item }));
-        await transaction.manager.insert(OrderItem, order.items);
+        };
+        await insertOrder(transaction.manager, order, idempotencyKey ?? null, fingerprint);
         await transaction.emit('order.created', createdEventOf(order));
         return order;
       });
@@ -80,33 +136,43 @@ export class OrdersService {
     }
   }
 
-  find(id: string): Promise<Order | null> {
-    return this.orders.findOneBy({ id });
+  async find(id: string): Promise<OrderRecord | null> {
+    const [row]: OrderRow[] = await this.dataSource.query(`SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`, [id]);
+    return row ? recordOf(row) : null;
   }
 
-  async get(id: string): Promise<Order> {
-    const order = await this.orders.findOne({ where: { id }, relations: { items: true }, order: { items: { sku: 'ASC' } } });
+  async get(id: string): Promise<OrderRecord> {
+    const order = await this.find(id);
     if (!order) throw OrderException.notFound(id);
     return order;
   }
 
-  /** Applies the stock module's answer; a late or repeated answer changes nothing. */
+  /** `GET /orders/:id`: one statement, however often a frontend polls. */
+  async view(id: string): Promise<OrderView> {
+    const [row]: (OrderRow & { paying: boolean; notification: Parameters<NotificationStatusService['fromJson']>[0] })[] =
+      await this.dataSource.query(this.viewSql, [id]);
+    if (!row) throw OrderException.notFound(id);
+    return { order: recordOf(row), paying: row.paying, notification: this.notifications.fromJson(row.notification) };
+  }
+
+  /**
+   * Applies the stock module's answer; a late or repeated answer changes nothing. The
+   * answer must agree with the stock module's own record: "reserved" only for an order
+   * that holds a reservation, "rejected" only for one that does not.
+   */
   async applyStockResult(
     orderId: string,
     result: { reserved: true } | { reserved: false; reason?: string },
     transaction: EventTransaction,
   ): Promise<HandlerOutcome> {
-    const next: OrderStatus = result.reserved ? 'CONFIRMED' : 'REJECTED';
-    const order = await this.lock(orderId, transaction);
-    if (!order || !canTransition(order.status, next)) return 'skipped';
-    if (result.reserved) {
-      await transaction.manager.update(Order, { id: orderId }, { status: 'CONFIRMED' });
-      await transaction.emit('order.confirmed', { orderId });
-    } else {
-      const reason = result.reason ?? 'not enough stock';
-      await transaction.manager.update(Order, { id: orderId }, { status: 'REJECTED', reason });
-      await transaction.emit('order.rejected', { orderId, reason });
+    if ((await this.stock.hasReservation(orderId, transaction.manager)) !== result.reserved) {
+      return refuse(`order ${orderId} ${result.reserved ? 'holds no reservation' : 'holds a reservation'}`);
     }
+    const next: OrderStatus = result.reserved ? 'CONFIRMED' : 'REJECTED';
+    const reason = result.reserved ? null : (result.reason ?? 'not enough stock');
+    if (!(await this.transition(orderId, next, transaction, { reason }))) return this.missed(orderId, transaction);
+    if (result.reserved) await transaction.emit('order.confirmed', { orderId });
+    else await transaction.emit('order.rejected', { orderId, reason: reason! });
     return 'done';
   }
 
@@ -124,7 +190,7 @@ export class OrdersService {
     if (order.status === 'PAID') return 'already-paid';
     if (!canTransition(order.status, 'PAID')) return { notPayable: order.status };
     const paidAt = new Date();
-    await transaction.manager.update(Order, { id: orderId }, { status: 'PAID', tradeNo: charge.tradeNo, paidAt });
+    await this.transition(orderId, 'PAID', transaction, { trade_no: charge.tradeNo, paid_at: paidAt });
     await transaction.emit('order.paid', {
       orderId,
       tradeNo: charge.tradeNo,
@@ -137,27 +203,94 @@ export class OrdersService {
 
   /** CONFIRMED → CANCELLED with `order.cancelled`; any other state is left alone. */
   async cancel(orderId: string, reason: string, transaction: EventTransaction): Promise<HandlerOutcome> {
-    const order = await this.lock(orderId, transaction);
-    if (!order || !canTransition(order.status, 'CANCELLED')) return 'skipped';
-    await transaction.manager.update(Order, { id: orderId }, { status: 'CANCELLED', reason });
+    if (!(await this.transition(orderId, 'CANCELLED', transaction, { reason }))) return this.missed(orderId, transaction);
     await transaction.emit('order.cancelled', { orderId, reason });
     return 'done';
   }
 
   /** The order row, locked for the rest of the transaction (state changes are serialised per order). */
-  lock(orderId: string, transaction: EventTransaction): Promise<Order | null> {
-    return transaction.manager.findOne(Order, { where: { id: orderId }, lock: { mode: 'pessimistic_write' } });
+  async lock(orderId: string, transaction: EventTransaction): Promise<{ id: string; status: OrderStatus; totalAmount: number; currency: string } | null> {
+    const [row]: { id: string; status: OrderStatus; total_amount: string; currency: string }[] = await transaction.manager.query(
+      `SELECT id, status, total_amount, currency FROM orders WHERE id = $1 FOR UPDATE`,
+      [orderId],
+    );
+    return row ? { id: row.id, status: row.status, totalAmount: Number(row.total_amount), currency: row.currency } : null;
+  }
+
+  /**
+   * Moves the order to `next` in one statement, from any state the state machine allows;
+   * false when it was in no such state (or does not exist).
+   */
+  private async transition(orderId: string, next: OrderStatus, transaction: EventTransaction, also: Record<string, unknown>): Promise<boolean> {
+    const columns = Object.keys(also);
+    // TypeORM answers an UPDATE with [rows, rowCount].
+    const [moved]: [unknown[], number] = await transaction.manager.query(
+      `UPDATE orders SET status = $2, updated_at = now()${columns.map((column, index) => `, ${column} = $${index + 4}`).join('')}
+        WHERE id = $1 AND status = ANY($3) RETURNING id`,
+      [orderId, next, statusesThatCanBecome(next), ...Object.values(also)],
+    );
+    return moved.length > 0;
+  }
+
+  /** A transition that did not happen: a late or repeated event, or one about an order that does not exist. */
+  private async missed(orderId: string, transaction: EventTransaction): Promise<HandlerOutcome> {
+    const [exists]: unknown[] = await transaction.manager.query(`SELECT 1 FROM orders WHERE id = $1`, [orderId]);
+    return exists ? 'skipped' : refuse(`order ${orderId} does not exist`);
   }
 
   private async replay(idempotencyKey: string, fingerprint: string): Promise<PlacedOrder | undefined> {
-    const earlier = await this.orders.findOne({ where: { idempotencyKey }, relations: { items: true } });
+    const [earlier]: OrderRow[] = await this.dataSource.query(`SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.idempotency_key = $1`, [
+      idempotencyKey,
+    ]);
     if (!earlier) return undefined;
-    if (earlier.requestFingerprint !== fingerprint) throw OrderException.idempotencyConflict();
-    return { order: earlier, created: false };
+    if (earlier.request_fingerprint !== fingerprint) throw OrderException.idempotencyConflict();
+    return { order: recordOf(earlier), created: false };
   }
 }
 
-export function createdEventOf(order: Order): OrderCreatedData {
+/** The order and its items in one statement. */
+async function insertOrder(database: Queryable, order: OrderRecord, idempotencyKey: string | null, fingerprint: string | null) {
+  await database.query(
+    `WITH placed AS (
+       INSERT INTO orders (id, merchant_id, status, total_amount, currency, notify_url, idempotency_key, request_fingerprint, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id)
+     INSERT INTO order_items (order_id, sku, quantity, unit_price)
+     SELECT placed.id, item.sku, item.quantity, item.unit_price
+       FROM placed, unnest($10::text[], $11::int[], $12::bigint[]) AS item (sku, quantity, unit_price)`,
+    [
+      order.id,
+      order.merchantId,
+      order.status,
+      order.totalAmount,
+      order.currency,
+      order.notifyUrl,
+      idempotencyKey,
+      fingerprint,
+      order.createdAt,
+      order.items.map((item) => item.sku),
+      order.items.map((item) => item.quantity),
+      order.items.map((item) => item.unitPrice),
+    ],
+  );
+}
+
+function recordOf(row: OrderRow): OrderRecord {
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    status: row.status,
+    items: row.items,
+    totalAmount: Number(row.total_amount),
+    currency: row.currency,
+    notifyUrl: row.notify_url,
+    reason: row.reason,
+    tradeNo: row.trade_no,
+    paidAt: row.paid_at,
+    createdAt: row.created_at,
+  };
+}
+
+export function createdEventOf(order: OrderRecord): OrderCreatedData {
   return {
     id: order.id,
     merchantId: order.merchantId,

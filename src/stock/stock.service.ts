@@ -1,15 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import { HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
 import type { EventTransaction } from '../coordinator/event-transaction';
+import type { Queryable } from '../database/lease';
 import type { EventItem, OrderCreatedData } from '../messaging/event-map';
+import { OrderFacts, sameItems } from '../orders/order-facts';
 import { StockItem } from './stock-item.entity';
-import { StockReservation } from './stock-reservation.entity';
 import { StockException } from './stock.exception';
 
 @Injectable()
 export class StockService {
-  constructor(@InjectRepository(StockItem) private readonly stock: Repository<StockItem>) {}
+  constructor(
+    @InjectRepository(StockItem) private readonly stock: Repository<StockItem>,
+    private readonly orders: OrderFacts,
+  ) {}
 
   async get(sku: string): Promise<StockItem> {
     const item = await this.stock.findOneBy({ sku });
@@ -22,26 +27,33 @@ export class StockService {
     return this.get(sku);
   }
 
-  /** Unit prices of the given SKUs; the SKUs that do not exist are in `unknown`. */
-  async prices(skus: string[], manager: EntityManager): Promise<{ prices: Map<string, number>; unknown: string[] }> {
-    const found = await manager.find(StockItem, { where: { sku: In(skus) }, select: { sku: true, unitPrice: true } });
-    const prices = new Map(found.map((item) => [item.sku, item.unitPrice]));
+  /**
+   * Unit prices of the given SKUs, as exact integers (bigint: a price times a quantity
+   * may pass 2^53); the SKUs that do not exist are in `unknown`.
+   */
+  async prices(skus: string[], database: Queryable): Promise<{ prices: Map<string, bigint>; unknown: string[] }> {
+    const found: { sku: string; unit_price: string }[] = await database.query(`SELECT sku, unit_price FROM stock WHERE sku = ANY($1)`, [skus]);
+    const prices = new Map(found.map((item) => [item.sku, BigInt(item.unit_price)]));
     return { prices, unknown: skus.filter((sku) => !prices.has(sku)) };
   }
 
   /**
    * Takes every item of the order or none. Rows are locked in SKU order, so concurrent
-   * orders over the same SKUs queue up instead of deadlocking, and never oversell.
+   * orders over the same SKUs queue up instead of deadlocking, and never oversell. The
+   * event is checked against the order first: only a PENDING order's own items are reserved.
    */
-  async reserveFor(order: OrderCreatedData, transaction: EventTransaction): Promise<void> {
+  async reserveFor(order: OrderCreatedData, transaction: EventTransaction): Promise<HandlerOutcome> {
     const { manager } = transaction;
-    const items = order.items.map(({ sku, quantity }) => ({ sku, quantity }));
-    const skus = [...new Set(items.map((item) => item.sku))].sort();
-    const rows = await manager.find(StockItem, {
-      where: { sku: In(skus) },
-      order: { sku: 'ASC' },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const facts = await this.orders.itemsOf(order.id, manager);
+    if (!facts) return refuse(`order ${order.id} does not exist`);
+    if (facts.status !== 'PENDING') return 'skipped';
+    if (!sameItems(facts.items, order.items)) return refuse(`the items of order ${order.id} are not those of the event`);
+
+    const items = facts.items;
+    const rows: { sku: string; available: number }[] = await manager.query(
+      `SELECT sku, available FROM stock WHERE sku = ANY($1) ORDER BY sku FOR UPDATE`,
+      [items.map((item) => item.sku)],
+    );
     const available = new Map(rows.map((row) => [row.sku, row.available]));
     const short = items.find((item) => (available.get(item.sku) ?? 0) < item.quantity);
     if (short) {
@@ -49,28 +61,54 @@ export class StockService {
         ? `not enough stock for ${short.sku}: ${available.get(short.sku)} available, ${short.quantity} wanted`
         : `unknown SKU ${short.sku}`;
       await transaction.emit('stock.rejected', { orderId: order.id, items, reason });
-      return;
+      return 'done';
     }
-    for (const item of items) {
-      await manager.decrement(StockItem, { sku: item.sku }, 'available', item.quantity);
-    }
-    await manager.insert(StockReservation, { orderId: order.id, state: 'RESERVED', items });
+    // The reservation row is the domain's own guard: an order reserves once, whatever redelivers its event.
+    // TypeORM answers an UPDATE with [rows, rowCount].
+    const [taken]: [unknown[], number] = await manager.query(
+      `WITH reservation AS (
+         INSERT INTO stock_reservations (order_id, state, items) VALUES ($1, 'RESERVED', $2)
+         ON CONFLICT (order_id) DO NOTHING RETURNING order_id)
+       UPDATE stock SET available = stock.available - taken.quantity, updated_at = now()
+         FROM unnest($3::text[], $4::int[]) AS taken (sku, quantity), reservation
+        WHERE stock.sku = taken.sku
+       RETURNING stock.sku`,
+      [order.id, JSON.stringify(items), items.map((item) => item.sku), items.map((item) => item.quantity)],
+    );
+    if (taken.length === 0) return 'skipped';
     await transaction.emit('stock.reserved', { orderId: order.id, items });
+    return 'done';
   }
 
-  /** Puts back what the order took, once; an order that never reserved has nothing to release. */
-  async releaseFor(orderId: string, transaction: EventTransaction): Promise<'done' | 'skipped'> {
+  /** Whether the order holds a reservation (reserved, or reserved and released since). */
+  async hasReservation(orderId: string, database: Queryable): Promise<boolean> {
+    const rows: unknown[] = await database.query(`SELECT 1 FROM stock_reservations WHERE order_id = $1`, [orderId]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Puts back what a cancelled order took, once (the reservation's state is the guard);
+   * an order that never reserved has nothing to release.
+   */
+  async releaseFor(orderId: string, transaction: EventTransaction): Promise<HandlerOutcome> {
     const { manager } = transaction;
-    const reservation = await manager.findOne(StockReservation, {
-      where: { orderId },
-      lock: { mode: 'pessimistic_write' },
-    });
-    if (!reservation || reservation.state === 'RELEASED') return 'skipped';
-    const items: EventItem[] = [...reservation.items].sort((a, b) => a.sku.localeCompare(b.sku));
-    for (const item of items) {
-      await manager.increment(StockItem, { sku: item.sku }, 'available', item.quantity);
-    }
-    await manager.update(StockReservation, { orderId }, { state: 'RELEASED', releasedAt: new Date() });
+    const status = await this.orders.statusOf(orderId, manager);
+    if (status !== 'CANCELLED') return refuse(status ? `order ${orderId} is ${status}, not CANCELLED` : `order ${orderId} does not exist`);
+    const [released]: [{ items: EventItem[] }[], number] = await manager.query(
+      `UPDATE stock_reservations SET state = 'RELEASED', released_at = now()
+        WHERE order_id = $1 AND state = 'RESERVED' RETURNING items`,
+      [orderId],
+    );
+    if (released.length === 0) return 'skipped';
+    const items = released[0].items;
+    // Locked in SKU order first, as reservations lock them, so the two never deadlock.
+    await manager.query(`SELECT 1 FROM stock WHERE sku = ANY($1) ORDER BY sku FOR UPDATE`, [items.map((item) => item.sku)]);
+    await manager.query(
+      `UPDATE stock SET available = stock.available + given.quantity, updated_at = now()
+         FROM unnest($1::text[], $2::int[]) AS given (sku, quantity)
+        WHERE stock.sku = given.sku`,
+      [items.map((item) => item.sku), items.map((item) => item.quantity)],
+    );
     return 'done';
   }
 }

@@ -10,6 +10,10 @@ export class CompensationException extends DomainException {
     return new CompensationException('conflict', 'FAILED_MESSAGE_STATUS', `failed message ${id} is ${status}; cannot ${action} it`);
   }
 
+  static brokerUnavailable(count: number, reason: string) {
+    return new CompensationException('unavailable', 'BROKER_UNAVAILABLE', `${count} re-runs could not be published (${reason}); the sweeper sends them once their lease runs out`);
+  }
+
   static badCursor() {
     return new CompensationException('invalid', 'BAD_CURSOR', 'cursor is not one this API returned');
   }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource, EntityManager } from 'typeorm';
+import { Brackets, DataSource } from 'typeorm';
+import { PUBLISH_LEASE_MS } from '../../messaging/confirmed-channel';
+import { Lease } from '../../database/lease';
 import { CompensationException } from './compensation.exception';
 import { FailedMessageAction, FailedMessageActionKind } from './failed-message-action.entity';
 import { FailedMessage, FailedMessageStatus } from './failed-message.entity';
@@ -51,13 +53,16 @@ export class FailedMessagesService {
     return { row, actions };
   }
 
+  /** Re-runs one FAILED row now. */
   async retryOne(id: string, actor: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      const row = await manager.findOne(FailedMessage, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    const rows = await failedRows.claim(this.dataSource, PUBLISH_LEASE_MS, 1, 'FAILED', null, id, null, false);
+    if (rows.length === 0) {
+      const row = await this.dataSource.manager.findOne(FailedMessage, { where: { id }, select: { id: true, status: true } });
       if (!row) throw CompensationException.notFound(id);
-      if (row.status !== 'FAILED') throw CompensationException.wrongStatus(id, row.status, 'retry');
-      await this.rerun(manager, [row], actor, 'retry');
-    });
+      // FAILED but not claimable: a sweeper holds it right now and is re-running it.
+      throw CompensationException.wrongStatus(id, row.status === 'FAILED' ? 'RETRYING' : row.status, 'retry');
+    }
+    await this.rerun(rows, actor, 'retry');
   }
 
   /** Re-runs every row that matches, FAILED unless told otherwise (RETRYING re-sends re-runs that went missing). */
@@ -65,27 +70,14 @@ export class FailedMessagesService {
     const status = filter.status ?? 'FAILED';
     if (status !== 'FAILED' && status !== 'RETRYING') throw CompensationException.wrongStatus('(all)', status, 'retry');
     let count = 0;
-    let claimed: number;
+    let claimed: RerunRow[];
     // The database's clock, the one that stamps the actions below: the app's may differ.
     const [{ since }]: { since: Date }[] = await this.dataSource.query('SELECT clock_timestamp() AS since');
     do {
-      claimed = await this.dataSource.transaction(async (manager) => {
-        const query = manager
-          .createQueryBuilder(FailedMessage, 'failed')
-          .where('failed.status = :status', { status })
-          // Rows this request already re-ran are RETRYING now; do not pick them up twice.
-          .andWhere('NOT EXISTS (SELECT 1 FROM failed_message_actions a WHERE a.failed_message_id = failed.id AND a.at >= :since)', { since })
-          .orderBy('failed.first_failed_at', 'ASC')
-          .take(BATCH)
-          .setLock('pessimistic_write')
-          .setOnLocked('skip_locked');
-        if (filter.handler) query.andWhere('failed.handler = :handler', { handler: filter.handler });
-        const rows = await query.getMany();
-        await this.rerun(manager, rows, actor, 'retry');
-        return rows.length;
-      });
-      count += claimed;
-    } while (claimed === BATCH);
+      claimed = await failedRows.claim(this.dataSource, PUBLISH_LEASE_MS, BATCH, status, filter.handler ?? null, null, since, false);
+      await this.rerun(claimed, actor, 'retry');
+      count += claimed.length;
+    } while (claimed.length === BATCH);
     return count;
   }
 
@@ -99,47 +91,70 @@ export class FailedMessagesService {
     });
   }
 
-  /**
-   * One sweeper round: claims the due rows with SKIP LOCKED, so any number of processes
-   * sweep at once and each row is re-run by exactly one of them (G8).
-   */
+  /** One sweeper round: any number of processes sweep at once, and each due row is re-run by one of them (G8). */
   async sweepDue(): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows = await manager
-        .createQueryBuilder(FailedMessage, 'failed')
-        .where(`failed.status = 'FAILED' AND failed.next_sweep_at <= now()`)
-        .orderBy('failed.next_sweep_at', 'ASC')
-        .take(BATCH)
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked')
-        .getMany();
-      await this.rerun(manager, rows, 'sweeper', 'sweep');
-      return rows.length;
-    });
+    const rows = await failedRows.claim(this.dataSource, PUBLISH_LEASE_MS, BATCH, 'FAILED', null, null, null, true);
+    await this.rerun(rows, 'sweeper', 'sweep');
+    return rows.length;
   }
 
   /**
-   * Publishes each stored message to its handler's queue alone (G5), marked as a re-run,
-   * then marks the rows RETRYING. The runner settles them: RESOLVED or FAILED again.
+   * Publishes each claimed row's message to its handler's queue alone (G5), marked as a
+   * re-run, then marks the published ones RETRYING; the runner settles them, RESOLVED or
+   * FAILED again. A row whose publish failed keeps its lease and is swept once it runs out.
    */
-  private async rerun(manager: EntityManager, rows: FailedMessage[], actor: string, action: FailedMessageActionKind) {
+  private async rerun(rows: RerunRow[], actor: string, action: FailedMessageActionKind): Promise<void> {
     if (rows.length === 0) return;
-    await Promise.all(
+    const outcomes = await Promise.allSettled(
       rows.map((row) => {
         const { [ATTEMPT_HEADER]: _a, [ERRORS_HEADER]: _e, [RERUN_HEADER]: _r, [POISON_HEADER]: _p, ...headers } = row.headers;
         return this.publisher.toQueue(
           row.queue,
           Buffer.from(row.payload, 'utf8'),
-          { messageId: row.messageId, type: row.routingKey ?? undefined, contentType: 'application/json' },
+          { messageId: row.message_id, type: row.routing_key ?? undefined, contentType: 'application/json' },
           { ...headers, [RERUN_HEADER]: row.id, [ATTEMPT_HEADER]: row.attempts + 1 },
         );
       }),
     );
-    const ids = rows.map((row) => row.id);
-    await manager.update(FailedMessage, ids, { status: 'RETRYING', nextSweepAt: null });
-    await manager.insert(FailedMessageAction, ids.map((failedMessageId) => ({ failedMessageId, action, actor, reason: null })));
+    const published = rows.filter((_, index) => outcomes[index].status === 'fulfilled').map((row) => row.id);
+    if (published.length > 0) {
+      await this.dataSource.query(
+        `WITH marked AS (UPDATE failed_messages SET status = 'RETRYING', next_sweep_at = NULL WHERE id = ANY($1::uuid[]) RETURNING id)
+         INSERT INTO failed_message_actions (failed_message_id, action, actor) SELECT id, $2, $3 FROM marked`,
+        [published, action, actor],
+      );
+    }
+    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failure) throw CompensationException.brokerUnavailable(rows.length - published.length, (failure.reason as Error).message);
   }
 }
+
+/** What a re-run needs of a failed message, as the claim returns it. */
+interface RerunRow {
+  id: string;
+  queue: string;
+  payload: string;
+  message_id: string;
+  routing_key: string | null;
+  headers: Record<string, unknown>;
+  attempts: number;
+}
+
+/**
+ * Failed messages to re-run: by status ($3), optionally one handler ($4) or one row ($5),
+ * leaving out rows this request already re-ran ($6) and, for the sweeper ($7), rows whose
+ * round has not come.
+ */
+const failedRows = new Lease<RerunRow>({
+  table: 'failed_messages',
+  key: 'id',
+  leaseColumn: 'next_sweep_at',
+  due: `status = $3 AND ($4::text IS NULL OR handler = $4) AND ($5::uuid IS NULL OR id = $5)
+        AND ($6::timestamptz IS NULL OR NOT EXISTS (SELECT 1 FROM failed_message_actions a WHERE a.failed_message_id = failed_messages.id AND a.at >= $6))
+        AND ($7::boolean IS NOT TRUE OR next_sweep_at <= now())`,
+  orderBy: 'first_failed_at',
+  returning: 'id, queue, payload, message_id, routing_key, headers, attempts',
+});
 
 function encodeCursor(row: FailedMessage): string {
   return Buffer.from(JSON.stringify([row.firstFailedAt.toISOString(), row.id])).toString('base64url');

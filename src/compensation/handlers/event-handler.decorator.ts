@@ -19,7 +19,19 @@ export interface EventHandlerOptions<K extends RoutingKey = RoutingKey> {
   delivery?: 'after-order-payment-timeout';
 }
 
-export type HandlerOutcome = 'done' | 'skipped';
+/**
+ * A message the handler will not act on because it contradicts the database (forged, or
+ * naming an order that does not exist): recorded as poison at once, never retried.
+ */
+export interface Refusal {
+  refused: string;
+}
+
+export type HandlerOutcome = 'done' | 'skipped' | Refusal;
+
+export function refuse(reason: string): Refusal {
+  return { refused: reason };
+}
 
 export interface HandlerContext {
   messageId: string;

@@ -65,6 +65,7 @@ export class HandlerRunner {
     const retryDelayMs = rerunOf ? undefined : handler.delaysMs[attempt - 1];
     try {
       const outcome = await handler.invoke(envelope, this.contextFor(handler, envelope, attempt, retryDelayMs));
+      if (typeof outcome === 'object') return this.refused(handler, message, envelope, attempt, rerunOf, outcome.refused);
       this.logger.debug(`${handler.queue} ${outcome} ${envelope.type} ${envelope.id} (attempt ${attempt})`);
       this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: rerunOf ? 'rerun_resolved' : outcome });
       if (rerunOf) await this.recorder.rerunSucceeded(rerunOf);
@@ -91,6 +92,22 @@ export class HandlerRunner {
       this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'failed' });
       return this.setAside(handler, message, attempt, errors.slice(0, -1), error, false);
     }
+  }
+
+  /** The handler found the event contradicts the database: set aside as poison, with no effect and no retry. */
+  private async refused(
+    handler: RegisteredHandler,
+    message: ConsumeMessage,
+    envelope: EventEnvelope,
+    attempt: number,
+    rerunOf: string | undefined,
+    reason: string,
+  ): Promise<Nack | void> {
+    this.logger.error(`${handler.queue} refused ${envelope.type} ${envelope.id}: ${reason}`);
+    this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'poison' });
+    const error = new InvalidEnvelopeError(reason);
+    if (rerunOf) return this.recorder.rerunFailed(rerunOf, attempt, describeError(error), summariseAttempt(attempt, error).error);
+    return this.setAside(handler, message, attempt, readErrors(message), error, true);
   }
 
   /** Records the message as failed; with the database unreachable, parks it in `<queue>.dlq` instead. */

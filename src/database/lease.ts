@@ -1,0 +1,49 @@
+/** Anything that runs SQL: the DataSource, or the EntityManager of a transaction. */
+export interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<any>;
+}
+
+export interface LeaseSpec {
+  table: string;
+  /** The primary key column. */
+  key: string;
+  /** The "not before" column: it holds the lease while a row is worked on, and its backoff after. */
+  leaseColumn: string;
+  /** Which rows are due; its parameters are numbered from $3 on ($1 is the lease, $2 the limit). */
+  due: string;
+  orderBy: string;
+  returning: string;
+  /** More assignments made by the claim, e.g. `attempts = attempts + 1`. */
+  set?: string;
+}
+
+/**
+ * Claim, commit, work, record: the one way rows are taken for work outside the database
+ * (a broker publish, a gateway query, a merchant call). `claim` takes up to `limit` due rows
+ * with SKIP LOCKED and pushes their lease column `leaseMs` ahead in a single statement that
+ * commits on its own, so no connection or transaction is held while the outside work runs,
+ * any number of processes claim side by side (G8), and a process that dies mid-work loses
+ * only its lease: the rows come due again when it expires.
+ */
+export class Lease<Row> {
+  private readonly sql: string;
+
+  constructor(spec: LeaseSpec) {
+    // The claimed rows come back in no particular order: callers that care sort them.
+    this.sql = `WITH claimed AS (
+        UPDATE ${spec.table} SET ${spec.leaseColumn} = now() + $1 * interval '1 millisecond'${spec.set ? `, ${spec.set}` : ''}
+         WHERE ${spec.key} IN (SELECT ${spec.key} FROM ${spec.table} WHERE ${spec.due}
+                                ORDER BY ${spec.orderBy} LIMIT $2 FOR UPDATE SKIP LOCKED)
+        RETURNING ${spec.returning})
+      SELECT * FROM claimed`;
+  }
+
+  claim(database: Queryable, leaseMs: number, limit: number, ...parameters: unknown[]): Promise<Row[]> {
+    return database.query(this.sql, [Math.ceil(leaseMs), limit, ...parameters]);
+  }
+}
+
+/** Exponential backoff after `failures` failures in a row: `baseMs`, doubling, never past `maxMs`. */
+export function backoffMs(failures: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(failures - 1, 30)));
+}
