@@ -65,7 +65,9 @@ let publisher: ConfirmChannel;
 /** Rows whose after-commit publish is under way: the relay leaves them alone. */
 const publishing = new Set<string>();
 
-async function transaction<T>(work: (client: PoolClient, emit: (type: string, data: Envelope['data']) => Promise<void>) => Promise<T>): Promise<T> {
+type Emit = (type: string, data: Envelope['data']) => Promise<void>;
+
+async function transaction<T>(work: (client: PoolClient, emit: Emit) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   const emitted: Envelope[] = [];
   const emit = async (type: string, data: Envelope['data']) => {
@@ -246,30 +248,61 @@ async function route(method: string, path: string, headers: IncomingMessage['hea
   if (method === 'PUT' && first === 'admin' && second === 'stock' && third) {
     if (headers.authorization !== `Bearer ${adminToken}`) throw new HttpError(401, 'admin token required');
     const { available, unitPrice } = parse(raw) as { available: number; unitPrice: number };
-    if (!Number.isInteger(available) || available < 0 || !Number.isInteger(unitPrice) || unitPrice < 0) throw new HttpError(400, 'available and unitPrice must be integers >= 0');
+    if (!Number.isInteger(available) || available < 0 || !Number.isInteger(unitPrice) || unitPrice < 0) {
+      throw new HttpError(400, 'available and unitPrice must be integers >= 0');
+    }
     const sku = decodeURIComponent(third);
     await pool.query(
-      'INSERT INTO stock (sku, available, unit_price) VALUES ($1, $2, $3) ON CONFLICT (sku) DO UPDATE SET available = $2, unit_price = $3',
+      `INSERT INTO stock (sku, available, unit_price) VALUES ($1, $2, $3)
+       ON CONFLICT (sku) DO UPDATE SET available = $2, unit_price = $3`,
       [sku, available, unitPrice],
     );
     return [200, { sku, available, unitPrice }];
   }
   if (method === 'POST' && first === 'orders' && !second) return [201, await placeOrder(parse(raw))];
   if (method === 'GET' && first === 'orders' && second && !third) return [200, await getOrder(second)];
-  if (method === 'POST' && first === 'payments' && second === 'callback') return [200, await paymentCallback(raw, headers['x-signature'])];
+  if (method === 'POST' && first === 'payments' && second === 'callback') {
+    return [200, await paymentCallback(raw, headers['x-signature'])];
+  }
   throw new HttpError(404, `no route ${method} ${path}`);
 }
 
-async function placeOrder(body: any) {
-  const items = body?.items as { sku: string; quantity: number }[];
-  const valid = typeof body?.merchantId === 'string' && body.merchantId.length > 0 && Array.isArray(items) && items.length >= 1 && items.length <= 100 &&
-    items.every((item) => typeof item?.sku === 'string' && Number.isInteger(item.quantity) && item.quantity >= 1 && item.quantity <= 1000) &&
-    typeof body.notifyUrl === 'string' && /^https?:\/\/[^\s]+$/.test(body.notifyUrl) && (body.currency === undefined || typeof body.currency === 'string');
-  if (!valid) throw new HttpError(400, 'merchantId, items [{sku, quantity 1..1000}] (1..100) and an http(s) notifyUrl are required');
-  const order = { id: randomUUID(), status: 'PENDING', merchantId: body.merchantId as string, items: [] as { sku: string; quantity: number; unitPrice: number }[],
-    totalAmount: 0, currency: (body.currency as string | undefined) ?? 'CNY', notifyUrl: body.notifyUrl as string, createdAt: new Date().toISOString() };
+interface OrderRequest {
+  merchantId: string;
+  items: { sku: string; quantity: number }[];
+  notifyUrl: string;
+  currency?: string;
+}
+
+function isOrderRequest(body: any): body is OrderRequest {
+  const { merchantId, items, notifyUrl, currency } = body ?? {};
+  return (
+    typeof merchantId === 'string' && merchantId.length > 0 &&
+    Array.isArray(items) && items.length >= 1 && items.length <= 100 &&
+    items.every((item) => typeof item?.sku === 'string' && Number.isInteger(item.quantity) && item.quantity >= 1 && item.quantity <= 1_000) &&
+    typeof notifyUrl === 'string' && /^https?:\/\/\S+$/.test(notifyUrl) &&
+    (currency === undefined || typeof currency === 'string')
+  );
+}
+
+async function placeOrder(body: unknown) {
+  if (!isOrderRequest(body)) {
+    throw new HttpError(400, 'merchantId, items [{sku, quantity 1..1000}] (1..100) and an http(s) notifyUrl are required');
+  }
+  const { items } = body;
+  const order = {
+    id: randomUUID(),
+    status: 'PENDING',
+    merchantId: body.merchantId,
+    items: [] as { sku: string; quantity: number; unitPrice: number }[],
+    totalAmount: 0,
+    currency: body.currency ?? 'CNY',
+    notifyUrl: body.notifyUrl,
+    createdAt: new Date().toISOString(),
+  };
   await transaction(async (client, emit) => {
-    const { rows } = await client.query<{ sku: string; unit_price: string }>('SELECT sku, unit_price FROM stock WHERE sku = ANY($1)', [items.map((item) => item.sku)]);
+    const { rows } = await client.query<{ sku: string; unit_price: string }>(
+      'SELECT sku, unit_price FROM stock WHERE sku = ANY($1)', [items.map((item) => item.sku)]);
     const prices = new Map(rows.map((row) => [row.sku, Number(row.unit_price)]));
     const unknown = items.filter((item) => !prices.has(item.sku)).map((item) => item.sku);
     if (unknown.length > 0) throw new HttpError(422, `unknown SKU ${unknown.join(', ')}`);
@@ -282,8 +315,9 @@ async function placeOrder(body: any) {
     );
     await client.query(
       `INSERT INTO order_items (order_id, line, sku, quantity, unit_price)
-       SELECT $1, line, sku, quantity, unit_price FROM unnest($2::text[], $3::int[], $4::bigint[]) WITH ORDINALITY AS item (sku, quantity, unit_price, line)`,
-      [order.id, order.items.map((item) => item.sku), order.items.map((item) => item.quantity), order.items.map((item) => item.unitPrice)],
+       SELECT $1, line, sku, quantity, unit_price
+         FROM unnest($2::text[], $3::int[], $4::bigint[]) WITH ORDINALITY AS item (sku, quantity, unit_price, line)`,
+      [order.id, ...(['sku', 'quantity', 'unitPrice'] as const).map((field) => order.items.map((item) => item[field]))],
     );
     await emit('order.created', order);
   });
@@ -360,7 +394,8 @@ function serve(request: IncomingMessage, response: ServerResponse): void {
       (error: Error) => {
         const status = error instanceof HttpError ? error.status : 500;
         if (status === 500) console.error(error);
-        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ statusCode: status, error: 'Error', message: error.message }));
+        const body = JSON.stringify({ statusCode: status, error: 'Error', message: error.message });
+        response.writeHead(status, { 'content-type': 'application/json' }).end(body);
       },
     );
   });
