@@ -164,7 +164,7 @@ function printRun(run: number, measurements: Measurement[]): void {
   const [first, second] = measurements;
   console.log(
     `\nrun ${run}/${runs}: ${options.orders} orders measured after ${options.warmup} warm-up, ${options.clients} clients, ` +
-      `GET /orders/:id every ${options.pollMs} ms until CONFIRMED${flags.url ? `, against ${flags.url}` : ''}\n`,
+      `GET /orders/:id every ${options.pollMs} ms until CONFIRMED${flags.url ? `, against ${flags.url.replace(/\/$/, '')}` : ''}\n`,
   );
   console.log(second ? comparisonTable(first, second) : singleTable(first));
   for (const measurement of measurements) {
