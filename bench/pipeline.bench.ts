@@ -1,0 +1,239 @@
+/**
+ * The pipeline benchmark: a closed loop over the HTTP API (create an order, poll it until
+ * CONFIRMED, pay it with a signed gateway callback, wait for the merchant's notification),
+ * run in the same session against backstop (`node dist/main.js`, its own process, database
+ * and vhost) and against a hand-written baseline doing the same durable steps
+ * (bench/baseline/main.ts), printed as ratios to the baseline so that the figures mean
+ * something on any machine. `npm run bench -- --help` lists the flags.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { ADMIN_TOKEN, CALLBACK_SECRET, TestWorld } from '../test/support/test-world';
+import { LoadClient, Merchant, Target } from './pipeline/closed-loop';
+import { measure, Measurement, MeasureOptions } from './pipeline/measure';
+import { DatabaseProbe } from './pipeline/probes';
+import { comparisonTable, jsonLine, medianOf, singleTable, soakSummary, topStatementsTable } from './pipeline/report';
+import { buildIfStale, startBackstop, startBaseline, System } from './pipeline/systems';
+
+const USAGE = `npm run bench -- [flags]
+
+  --clients N            concurrent closed-loop clients (32)
+  --orders N             measured orders per system (1000; 20000 with --soak)
+  --warmup N             orders before the window opens, not counted (5% of --orders, at least 50;
+                         and at least 2 s unless 0)
+  --poll-ms N            pause between two GET /orders/:id of one client (10)
+  --runs N               repeat the whole comparison N times; medians at the end (1)
+  --json                 also print one JSON line per run
+  --top N                list the N statements each system calls most (0)
+  --soak                 a long run of backstop alone: RSS after warm-up and at the end
+  --systems LIST         which systems to drive, of backstop,baseline (both)
+  --mode http            the HTTP micro-benchmarks instead (bench/http.bench.ts)
+
+  Against a platform already running (nothing is spawned; figures printed raw):
+  --url URL              its base URL
+  --admin-token T        its ADMIN_TOKEN (to create the benchmark's SKU)
+  --callback-secret S    its PAYMENT_CALLBACK_SECRET
+  --merchant-host H      where the merchant endpoint listens (127.0.0.1; 0.0.0.0 for a remote platform)
+  --merchant-port N      its port (any free one)
+  --merchant-url URL     the base URL the platform reaches it at (http://127.0.0.1:<port>)
+  --database-url URL     optional: the platform's database, for SQL statement and transaction counts
+  --pid N                optional: the platform's process on this machine, for CPU and RSS`;
+
+const { values: flags } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'pipeline' },
+    clients: { type: 'string', default: '32' },
+    orders: { type: 'string' },
+    warmup: { type: 'string' },
+    'poll-ms': { type: 'string', default: '10' },
+    runs: { type: 'string', default: '1' },
+    json: { type: 'boolean', default: false },
+    top: { type: 'string', default: '0' },
+    soak: { type: 'boolean', default: false },
+    systems: { type: 'string', default: 'backstop,baseline' },
+    url: { type: 'string' },
+    'admin-token': { type: 'string', default: ADMIN_TOKEN },
+    'callback-secret': { type: 'string', default: CALLBACK_SECRET },
+    'merchant-host': { type: 'string' },
+    'merchant-port': { type: 'string', default: '0' },
+    'merchant-url': { type: 'string' },
+    'database-url': { type: 'string' },
+    pid: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+function count(name: string, value: string | undefined, minimum: number): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < minimum) throw new Error(`--${name} must be an integer >= ${minimum}, not ${value}`);
+  return parsed;
+}
+
+const orders = count('orders', flags.orders, 1) ?? (flags.soak ? 20_000 : 1000);
+const options: MeasureOptions = {
+  clients: count('clients', flags.clients, 1)!,
+  orders,
+  warmup: count('warmup', flags.warmup, 0) ?? Math.max(50, Math.round(orders * 0.05)),
+  warmupMs: flags.warmup === '0' ? 0 : 2_000,
+  pollMs: count('poll-ms', flags['poll-ms'], 0)!,
+  sampleEveryMs: flags.soak ? 5_000 : 1_000,
+  top: count('top', flags.top, 0)!,
+  progress: flags.soak || orders >= 5_000,
+};
+const runs = count('runs', flags.runs, 1)!;
+const SKU = `BENCH-${randomBytes(3).toString('hex').toUpperCase()}`;
+
+/** Whatever must be undone, newest first: processes, worlds, the merchant. */
+const cleanups: (() => Promise<unknown>)[] = [];
+async function cleanUp(): Promise<void> {
+  while (cleanups.length > 0) await cleanups.pop()!().catch((error: Error) => console.error(`cleanup: ${error.message}`));
+}
+function undoLater(cleanup: () => Promise<unknown>): () => Promise<void> {
+  cleanups.push(cleanup);
+  return async () => {
+    cleanups.splice(cleanups.indexOf(cleanup), 1);
+    await cleanup();
+  };
+}
+
+async function setStock(client: LoadClient, url: string, adminToken: string): Promise<void> {
+  const answer = await client.send('PUT', `${url}/admin/stock/${SKU}`, JSON.stringify({ available: 1_000_000_000, unitPrice: 1999 }), {
+    authorization: `Bearer ${adminToken}`,
+  });
+  if (answer.status !== 200) throw new Error(`PUT /admin/stock/${SKU}: ${answer.status} ${answer.text}`);
+}
+
+async function connect(connectionString: string): Promise<Client> {
+  const client = new Client({ connectionString });
+  await client.connect();
+  return client;
+}
+
+/** Starts one system in a world of its own, measures it, and takes it all down again. */
+async function runSpawned(name: 'backstop' | 'baseline', merchant: Merchant, notifyUrl: string): Promise<Measurement> {
+  const world = await TestWorld.create(`bench_${name}`);
+  const destroyWorld = undoLater(() => world.destroy());
+  const system: System = name === 'backstop' ? await startBackstop(world) : await startBaseline(world);
+  const stopSystem = undoLater(() => system.stop());
+  const cluster = await connect(world.databaseUrl.replace(/\/[^/]+$/, '/postgres'));
+  const closeCluster = undoLater(() => cluster.end());
+  const setup = new LoadClient();
+  await setStock(setup, system.url, ADMIN_TOKEN);
+  setup.close();
+  const probe = await DatabaseProbe.open(world.database, cluster);
+  process.stderr.write(`${name}: ${system.url} (pid ${system.pid}), database ${world.name}\n`);
+  const target: Target = { url: system.url, callbackSecret: CALLBACK_SECRET, sku: SKU, notifyUrl: `${notifyUrl}/notify/${name}` };
+  try {
+    const measurement = await measure(system, target, merchant, probe, options);
+    if (probe.statementsProblem) measurement.warnings.push(`SQL statements: n/a (${probe.statementsProblem})`);
+    return measurement;
+  } finally {
+    await closeCluster();
+    await stopSystem();
+    await destroyWorld();
+  }
+}
+
+/** A platform that runs already: only what it lets us see. */
+async function runRemote(url: string, merchant: Merchant, notifyUrl: string): Promise<Measurement> {
+  const setup = new LoadClient();
+  await setStock(setup, url, flags['admin-token']!);
+  setup.close();
+  let probe: DatabaseProbe | undefined;
+  if (flags['database-url']) {
+    const target = await connect(flags['database-url']);
+    undoLater(() => target.end());
+    probe = await DatabaseProbe.open(target, target);
+  }
+  const pid = count('pid', flags.pid, 1);
+  const target: Target = { url, callbackSecret: flags['callback-secret']!, sku: SKU, notifyUrl: `${notifyUrl}/notify/remote` };
+  const measurement = await measure({ name: 'platform', pid }, target, merchant, probe, options);
+  if (probe?.statementsProblem) measurement.warnings.push(`SQL statements: n/a (${probe.statementsProblem})`);
+  return measurement;
+}
+
+async function sequentially<T>(steps: (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = [];
+  for (const step of steps) results.push(await step());
+  return results;
+}
+
+function printRun(run: number, measurements: Measurement[]): void {
+  const [first, second] = measurements;
+  console.log(
+    `\nrun ${run}/${runs}: ${options.orders} orders measured after ${options.warmup} warm-up, ${options.clients} clients, ` +
+      `GET /orders/:id every ${options.pollMs} ms until CONFIRMED${flags.url ? `, against ${flags.url.replace(/\/$/, '')}` : ''}\n`,
+  );
+  console.log(second ? comparisonTable(first, second) : singleTable(first));
+  for (const measurement of measurements) {
+    for (const warning of measurement.warnings) console.log(`${measurement.system}: ${warning}`);
+    if (measurement.duplicateNotifications > 0) console.log(`${measurement.system}: ${measurement.duplicateNotifications} notifications arrived twice`);
+  }
+  if (flags.soak || options.orders >= 5_000) console.log(`\n${soakSummary(first)}`);
+  for (const measurement of measurements) {
+    const table = topStatementsTable(measurement);
+    if (table) console.log(`\n${table}`);
+  }
+  if (flags.json) {
+    console.log(jsonLine(run, { clients: options.clients, orders: options.orders, warmup: options.warmup, pollMs: options.pollMs }, measurements));
+  }
+}
+
+async function pipeline(): Promise<void> {
+  const remote = flags.url?.replace(/\/$/, '');
+  const merchant = await Merchant.start(flags['merchant-host'] ?? (remote ? '0.0.0.0' : '127.0.0.1'), count('merchant-port', flags['merchant-port'], 0)!);
+  undoLater(() => merchant.stop());
+  const notifyUrl = flags['merchant-url']?.replace(/\/$/, '') ?? merchant.localUrl;
+  const requested = flags.systems!.split(',');
+  for (const name of requested) if (name !== 'backstop' && name !== 'baseline') throw new Error(`--systems: no system ${name}`);
+  const systems = (['backstop', 'baseline'] as const).filter((name) => requested.includes(name) && !(flags.soak && name === 'baseline'));
+  if (!remote) buildIfStale();
+  const all: Measurement[][] = [];
+  for (let run = 1; run <= runs; run += 1) {
+    const measurements = remote
+      ? [await runRemote(remote, merchant, notifyUrl)]
+      : await sequentially(systems.map((name) => () => runSpawned(name, merchant, notifyUrl)));
+    printRun(run, measurements);
+    all.push(measurements);
+  }
+  if (runs > 1) {
+    const medians = all[0].map((_, index) => medianOf(all.map((measurements) => measurements[index])));
+    console.log(`\nmedians of ${runs} runs\n`);
+    console.log(medians[1] ? comparisonTable(medians[0], medians[1]) : singleTable(medians[0]));
+  }
+}
+
+async function main(): Promise<void> {
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (flags.mode === 'http') {
+    process.env.BENCH_CONCURRENCY ??= flags.clients;
+    await import('./http.bench');
+    return;
+  }
+  if (flags.mode !== 'pipeline') throw new Error(`--mode must be pipeline or http, not ${flags.mode}`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: cleaning up\n`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
+  try {
+    await pipeline();
+  } finally {
+    await cleanUp();
+  }
+}
+
+main().then(
+  // The HTTP micro-benchmarks run on after main() returns and exit by themselves.
+  () => flags.mode === 'http' || process.exit(0),
+  (error: Error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

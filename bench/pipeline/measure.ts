@@ -1,0 +1,172 @@
+import { performance } from 'node:perf_hooks';
+import { closedLoop, LoadClient, Merchant, OrderTiming, Target } from './closed-loop';
+import { BackendCpu, DatabaseProbe, processCpuMs, processRss } from './probes';
+
+export interface MeasureOptions {
+  clients: number;
+  warmup: number;
+  /** The window opens no sooner than this after the first order (JIT, pools and PostgreSQL's stats reporting settle). */
+  warmupMs: number;
+  orders: number;
+  pollMs: number;
+  /** How often RSS (and the database backends' CPU) are sampled. */
+  sampleEveryMs: number;
+  /** How many of the most called statements to keep. */
+  top: number;
+  progress: boolean;
+}
+
+/** One system's figures over the measured window; undefined where it could not be measured. */
+export interface Measurement {
+  system: string;
+  orders: number;
+  seconds: number;
+  ordersPerSecond: number;
+  confirmP50: number;
+  confirmP99: number;
+  notifyP50: number;
+  notifyP99: number;
+  totalP50: number;
+  totalP99: number;
+  pollsPerOrder: number;
+  statementsPerOrder?: number;
+  transactionsPerOrder?: number;
+  cpuMsPerOrder?: number;
+  postgresCpuMsPerOrder?: number;
+  /** RSS once the first 10% of all orders (warm-up included) are done, and at the end of the window. */
+  rssAfterWarmup?: number;
+  rssAtEnd?: number;
+  rssPeak?: number;
+  rssGrowthPercent?: number;
+  loadGeneratorCpuMsPerOrder: number;
+  duplicateNotifications: number;
+  topStatements: { callsPerOrder: number; query: string }[];
+  warnings: string[];
+}
+
+interface Edge {
+  at: number;
+  cpuMs?: number;
+  transactions?: number;
+  loadGeneratorCpuMs: number;
+}
+
+/**
+ * Runs the closed loop against one system and reads its process (CPU, RSS) and its
+ * database (statements, transactions, backend CPU) at both edges of the window.
+ */
+export async function measure(
+  system: { name: string; pid?: number },
+  target: Target,
+  merchant: Merchant,
+  probe: DatabaseProbe | undefined,
+  options: MeasureOptions,
+): Promise<Measurement> {
+  const client = new LoadClient();
+  const backends = probe && new BackendCpu(probe);
+  const warnings: string[] = [];
+  const rssSamples: number[] = [];
+  const allOrders = options.warmup + options.orders;
+  const warmMark = Math.max(1, Math.ceil(allOrders * 0.1));
+  let rssAfterWarmup: number | undefined;
+  let start: Edge | undefined;
+  let end: Edge | undefined;
+  let statements: number | undefined;
+  let evictions: number | undefined;
+  let top: { calls: number; query: string }[] = [];
+  let inWindow = false;
+  const duplicatesBefore = merchant.duplicates;
+
+  const edge = async (): Promise<Edge> => {
+    const usage = process.cpuUsage();
+    return {
+      at: performance.now(),
+      cpuMs: system.pid === undefined ? undefined : processCpuMs(system.pid),
+      transactions: probe ? await probe.transactions() : undefined,
+      loadGeneratorCpuMs: (usage.user + usage.system) / 1000,
+    };
+  };
+  const sampler = setInterval(() => {
+    const rss = system.pid === undefined ? undefined : processRss(system.pid);
+    if (rss !== undefined) rssSamples.push(rss);
+    if (inWindow) void backends?.sample().catch(() => undefined);
+  }, options.sampleEveryMs);
+  let lastReport = 0;
+
+  try {
+    const { timings, seconds } = await closedLoop(client, merchant, target, {
+      ...options,
+      atStart: async () => {
+        start = await edge();
+        await probe?.resetStatements();
+        evictions = await probe?.evictions();
+        await backends?.begin();
+        inWindow = true;
+      },
+      atEnd: async () => {
+        const cpuMs = system.pid === undefined ? undefined : processCpuMs(system.pid);
+        statements = await probe?.statements();
+        await backends?.sample();
+        inWindow = false;
+        end = { ...(await edge()), cpuMs };
+        const evictedSince = await probe?.evictions();
+        if (evictions !== undefined && evictedSince !== undefined && evictedSince > evictions) {
+          warnings.push(`pg_stat_statements evicted ${evictedSince - evictions} entries during the window: statement counts are low (raise pg_stat_statements.max)`);
+        }
+        if (options.top > 0 && probe) top = await probe.topStatements(options.top);
+      },
+      onCompleted: (completed) => {
+        if (completed === warmMark && system.pid !== undefined) rssAfterWarmup = processRss(system.pid);
+        if (options.progress && performance.now() - lastReport > 10_000) {
+          lastReport = performance.now();
+          const rss = system.pid === undefined ? undefined : processRss(system.pid);
+          process.stderr.write(`  ${system.name}: ${completed}/${allOrders} orders${rss ? `, RSS ${mb(rss)} MB` : ''}\n`);
+        }
+      },
+    });
+    const rssAtEnd = system.pid === undefined ? undefined : processRss(system.pid);
+    if (rssAtEnd !== undefined) rssSamples.push(rssAtEnd);
+    const orders = timings.length;
+    const perOrder = (from?: number, to?: number) => (from === undefined || to === undefined ? undefined : (to - from) / orders);
+    const pick = (key: keyof OrderTiming) => timings.map((timing) => timing[key]).sort((a, b) => a - b);
+    const [confirm, notify, total] = [pick('confirmMs'), pick('notifyMs'), pick('totalMs')];
+    const postgresCpuMs = backends?.totalMs();
+    return {
+      system: system.name,
+      orders,
+      seconds,
+      ordersPerSecond: orders / seconds,
+      confirmP50: percentile(confirm, 0.5),
+      confirmP99: percentile(confirm, 0.99),
+      notifyP50: percentile(notify, 0.5),
+      notifyP99: percentile(notify, 0.99),
+      totalP50: percentile(total, 0.5),
+      totalP99: percentile(total, 0.99),
+      pollsPerOrder: timings.reduce((sum, timing) => sum + timing.polls, 0) / orders,
+      statementsPerOrder: statements === undefined ? undefined : statements / orders,
+      transactionsPerOrder: perOrder(start!.transactions, end!.transactions),
+      cpuMsPerOrder: perOrder(start!.cpuMs, end!.cpuMs),
+      postgresCpuMsPerOrder: postgresCpuMs === undefined ? undefined : postgresCpuMs / orders,
+      rssAfterWarmup,
+      rssAtEnd,
+      rssPeak: rssSamples.length > 0 ? Math.max(...rssSamples) : undefined,
+      rssGrowthPercent: rssAfterWarmup && rssAtEnd ? ((rssAtEnd - rssAfterWarmup) / rssAfterWarmup) * 100 : undefined,
+      loadGeneratorCpuMsPerOrder: perOrder(start!.loadGeneratorCpuMs, end!.loadGeneratorCpuMs)!,
+      duplicateNotifications: merchant.duplicates - duplicatesBefore,
+      topStatements: top.map(({ calls, query }) => ({ callsPerOrder: calls / orders, query })),
+      warnings,
+    };
+  } finally {
+    clearInterval(sampler);
+    client.close();
+  }
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * fraction) - 1))];
+}
+
+export function mb(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
+}
