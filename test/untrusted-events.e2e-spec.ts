@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { payByCallback } from './support/notify-helpers';
+import { http } from './support/http';
+import { MerchantServer } from './support/merchant-server';
+import { orderReaches, placeOrder, setStock } from './support/orders';
+import { consumersReady, EventObserver, queuesIdle } from './support/reliability-broker';
+import { RunningApp, TestWorld } from './support/test-world';
+import { waitFor } from './support/wait-for';
+
+const HANDLER_QUEUES = ['stock.reserve', 'stock.release', 'orders.stock-result', 'notify.merchant'];
+
+/**
+ * An event is a claim, the database is the truth: a well-formed event published straight
+ * onto order.events that contradicts the database has no effect and is recorded as poison
+ * (never retried). And money is exact: a total past 2^53 − 1 is refused, never rounded.
+ */
+describe('untrusted events and exact money', () => {
+  let world: TestWorld;
+  let platform: RunningApp;
+  let merchant: MerchantServer;
+  let broker: EventObserver;
+
+  beforeAll(async () => {
+    world = await TestWorld.create('untrusted');
+    merchant = await MerchantServer.start();
+    platform = await world.start();
+    await consumersReady(world.name, HANDLER_QUEUES);
+    broker = await EventObserver.bind(world.rabbitmqUrl, 'test.untrusted.unused', []);
+  });
+  afterAll(async () => {
+    await broker.close();
+    await platform.close();
+    await merchant.stop();
+    await world.destroy();
+  });
+
+  const available = async (sku: string): Promise<number> => (await http(platform.url, 'GET', `/stock/${sku}`)).body.available;
+
+  async function forge(type: string, data: Record<string, unknown>): Promise<string> {
+    const id = randomUUID();
+    const body = { id, type, occurredAt: new Date().toISOString(), data };
+    await broker.publish(type, Buffer.from(JSON.stringify(body)), { messageId: id, contentType: 'application/json', persistent: true });
+    return id;
+  }
+
+  /** The forged message's failure record: poison, on that handler, once. */
+  const poisonOf = (messageId: string, handler: string) =>
+    waitFor(
+      async () => {
+        const rows = await world.query<{ handler: string; poison: boolean; attempts: number; error: string }>(
+          `SELECT handler, poison, attempts, error FROM failed_messages WHERE message_id = $1`,
+          [messageId],
+        );
+        return rows.length > 0 ? rows : undefined;
+      },
+      { what: `the failure record of ${messageId}` },
+    ).then((rows) => {
+      expect(rows).toMatchObject([{ handler, poison: true, attempts: 1 }]);
+      return rows[0];
+    });
+
+  /** An order as only the database knows it: PENDING, its order.created never published. */
+  async function pendingOrderRow(sku: string, quantity: number): Promise<string> {
+    const id = randomUUID();
+    await world.query(
+      `INSERT INTO orders (id, merchant_id, status, total_amount, currency, notify_url, created_at, updated_at)
+       VALUES ($1, 'm-1', 'PENDING', $2, 'CNY', $3, now(), now())`,
+      [id, quantity * 100, `${merchant.url}/notify`],
+    );
+    await world.query(`INSERT INTO order_items (order_id, sku, quantity, unit_price) VALUES ($1, $2, $3, 100)`, [id, sku, quantity]);
+    return id;
+  }
+
+  it('order.created for an order that does not exist reserves nothing', async () => {
+    await setStock(platform.url, 'UNTRUSTED-1', 1000, 100);
+    const orderId = randomUUID();
+    const messageId = await forge('order.created', {
+      id: orderId,
+      merchantId: 'm-1',
+      status: 'PENDING',
+      items: [{ sku: 'UNTRUSTED-1', quantity: 777, unitPrice: 100 }],
+      totalAmount: 77_700,
+      currency: 'CNY',
+      notifyUrl: 'https://merchant.example/notify',
+      createdAt: new Date().toISOString(),
+    });
+    expect((await poisonOf(messageId, 'stock.reserve')).error).toMatch(/does not exist/);
+    expect(await available('UNTRUSTED-1')).toBe(1000);
+    expect(await world.query(`SELECT order_id FROM stock_reservations WHERE order_id = $1`, [orderId])).toEqual([]);
+  });
+
+  it('order.created whose items are not the order’s reserves nothing', async () => {
+    await setStock(platform.url, 'UNTRUSTED-2', 1000, 100);
+    const orderId = await pendingOrderRow('UNTRUSTED-2', 1);
+    const messageId = await forge('order.created', {
+      id: orderId,
+      merchantId: 'm-1',
+      status: 'PENDING',
+      items: [{ sku: 'UNTRUSTED-2', quantity: 900, unitPrice: 100 }],
+      totalAmount: 90_000,
+      currency: 'CNY',
+      notifyUrl: 'https://merchant.example/notify',
+      createdAt: new Date().toISOString(),
+    });
+    expect((await poisonOf(messageId, 'stock.reserve')).error).toMatch(/items/);
+    expect(await available('UNTRUSTED-2')).toBe(1000);
+    expect(await world.query(`SELECT status FROM orders WHERE id = $1`, [orderId])).toEqual([{ status: 'PENDING' }]);
+  });
+
+  it('stock.reserved for an order that holds no reservation does not confirm it', async () => {
+    const orderId = await pendingOrderRow('UNTRUSTED-2', 2);
+    const messageId = await forge('stock.reserved', { orderId, items: [{ sku: 'UNTRUSTED-2', quantity: 2 }] });
+    expect((await poisonOf(messageId, 'orders.stock-result')).error).toMatch(/no reservation/);
+    expect(await world.query(`SELECT status FROM orders WHERE id = $1`, [orderId])).toEqual([{ status: 'PENDING' }]);
+  });
+
+  it('order.cancelled for a paid order releases nothing and tells the merchant nothing', async () => {
+    await setStock(platform.url, 'UNTRUSTED-3', 10, 100);
+    const order = await placeOrder(platform.url, [{ sku: 'UNTRUSTED-3', quantity: 4 }], `${merchant.url}/notify`);
+    await orderReaches(platform.url, order.id, ['CONFIRMED']);
+    await payByCallback(platform.url, order);
+    await waitFor(() => merchant.forOrder(order.id).length === 1, { what: 'the merchant to hear of the payment' });
+    expect(await available('UNTRUSTED-3')).toBe(6);
+
+    const messageId = await forge('order.cancelled', { orderId: order.id, reason: 'forged' });
+    const records = await waitFor(
+      async () => {
+        const rows = await world.query<{ handler: string; poison: boolean }>(
+          `SELECT handler, poison FROM failed_messages WHERE message_id = $1 ORDER BY handler`,
+          [messageId],
+        );
+        return rows.length === 2 ? rows : undefined;
+      },
+      { what: 'both handlers to refuse the forged cancellation' },
+    );
+    expect(records).toEqual([
+      { handler: 'notify.merchant', poison: true },
+      { handler: 'stock.release', poison: true },
+    ]);
+    await queuesIdle(world.name, HANDLER_QUEUES);
+    expect(await available('UNTRUSTED-3')).toBe(6);
+    expect(merchant.forOrder(order.id).map((request) => request.body.status)).toEqual(['PAID']);
+    expect((await http(platform.url, 'GET', `/orders/${order.id}`)).body.status).toBe('PAID');
+  });
+
+  it('an order whose total would pass 2^53 − 1 minor units is refused with 422; one just below is exact', async () => {
+    const skus = Array.from({ length: 10 }, (_, index) => `MONEY-${index}`);
+    for (const sku of skus) await setStock(platform.url, sku, 1_000_000, 1_000_000_000_000);
+    const [{ before }] = await world.query<{ before: number }>(`SELECT count(*)::int AS before FROM orders`);
+
+    // 10 × 1000 × 10^12 = 10^16 > 2^53 − 1 ≈ 9.007 × 10^15.
+    const tooLarge = await http(platform.url, 'POST', '/orders', {
+      body: { merchantId: 'm-1', items: skus.map((sku) => ({ sku, quantity: 1000 })), notifyUrl: 'https://merchant.example/notify' },
+    });
+    expect(tooLarge.status).toBe(422);
+    expect(tooLarge.body.message).toMatch(/10000000000000000/);
+    expect(await world.query(`SELECT count(*)::int AS count FROM orders`)).toEqual([{ count: before }]);
+
+    // 9 × 1000 × 10^12 + 3 × 10^12 = 9.003 × 10^15: below the bound, and exact to the unit.
+    const largest = await http(platform.url, 'POST', '/orders', {
+      body: {
+        merchantId: 'm-1',
+        items: [...skus.slice(0, 9).map((sku) => ({ sku, quantity: 1000 })), { sku: skus[9], quantity: 3 }],
+        notifyUrl: 'https://merchant.example/notify',
+      },
+    });
+    expect(largest.status).toBe(201);
+    expect(largest.body.totalAmount).toBe(9_003_000_000_000_000);
+    const [stored] = await world.query<{ total_amount: string }>(`SELECT total_amount FROM orders WHERE id = $1`, [largest.body.id]);
+    expect(stored.total_amount).toBe('9003000000000000');
+    expect((await http(platform.url, 'GET', `/orders/${largest.body.id}`)).body.totalAmount).toBe(9_003_000_000_000_000);
+  });
+});
