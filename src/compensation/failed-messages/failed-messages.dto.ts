@@ -14,6 +14,10 @@ export class ListFailedMessagesQuery {
   @IsOptional() @IsString() @MaxLength(200)
   handler?: string;
 
+  @ApiPropertyOptional({ description: 'an order id, a message id or a routing key', maxLength: 200 })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  q?: string;
+
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   limit = 50;
