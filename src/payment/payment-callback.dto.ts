@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsInt, IsString, IsUUID, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsMinorUnits } from '../common/minor-units.validator';
 
 export const CALLBACK_STATUSES = ['TRADE_SUCCESS', 'TRADE_CLOSED'] as const;
 
@@ -13,6 +14,6 @@ export class PaymentCallbackDto {
   @ApiProperty({ enum: CALLBACK_STATUSES }) @IsIn(CALLBACK_STATUSES)
   status: (typeof CALLBACK_STATUSES)[number];
 
-  @ApiProperty({ description: 'minor units' }) @IsInt() @Min(0)
+  @ApiProperty({ description: 'minor units', type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }) @IsMinorUnits()
   amount: number;
 }

@@ -1,14 +1,15 @@
 import { Body, CanActivate, Controller, Get, Inject, Injectable, UseGuards, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { IsIn, IsInt, IsString, IsUUID, Min } from 'class-validator';
+import { IsIn, IsString, IsUUID } from 'class-validator';
+import { IsMinorUnits } from '../../common/minor-units.validator';
 import { paymentConfig } from '../../config/payment.config';
 import { SandboxGateway } from './sandbox-gateway';
 import type { SandboxScenario } from './sandbox-charge.entity';
 
 class SandboxChargeBody {
   @IsUUID() orderId: string;
-  @IsInt() @Min(0) amount: number;
+  @IsMinorUnits() amount: number;
   @IsString() currency: string;
 }
 
