@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsCleanText } from '../common/clean-text.validator';
 import { IsMinorUnits } from '../common/minor-units.validator';
 
 export const CALLBACK_STATUSES = ['TRADE_SUCCESS', 'TRADE_CLOSED'] as const;
@@ -8,7 +9,7 @@ export class PaymentCallbackDto {
   @ApiProperty() @IsUUID()
   orderId: string;
 
-  @ApiProperty() @IsString() @MinLength(1) @MaxLength(128)
+  @ApiProperty({ minLength: 1, maxLength: 128 }) @IsString() @MinLength(1) @MaxLength(128) @IsCleanText()
   tradeNo: string;
 
   @ApiProperty({ enum: CALLBACK_STATUSES }) @IsIn(CALLBACK_STATUSES)

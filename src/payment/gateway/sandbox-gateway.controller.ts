@@ -1,7 +1,8 @@
 import { Body, CanActivate, Controller, Get, Inject, Injectable, UseGuards, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { IsIn, IsString, IsUUID } from 'class-validator';
+import { IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsCleanText } from '../../common/clean-text.validator';
 import { IsMinorUnits } from '../../common/minor-units.validator';
 import { paymentConfig } from '../../config/payment.config';
 import { SandboxGateway } from './sandbox-gateway';
@@ -10,7 +11,7 @@ import type { SandboxScenario } from './sandbox-charge.entity';
 class SandboxChargeBody {
   @IsUUID() orderId: string;
   @IsMinorUnits() amount: number;
-  @IsString() currency: string;
+  @IsString() @MaxLength(16) @IsCleanText() currency: string;
 }
 
 class SandboxScenarioBody {
