@@ -316,6 +316,9 @@ describe('HTTP contract', () => {
       // Production never pays through the sandbox unless told to: it needs a real gateway.
       ['PAYMENT_GATEWAY_URL', { NODE_ENV: 'production' }],
       ['PAYMENT_GATEWAY_URL', { PAYMENT_SANDBOX: 'false' }],
+      ['PROCESSED_RETENTION', { PROCESSED_RETENTION: '7 days' }],
+      ['PROCESSED_RETENTION', { PROCESSED_RETENTION: '7m' }],
+      ['HISTORY_RETENTION', { HISTORY_RETENTION: '30x' }],
     ];
 
     it.each(bad)('%s', async (variable, overrides) => {

@@ -8,12 +8,13 @@ import { Notification } from './notification.entity';
 import { NotificationStatusService } from './notification-status.service';
 import { NotifyMerchantHandler } from './notify-merchant.handler';
 import { NotifyService } from './notify.service';
+import { NotifyPruner } from './notify.pruner';
 
 /** Reads orders (never writes them) to address and describe each notification. */
 @Module({
   imports: [TypeOrmModule.forFeature([Notification, Delivery, Order])],
   controllers: [DeliveriesController],
-  providers: [NotifyService, MerchantClient, NotifyMerchantHandler, NotificationStatusService],
+  providers: [NotifyService, MerchantClient, NotifyMerchantHandler, NotificationStatusService, NotifyPruner],
   exports: [NotificationStatusService],
 })
 export class NotifyModule {}

@@ -126,7 +126,7 @@ export class FailedMessagesService {
       const row = await manager.findOne(FailedMessage, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!row) throw CompensationException.notFound(id);
       if (row.status === 'RESOLVED' || row.status === 'DISCARDED') throw CompensationException.wrongStatus(id, row.status, 'discard');
-      await manager.update(FailedMessage, { id }, { status: 'DISCARDED', discardReason: reason, nextSweepAt: null });
+      await manager.update(FailedMessage, { id }, { status: 'DISCARDED', discardReason: reason, nextSweepAt: null, resolvedAt: () => 'now()' });
       await manager.insert(FailedMessageAction, { failedMessageId: id, action: 'discard', actor, reason });
     });
   }
