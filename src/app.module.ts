@@ -10,6 +10,7 @@ import { NotifyModule } from './notify/notify.module';
 import { OpsModule } from './ops/ops.module';
 import { OrdersModule } from './orders/orders.module';
 import { PaymentModule } from './payment/payment.module';
+import { RetentionModule } from './retention/retention.module';
 import { StockModule } from './stock/stock.module';
 
 @Module({
@@ -18,6 +19,7 @@ import { StockModule } from './stock/stock.module';
     ScheduleModule.forRoot(),
     DatabaseModule,
     MessagingModule,
+    RetentionModule,
     CoordinatorModule,
     CompensationModule,
     OrdersModule,

@@ -312,6 +312,13 @@ describe('HTTP contract', () => {
       ['PAYMENT_CALLBACK_SECRET', { PAYMENT_CALLBACK_SECRET: undefined }],
       ['DATABASE_URL', { DATABASE_URL: 'mysql://localhost/backstop' }],
       ['RABBITMQ_URL', { RABBITMQ_URL: 'http://127.0.0.1:5672' }],
+      ['PAYMENT_SANDBOX', { PAYMENT_SANDBOX: 'yes' }],
+      // Production never pays through the sandbox unless told to: it needs a real gateway.
+      ['PAYMENT_GATEWAY_URL', { NODE_ENV: 'production' }],
+      ['PAYMENT_GATEWAY_URL', { PAYMENT_SANDBOX: 'false' }],
+      ['PROCESSED_RETENTION', { PROCESSED_RETENTION: '7 days' }],
+      ['PROCESSED_RETENTION', { PROCESSED_RETENTION: '7m' }],
+      ['HISTORY_RETENTION', { HISTORY_RETENTION: '30x' }],
     ];
 
     it.each(bad)('%s', async (variable, overrides) => {

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { postCallback } from './support/contract-callback';
+import { expectError } from './support/contract-errors';
 import { WireTap } from './support/contract-wire';
 import { holdsFor } from './support/failed-messages';
 import { http } from './support/http';
 import { MerchantServer } from './support/merchant-server';
 import { orderReaches, placeOrder, setStock } from './support/orders';
 import { FakeGateway } from './support/payment-gateway';
+import { consumersReady } from './support/reliability-broker';
 import { queueDeclarations } from './support/retry-helpers';
 import { RunningApp, TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
@@ -502,6 +504,8 @@ describe('the sandbox gateway (PAYMENT_GATEWAY_URL unset)', () => {
   });
 
   const sandbox = (method: string, path: string, body?: unknown) => http(platform.url, method, `/sandbox/gateway${path}`, { body });
+  /** Scenarios decide whether a real order gets paid: ops only (the admin token). */
+  const scenario = (orderId: string, body: unknown) => http(platform.url, 'PUT', `/sandbox/gateway/scenarios/${orderId}`, { body, admin: true });
 
   it('pays: 200 PAID with the sandbox trade number, which its query API reports too', async () => {
     const { confirmedOrder, pay, getOrder, settled } = helpers;
@@ -519,21 +523,21 @@ describe('the sandbox gateway (PAYMENT_GATEWAY_URL unset)', () => {
   it('scenario DECLINE → 402, the order stays CONFIRMED, no PREPARE row', async () => {
     const { confirmedOrder, pay, getOrder, prepareRowsOf } = helpers;
     const order = await confirmedOrder('https://merchant.example/notify');
-    const scenario = await sandbox('PUT', `/scenarios/${order.id}`, { scenario: 'DECLINE' });
-    expect({ status: scenario.status, body: scenario.body }).toEqual({ status: 200, body: { orderId: order.id, scenario: 'DECLINE' } });
+    const declined = await scenario(order.id, { scenario: 'DECLINE' });
+    expect({ status: declined.status, body: declined.body }).toEqual({ status: 200, body: { orderId: order.id, scenario: 'DECLINE' } });
     const answer = await pay(order.id);
     expect(answer.status).toBe(402);
     expect(answer.body).toMatchObject({ status: 'DECLINED' });
     expect(await getOrder(order.id)).toMatchObject({ status: 'CONFIRMED', payment: null });
     expect(await prepareRowsOf(order.id)).toEqual([]);
     expect((await sandbox('GET', `/charges/${order.id}`)).body).toEqual({ status: 'DECLINED' });
-    expect((await sandbox('PUT', `/scenarios/${order.id}`, { scenario: 'MAYBE' })).status).toBe(400);
+    expect((await scenario(order.id, { scenario: 'MAYBE' })).status).toBe(400);
   });
 
   it('scenario CHARGE_THEN_HANG → 202, then PAID by the check-back', async () => {
     const { confirmedOrder, pay, settled } = helpers;
     const order = await confirmedOrder('https://merchant.example/notify');
-    expect((await sandbox('PUT', `/scenarios/${order.id}`, { scenario: 'CHARGE_THEN_HANG' })).status).toBe(200);
+    expect((await scenario(order.id, { scenario: 'CHARGE_THEN_HANG' })).status).toBe(200);
     const answer = await pay(order.id);
     expect({ status: answer.status, body: answer.body }).toEqual({ status: 202, body: { status: 'PAYMENT_PENDING' } });
     const paid = await orderReaches(platform.url, order.id, ['PAID'], 30_000);
@@ -556,5 +560,68 @@ describe('the sandbox gateway (PAYMENT_GATEWAY_URL unset)', () => {
 
     expect((await sandbox('GET', '/charges/not-a-uuid')).status).toBe(400);
     expect((await sandbox('POST', '/charges', { orderId, amount: -1, currency: 'CNY' })).status).toBe(400);
+  });
+
+  it('sets a scenario only with the admin token: without it 401, and the order is paid as usual', async () => {
+    const { confirmedOrder, pay } = helpers;
+    const order = await confirmedOrder('https://merchant.example/notify');
+    for (const headers of [{}, { authorization: 'Bearer not-the-admin-token-0123' }] as Record<string, string>[]) {
+      const refused = await http(platform.url, 'PUT', `/sandbox/gateway/scenarios/${order.id}`, { body: { scenario: 'DECLINE' }, headers });
+      expectError(refused, 401);
+    }
+    expect(await world.query('SELECT * FROM sandbox_charges WHERE order_id = $1', [order.id])).toEqual([]);
+    expect((await pay(order.id)).status).toBe(200);
+  });
+});
+
+describe('the sandbox gateway in production (NODE_ENV=production)', () => {
+  let world: TestWorld;
+  let gateway: FakeGateway;
+
+  beforeAll(async () => {
+    world = await TestWorld.create('payment_sandbox_production');
+    gateway = await FakeGateway.start();
+  });
+  afterAll(async () => {
+    await world?.destroy();
+    await gateway?.stop();
+  });
+
+  /** Up and consuming before the test stops it again: a platform closed mid-start leaves its channels' replies pending. */
+  async function start(overrides: Record<string, string>): Promise<RunningApp> {
+    const platform = await world.start(overrides);
+    await consumersReady(world.name, ['stock.reserve', 'stock.release', 'orders.stock-result', 'notify.merchant']);
+    return platform;
+  }
+
+  const routes = (orderId: string) =>
+    [
+      ['PUT', `/sandbox/gateway/scenarios/${orderId}`, { scenario: 'DECLINE' }],
+      ['POST', '/sandbox/gateway/charges', { orderId, amount: 1, currency: 'CNY' }],
+      ['GET', `/sandbox/gateway/charges/${orderId}`, undefined],
+    ] as const;
+
+  it('is not served, even to ops, unless PAYMENT_SANDBOX=true', async () => {
+    const platform = await start({ NODE_ENV: 'production', PAYMENT_GATEWAY_URL: gateway.url });
+    try {
+      const orderId = randomUUID();
+      for (const [method, path, body] of routes(orderId)) expectError(await http(platform.url, method, path, { body, admin: true }), 404);
+      expect(await world.query('SELECT * FROM sandbox_charges')).toEqual([]);
+    } finally {
+      await platform.close();
+    }
+  });
+
+  it('is served with PAYMENT_SANDBOX=true, scenarios still for ops only', async () => {
+    const platform = await start({ NODE_ENV: 'production', PAYMENT_SANDBOX: 'true' });
+    try {
+      const orderId = randomUUID();
+      expectError(await http(platform.url, 'PUT', `/sandbox/gateway/scenarios/${orderId}`, { body: { scenario: 'DECLINE' } }), 401);
+      const set = await http(platform.url, 'PUT', `/sandbox/gateway/scenarios/${orderId}`, { body: { scenario: 'DECLINE' }, admin: true });
+      expect({ status: set.status, body: set.body }).toEqual({ status: 200, body: { orderId, scenario: 'DECLINE' } });
+      expect(await world.query('SELECT order_id, scenario FROM sandbox_charges')).toEqual([{ order_id: orderId, scenario: 'DECLINE' }]);
+    } finally {
+      await platform.close();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { DiscoveryModule } from '@golevelup/nestjs-discovery';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CoordinatorModule } from '../coordinator/coordinator.module';
+import { CompensationPruner } from './compensation.pruner';
 import { DeadLetterDrain } from './retries/dead-letter-drain';
 import { FailedMessageAction } from './failed-messages/failed-message-action.entity';
 import { FailedMessage } from './failed-messages/failed-message.entity';
@@ -21,7 +22,7 @@ import { Sweeper } from './failed-messages/sweeper';
 @Module({
   imports: [DiscoveryModule, CoordinatorModule, TypeOrmModule.forFeature([ProcessedMessage, FailedMessage, FailedMessageAction])],
   controllers: [FailedMessagesController],
-  providers: [HandlerRunner, HandlerExplorer, RetryPublisher, FailureRecorder, DeadLetterDrain, FailedMessagesService, Sweeper],
+  providers: [HandlerRunner, HandlerExplorer, RetryPublisher, FailureRecorder, DeadLetterDrain, FailedMessagesService, Sweeper, CompensationPruner],
   exports: [FailedMessagesService],
 })
 export class CompensationModule {}

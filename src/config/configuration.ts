@@ -4,9 +4,10 @@ import { databaseConfig } from './database.config';
 import { messagingConfig } from './messaging.config';
 import { notifyConfig } from './notify.config';
 import { paymentConfig } from './payment.config';
+import { retentionConfig } from './retention.config';
 
 /** Every concern's config, validated together at start so one run names every bad variable. */
-export const configurations = [appConfig, databaseConfig, messagingConfig, notifyConfig, paymentConfig, compensationConfig];
+export const configurations = [appConfig, databaseConfig, messagingConfig, notifyConfig, paymentConfig, compensationConfig, retentionConfig];
 
 export function validateAllConfigurations(): void {
   const problems: string[] = [];

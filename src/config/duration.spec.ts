@@ -6,6 +6,7 @@ describe('durations', () => {
     ['3s', 3_000],
     ['10m', 600_000],
     ['2h', 7_200_000],
+    ['7d', 604_800_000],
     [' 5s ', 5_000],
   ])('parses %s', (text, expected) => expect(parseDuration(text)).toBe(expected));
 

@@ -1,15 +1,15 @@
-const DURATION = /^(\d+)(ms|s|m|h)$/;
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /**
- * Parses the duration grammar of the configuration (`250ms`, `3s`, `10m`, `2h`).
+ * Parses the duration grammar of the configuration (`250ms`, `3s`, `10m`, `2h`, `7d`).
  * Written here rather than taken from `ms`, which also accepts `2 days` or `1y`
  * and would let a typo through as a valid, surprising schedule.
  */
 export function parseDuration(text: string): number {
   const match = DURATION.exec(text.trim());
   if (!match) {
-    throw new Error(`"${text}" is not a duration (a whole number followed by ms, s, m or h)`);
+    throw new Error(`"${text}" is not a duration (a whole number followed by ms, s, m, h or d)`);
   }
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }

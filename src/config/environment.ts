@@ -19,7 +19,7 @@ export function validateEnvironment<T extends object>(
   return instance;
 }
 
-export const DURATION_PATTERN = /^\s*\d+(ms|s|m|h)\s*$/;
-export const SCHEDULE_PATTERN = /^\s*\d+(ms|s|m|h)\s*(,\s*\d+(ms|s|m|h)\s*)*$/;
-export const DURATION_MESSAGE = '$property must be a duration such as 500ms, 3s, 10m or 2h';
+export const DURATION_PATTERN = /^\s*\d+(ms|s|m|h|d)\s*$/;
+export const SCHEDULE_PATTERN = /^\s*\d+(ms|s|m|h|d)\s*(,\s*\d+(ms|s|m|h|d)\s*)*$/;
+export const DURATION_MESSAGE = '$property must be a duration such as 500ms, 3s, 10m, 2h or 7d';
 export const SCHEDULE_MESSAGE = '$property must be durations separated by commas, such as 3s,30s,60s';

@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { IsOptional, IsString, Matches, MinLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MinLength } from 'class-validator';
 import { parseDuration } from './duration';
 import { DURATION_MESSAGE, DURATION_PATTERN, validateEnvironment } from './environment';
 
@@ -20,13 +20,32 @@ class PaymentEnvironment {
 
   @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
   CHECKBACK_AFTER = '30s';
+
+  /** Unset: on outside production without PAYMENT_GATEWAY_URL, off otherwise. */
+  @IsOptional() @IsIn(['true', 'false'], { message: 'PAYMENT_SANDBOX must be true or false' })
+  PAYMENT_SANDBOX?: 'true' | 'false';
+
+  /** Read here only for the sandbox's default: production never fakes a charge unless told to. */
+  @IsOptional() @IsString()
+  NODE_ENV?: string;
 }
 
 export const paymentConfig = registerAs('payment', () => {
   const environment = validateEnvironment(PaymentEnvironment, process.env);
+  const gatewayUrl = environment.PAYMENT_GATEWAY_URL.replace(/\/+$/, '') || undefined;
+  const sandbox = environment.PAYMENT_SANDBOX
+    ? environment.PAYMENT_SANDBOX === 'true'
+    : environment.NODE_ENV !== 'production' && gatewayUrl === undefined;
+  if (!gatewayUrl && !sandbox) {
+    throw new Error(
+      'Invalid configuration:\n  PAYMENT_GATEWAY_URL: required when the sandbox gateway is off (NODE_ENV=production or PAYMENT_SANDBOX=false); set it, or PAYMENT_SANDBOX=true',
+    );
+  }
   return {
     callbackSecret: environment.PAYMENT_CALLBACK_SECRET,
-    gatewayUrl: environment.PAYMENT_GATEWAY_URL.replace(/\/+$/, '') || undefined,
+    gatewayUrl,
+    /** Whether /sandbox/gateway is served (and, without a gateway URL, charges go to it). */
+    sandbox,
     gatewayTimeoutMs: parseDuration(environment.PAYMENT_GATEWAY_TIMEOUT),
     orderPaymentTimeoutMs: parseDuration(environment.ORDER_PAYMENT_TIMEOUT),
     checkBackAfterMs: parseDuration(environment.CHECKBACK_AFTER),

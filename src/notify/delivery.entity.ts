@@ -3,6 +3,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 /** One HTTP attempt to reach a merchant, successful or not (GET /admin/deliveries). */
 @Entity('deliveries')
 @Index('deliveries_order', ['orderId', 'attemptedAt'])
+// Retention deletes the oldest first (HISTORY_RETENTION).
+@Index('deliveries_attempted_at', ['attemptedAt'])
 export class Delivery {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;

@@ -8,6 +8,8 @@ export type NotificationState = 'PENDING' | 'DELIVERED' | 'FAILED';
  */
 @Entity('notifications')
 @Index('notifications_order', ['orderId', 'createdAt'])
+// Retention deletes delivered notifications only, the oldest first (HISTORY_RETENTION).
+@Index('notifications_delivered_at', ['deliveredAt'], { where: `state = 'DELIVERED'` })
 export class Notification {
   @PrimaryColumn({ name: 'event_id', type: 'uuid' })
   eventId: string;

@@ -8,11 +8,12 @@ import { Notification } from './notification.entity';
 import { NotificationStatusService } from './notification-status.service';
 import { NotifyMerchantHandler } from './notify-merchant.handler';
 import { NotifyService } from './notify.service';
+import { NotifyPruner } from './notify.pruner';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Notification, Delivery]), OrderFactsModule],
   controllers: [DeliveriesController],
-  providers: [NotifyService, MerchantClient, NotifyMerchantHandler, NotificationStatusService],
+  providers: [NotifyService, MerchantClient, NotifyMerchantHandler, NotificationStatusService, NotifyPruner],
   exports: [NotificationStatusService],
 })
 export class NotifyModule {}

@@ -47,6 +47,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly retentionPruned = new Counter({
+    name: 'backstop_retention_pruned_total',
+    help: 'Rows deleted by retention (PROCESSED_RETENTION, HISTORY_RETENTION), by table',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+
   constructor(counts: OpsCounts) {
     collectDefaultMetrics({ register: this.registry, prefix: 'backstop_' });
     new Gauge({

@@ -16,12 +16,13 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsCleanText } from '../common/clean-text.validator';
 import { IsHttpUrl } from '../common/is-http-url.validator';
 import { SKU_PATTERN } from '../stock/stock.dto';
 
 export class OrderItemDto {
-  @ApiProperty({ example: 'SKU-1' })
-  @IsString() @Matches(SKU_PATTERN, { message: 'sku must be 1 to 64 letters, digits, or . _ : -' })
+  @ApiProperty({ example: 'SKU-1', maxLength: 64 })
+  @IsString() @IsCleanText() @Matches(SKU_PATTERN, { message: 'sku must be 1 to 64 letters, digits, or . _ : -' })
   sku: string;
 
   @ApiProperty({ minimum: 1, maximum: 1000, example: 2 })
@@ -30,8 +31,8 @@ export class OrderItemDto {
 }
 
 export class CreateOrderDto {
-  @ApiProperty({ example: 'merchant-42' })
-  @IsString() @MinLength(1) @MaxLength(128)
+  @ApiProperty({ example: 'merchant-42', minLength: 1, maxLength: 128, description: 'no control characters (U+0000–U+001F) or unpaired surrogates' })
+  @IsString() @MinLength(1) @MaxLength(128) @IsCleanText()
   merchantId: string;
 
   @ApiProperty({ type: [OrderItemDto], minItems: 1, maxItems: 100 })
@@ -40,8 +41,9 @@ export class CreateOrderDto {
   @ValidateNested({ each: true }) @Type(() => OrderItemDto)
   items: OrderItemDto[];
 
-  @ApiProperty({ example: 'https://merchant.example/notify' })
-  @IsHttpUrl()
+  @ApiProperty({ example: 'https://merchant.example/notify', maxLength: 2048 })
+  // The URL parser would percent-encode a NUL, but the text is stored as given.
+  @IsHttpUrl() @IsCleanText()
   notifyUrl: string;
 
   @ApiPropertyOptional({ default: 'CNY', example: 'CNY' })

@@ -1,7 +1,8 @@
-import { BadRequestException, Body, Controller, Get, Headers, HttpStatus, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpStatus, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CreateOrderDto } from './create-order.dto';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKey } from './idempotency-key.pipe';
 import { OrderRecord, OrdersService } from './orders.service';
 
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
@@ -12,15 +13,17 @@ export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post()
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1–255 characters; a replay with the same body returns the same order' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH },
+    description: 'no control characters; a replay with the same body returns the same order',
+  })
   async create(
     @Body() body: CreateOrderDto,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @IdempotencyKey() idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    if (idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 255)) {
-      throw new BadRequestException('Idempotency-Key must be 1 to 255 characters');
-    }
     const { order, created } = await this.orders.place(body, idempotencyKey);
     reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return orderView(order);

@@ -1,5 +1,7 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, HttpCode, Post, RawBodyRequest, Req, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { amountIsWrittenAsInteger } from './callback-amount';
 import { CallbackSignatureGuard } from './callback-signature.guard';
 import { PaymentCallbackDto } from './payment-callback.dto';
 import { PaymentService } from './payment.service';
@@ -14,7 +16,11 @@ export class PaymentCallbackController {
   @HttpCode(200)
   @UseGuards(CallbackSignatureGuard)
   @ApiHeader({ name: 'X-Signature', description: 'hex(HMAC-SHA256(PAYMENT_CALLBACK_SECRET, rawBody))' })
-  async callback(@Body() body: PaymentCallbackDto): Promise<string> {
+  async callback(@Body() body: PaymentCallbackDto, @Req() request: RawBodyRequest<FastifyRequest>): Promise<string> {
+    // The parsed number may already be rounded (`4242.0000000000001` → 4242): compare nothing inexact.
+    if (!amountIsWrittenAsInteger(request.rawBody?.toString('utf8') ?? '')) {
+      throw new BadRequestException(['amount must be written as a whole number of minor units, without a fraction or an exponent']);
+    }
     await this.payments.recordCallback(body);
     return 'success';
   }

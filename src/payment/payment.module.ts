@@ -22,7 +22,8 @@ import { SandboxGatewayController } from './gateway/sandbox-gateway.controller';
     PaymentService,
     SandboxGateway,
     {
-      // PAYMENT_GATEWAY_URL unset: the built-in sandbox, called in-process.
+      // PAYMENT_GATEWAY_URL unset: the built-in sandbox, called in-process (the payment config
+      // refuses to start without either, so production never pays through the sandbox by default).
       provide: PaymentGateway,
       inject: [paymentConfig.KEY, SandboxGateway],
       useFactory: (config: ConfigType<typeof paymentConfig>, sandbox: SandboxGateway) =>

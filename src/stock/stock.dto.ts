@@ -1,13 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
 
+/** SPEC §4: a unit price is at most 10^12 minor units, so an order's total is summed exactly. */
+export const MAX_UNIT_PRICE = 1_000_000_000_000;
+/**
+ * `stock.available` is a PostgreSQL integer (at most 2^31 − 1). Setting it no higher than 10^9
+ * leaves room for the releases of reservations still outstanding, which add back onto it.
+ */
+export const MAX_AVAILABLE = 1_000_000_000;
+
 export class SetStockDto {
-  @ApiProperty({ minimum: 0, example: 100 })
-  @IsInt() @Min(0) @Max(2_147_483_647)
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_AVAILABLE, example: 100 })
+  @IsInt() @Min(0) @Max(MAX_AVAILABLE)
   available: number;
 
-  @ApiProperty({ minimum: 0, description: 'minor units', example: 4242 })
-  @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER)
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_UNIT_PRICE, description: 'minor units', example: 4242 })
+  @IsInt() @Min(0) @Max(MAX_UNIT_PRICE)
   unitPrice: number;
 }
 

@@ -16,6 +16,8 @@ export interface AttemptError {
 @Index('failed_messages_handler_message', ['handler', 'messageId'], { unique: true })
 @Index('failed_messages_due', ['nextSweepAt'], { where: `status = 'FAILED' AND next_sweep_at IS NOT NULL` })
 @Index('failed_messages_listing', ['firstFailedAt', 'id'])
+// Retention deletes closed rows only, the oldest first (HISTORY_RETENTION).
+@Index('failed_messages_closed', ['resolvedAt'], { where: `status IN ('RESOLVED', 'DISCARDED')` })
 export class FailedMessage {
   @PrimaryColumn('uuid')
   id: string;
@@ -69,6 +71,7 @@ export class FailedMessage {
   @Column({ name: 'next_sweep_at', type: 'timestamptz', nullable: true })
   nextSweepAt: Date | null;
 
+  /** When the row was closed: RESOLVED by a re-run, or DISCARDED by ops. Retention counts from it. */
   @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true })
   resolvedAt: Date | null;
 

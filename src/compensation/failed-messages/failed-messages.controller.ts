@@ -19,7 +19,7 @@ export class FailedMessagesController {
   @Get()
   async list(@Query() query: ListFailedMessagesQuery) {
     const { items, nextCursor } = await this.failedMessages.list(query, query.limit, query.cursor);
-    return { items: items.map((row) => failedMessageView(row)), nextCursor };
+    return { items: items.map((row) => failedMessageView(row, row.payloadTruncated)), nextCursor };
   }
 
   @Get(':id')
@@ -50,14 +50,16 @@ export class FailedMessagesController {
   }
 }
 
-export function failedMessageView(row: FailedMessage) {
+/** A cut payload is shown as the text it is: its first 4 KiB would not parse as JSON anyway. */
+export function failedMessageView(row: FailedMessage, payloadTruncated = false) {
   return {
     id: row.id,
     handler: row.handler,
     queue: row.queue,
     messageId: row.messageId,
     routingKey: row.routingKey,
-    payload: parseOrRaw(row.payload),
+    payload: payloadTruncated ? row.payload : parseOrRaw(row.payload),
+    payloadTruncated,
     headers: row.headers,
     error: row.error,
     attempts: row.attempts,

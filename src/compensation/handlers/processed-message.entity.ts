@@ -1,7 +1,9 @@
-import { CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A handler's effect and this row commit together, so a redelivery finds it and does nothing (G2). */
 @Entity('processed_messages')
+// Retention deletes the oldest first (PROCESSED_RETENTION).
+@Index('processed_messages_processed_at', ['processedAt'])
 export class ProcessedMessage {
   @PrimaryColumn({ type: 'text' })
   handler: string;

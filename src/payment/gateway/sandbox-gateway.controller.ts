@@ -1,15 +1,18 @@
 import { Body, CanActivate, Controller, Get, Inject, Injectable, UseGuards, HttpCode, HttpStatus, NotFoundException, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { IsIn, IsInt, IsString, IsUUID, Min } from 'class-validator';
+import { IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
+import { AdminGuard } from '../../common/admin.guard';
+import { IsCleanText } from '../../common/clean-text.validator';
+import { IsMinorUnits } from '../../common/minor-units.validator';
 import { paymentConfig } from '../../config/payment.config';
 import { SandboxGateway } from './sandbox-gateway';
 import type { SandboxScenario } from './sandbox-charge.entity';
 
 class SandboxChargeBody {
   @IsUUID() orderId: string;
-  @IsInt() @Min(0) amount: number;
-  @IsString() currency: string;
+  @IsMinorUnits() amount: number;
+  @IsString() @MaxLength(16) @IsCleanText() currency: string;
 }
 
 class SandboxScenarioBody {
@@ -19,13 +22,16 @@ class SandboxScenarioBody {
 
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
 
-/** With a real gateway configured, the sandbox is not there at all: nobody may fake a charge. */
+/**
+ * With the sandbox off (a real gateway configured, or NODE_ENV=production, unless
+ * PAYMENT_SANDBOX=true) it is not there at all: nobody may fake a charge.
+ */
 @Injectable()
 class SandboxOnlyGuard implements CanActivate {
   constructor(@Inject(paymentConfig.KEY) private readonly config: ConfigType<typeof paymentConfig>) {}
 
   canActivate(): boolean {
-    if (this.config.gatewayUrl) throw new NotFoundException('the sandbox gateway is off: PAYMENT_GATEWAY_URL is set');
+    if (!this.config.sandbox) throw new NotFoundException('the sandbox gateway is off');
     return true;
   }
 }
@@ -51,8 +57,12 @@ export class SandboxGatewayController {
     return answer;
   }
 
-  /** How the sandbox answers the next charge of this order: PAY, DECLINE, HANG or CHARGE_THEN_HANG. */
+  /**
+   * How the sandbox answers the next charge of this order: PAY, DECLINE, HANG or CHARGE_THEN_HANG.
+   * Ops only: it decides whether a real order of this platform gets paid.
+   */
   @Put('scenarios/:orderId')
+  @UseGuards(AdminGuard)
   async scenario(@Param('orderId', uuid) orderId: string, @Body() body: SandboxScenarioBody) {
     await this.sandbox.setScenario(orderId, body.scenario);
     return { orderId, scenario: body.scenario };

@@ -1,0 +1,28 @@
+import { registerAs } from '@nestjs/config';
+import { IsOptional, Matches } from 'class-validator';
+import { parseDuration } from './duration';
+import { DURATION_MESSAGE, DURATION_PATTERN, validateEnvironment } from './environment';
+
+// A retention shorter than this is almost certainly a typo (`7m` for `7d`); it would also
+// prune markers of messages that may still be in a retry delay queue.
+const MINIMUM_RETENTION_MS = 3_600_000;
+
+class RetentionEnvironment {
+  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  PROCESSED_RETENTION = '7d';
+
+  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  HISTORY_RETENTION = '30d';
+}
+
+export const retentionConfig = registerAs('retention', () => {
+  const environment = validateEnvironment(RetentionEnvironment, process.env);
+  const processedMs = parseDuration(environment.PROCESSED_RETENTION);
+  const historyMs = parseDuration(environment.HISTORY_RETENTION);
+  const tooShort = Object.entries({ PROCESSED_RETENTION: processedMs, HISTORY_RETENTION: historyMs })
+    .filter(([, milliseconds]) => milliseconds < MINIMUM_RETENTION_MS)
+    .map(([name]) => `${name}: must be at least 1h`);
+  if (tooShort.length > 0) throw new Error(`Invalid configuration:\n  ${tooShort.join('\n  ')}`);
+  return { processedMs, historyMs };
+});
+export type RetentionConfig = ReturnType<typeof retentionConfig>;
