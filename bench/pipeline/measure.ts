@@ -115,7 +115,10 @@ export async function measure(
         end = { ...(await edge()), cpuMs };
         const evictedSince = await probe?.evictions();
         if (evictions !== undefined && evictedSince !== undefined && evictedSince > evictions) {
-          warnings.push(`pg_stat_statements evicted ${evictedSince - evictions} entries during the window: statement counts are low (raise pg_stat_statements.max)`);
+          warnings.push(
+            `pg_stat_statements evicted ${evictedSince - evictions} entries (of any database) during the window: ` +
+              'the statement count may be a little low (pg_stat_statements.max)',
+          );
         }
         if (options.top > 0 && probe) top = await probe.topStatements(options.top);
       },

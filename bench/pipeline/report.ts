@@ -89,7 +89,9 @@ export function jsonLine(run: number, settings: Record<string, unknown>, measure
 export function medianOf(measurements: Measurement[]): Measurement {
   const median = (values: (number | undefined)[]) => {
     const known = values.filter((value): value is number => value !== undefined).sort((a, b) => a - b);
-    return known.length === 0 ? undefined : known[Math.floor((known.length - 1) / 2)];
+    if (known.length === 0) return undefined;
+    const middle = Math.floor(known.length / 2);
+    return known.length % 2 === 1 ? known[middle] : (known[middle - 1] + known[middle]) / 2;
   };
   const first = measurements[0];
   const numeric = Object.fromEntries(
