@@ -27,7 +27,7 @@ const USAGE = `npm run bench -- [flags]
   --json                 also print one JSON line per run
   --top N                list the N statements each system calls most (0)
   --soak                 a long run of backstop alone: RSS after warm-up and at the end
-  --systems LIST         which systems to drive, of backstop,baseline (both)
+  --systems LIST         which systems to drive, of backstop,baseline (both; backstop alone with --soak)
   --mode http            the HTTP micro-benchmarks instead (bench/http.bench.ts)
 
   Against a platform already running (nothing is spawned; figures printed raw):
@@ -51,7 +51,7 @@ const { values: flags } = parseArgs({
     json: { type: 'boolean', default: false },
     top: { type: 'string', default: '0' },
     soak: { type: 'boolean', default: false },
-    systems: { type: 'string', default: 'backstop,baseline' },
+    systems: { type: 'string' },
     url: { type: 'string' },
     'admin-token': { type: 'string', default: ADMIN_TOKEN },
     'callback-secret': { type: 'string', default: CALLBACK_SECRET },
@@ -86,16 +86,24 @@ const runs = count('runs', flags.runs, 1)!;
 const SKU = `BENCH-${randomBytes(3).toString('hex').toUpperCase()}`;
 
 /** Whatever must be undone, newest first: processes, worlds, the merchant. */
-const cleanups: (() => Promise<unknown>)[] = [];
-async function cleanUp(): Promise<void> {
-  while (cleanups.length > 0) await cleanups.pop()!().catch((error: Error) => console.error(`cleanup: ${error.message}`));
+const cleanups: (() => Promise<void>)[] = [];
+let cleaning: Promise<void> | undefined;
+let interrupted = false;
+
+/** Runs once, whoever asks first (the end of the run, an error, a signal); later callers wait for it. */
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    while (cleanups.length > 0) await cleanups.pop()!();
+  })();
+  return cleaning;
 }
-function undoLater(cleanup: () => Promise<unknown>): () => Promise<void> {
-  cleanups.push(cleanup);
-  return async () => {
-    cleanups.splice(cleanups.indexOf(cleanup), 1);
-    await cleanup();
-  };
+
+/** Registers an undo step; the function returned runs it now, once (cleanUp then only waits for it). */
+function undoLater(undo: () => Promise<unknown>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  const once = () => (done ??= undo().then(() => undefined, (error: Error) => console.error(`cleanup: ${error.message}`)));
+  cleanups.push(once);
+  return once;
 }
 
 async function setStock(client: LoadClient, url: string, adminToken: string): Promise<void> {
@@ -171,7 +179,7 @@ function printRun(run: number, measurements: Measurement[]): void {
     for (const warning of measurement.warnings) console.log(`${measurement.system}: ${warning}`);
     if (measurement.duplicateNotifications > 0) console.log(`${measurement.system}: ${measurement.duplicateNotifications} notifications arrived twice`);
   }
-  if (flags.soak || options.orders >= 5_000) console.log(`\n${soakSummary(first)}`);
+  if (flags.soak || options.orders >= 5_000) for (const measurement of measurements) console.log(`\n${soakSummary(measurement)}`);
   for (const measurement of measurements) {
     const table = topStatementsTable(measurement);
     if (table) console.log(`\n${table}`);
@@ -186,9 +194,9 @@ async function pipeline(): Promise<void> {
   const merchant = await Merchant.start(flags['merchant-host'] ?? (remote ? '0.0.0.0' : '127.0.0.1'), count('merchant-port', flags['merchant-port'], 0)!);
   undoLater(() => merchant.stop());
   const notifyUrl = flags['merchant-url']?.replace(/\/$/, '') ?? merchant.localUrl;
-  const requested = flags.systems!.split(',');
+  const requested = (flags.systems ?? (flags.soak ? 'backstop' : 'backstop,baseline')).split(',');
   for (const name of requested) if (name !== 'backstop' && name !== 'baseline') throw new Error(`--systems: no system ${name}`);
-  const systems = (['backstop', 'baseline'] as const).filter((name) => requested.includes(name) && !(flags.soak && name === 'baseline'));
+  const systems = (['backstop', 'baseline'] as const).filter((name) => requested.includes(name));
   if (!remote) buildIfStale();
   const all: Measurement[][] = [];
   for (let run = 1; run <= runs; run += 1) {
@@ -218,6 +226,7 @@ async function main(): Promise<void> {
   if (flags.mode !== 'pipeline') throw new Error(`--mode must be pipeline or http, not ${flags.mode}`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      interrupted = true;
       process.stderr.write(`\n${signal}: cleaning up\n`);
       void cleanUp().finally(() => process.exit(130));
     });
@@ -233,6 +242,8 @@ main().then(
   // The HTTP micro-benchmarks run on after main() returns and exit by themselves.
   () => flags.mode === 'http' || process.exit(0),
   (error: Error) => {
+    // Interrupted: the systems were stopped under the clients; the signal handler exits.
+    if (interrupted) return;
     console.error(error);
     process.exit(1);
   },

@@ -33,7 +33,11 @@ export interface Measurement {
   transactionsPerOrder?: number;
   cpuMsPerOrder?: number;
   postgresCpuMsPerOrder?: number;
-  /** RSS once the first 10% of all orders (warm-up included) are done, and at the end of the window. */
+  /**
+   * RSS after warm-up: the median of the samples taken while the second 10% of all orders
+   * (warm-up included) were done; at end: the median of those of the last 10%. Medians,
+   * because one sample may catch the heap just before or just after a collection.
+   */
   rssAfterWarmup?: number;
   rssAtEnd?: number;
   rssPeak?: number;
@@ -65,10 +69,10 @@ export async function measure(
   const client = new LoadClient();
   const backends = probe && new BackendCpu(probe);
   const warnings: string[] = [];
-  const rssSamples: number[] = [];
+  const rssSamples: { completed: number; rss: number }[] = [];
   const allOrders = options.warmup + options.orders;
   const warmMark = Math.max(1, Math.ceil(allOrders * 0.1));
-  let rssAfterWarmup: number | undefined;
+  let completedSoFar = 0;
   let start: Edge | undefined;
   let end: Edge | undefined;
   let statements: number | undefined;
@@ -88,7 +92,7 @@ export async function measure(
   };
   const sampler = setInterval(() => {
     const rss = system.pid === undefined ? undefined : processRss(system.pid);
-    if (rss !== undefined) rssSamples.push(rss);
+    if (rss !== undefined) rssSamples.push({ completed: completedSoFar, rss });
     if (inWindow) void backends?.sample().catch(() => undefined);
   }, options.sampleEveryMs);
   let lastReport = 0;
@@ -111,12 +115,19 @@ export async function measure(
         end = { ...(await edge()), cpuMs };
         const evictedSince = await probe?.evictions();
         if (evictions !== undefined && evictedSince !== undefined && evictedSince > evictions) {
-          warnings.push(`pg_stat_statements evicted ${evictedSince - evictions} entries during the window: statement counts are low (raise pg_stat_statements.max)`);
+          warnings.push(
+            `pg_stat_statements evicted ${evictedSince - evictions} entries (of any database) during the window: ` +
+              'the statement count may be a little low (pg_stat_statements.max)',
+          );
         }
         if (options.top > 0 && probe) top = await probe.topStatements(options.top);
       },
       onCompleted: (completed) => {
-        if (completed === warmMark && system.pid !== undefined) rssAfterWarmup = processRss(system.pid);
+        completedSoFar = completed;
+        if ((completed === warmMark || completed === allOrders - warmMark) && system.pid !== undefined) {
+          const rss = processRss(system.pid);
+          if (rss !== undefined) rssSamples.push({ completed, rss });
+        }
         if (options.progress && performance.now() - lastReport > 10_000) {
           lastReport = performance.now();
           const rss = system.pid === undefined ? undefined : processRss(system.pid);
@@ -124,8 +135,12 @@ export async function measure(
         }
       },
     });
-    const rssAtEnd = system.pid === undefined ? undefined : processRss(system.pid);
-    if (rssAtEnd !== undefined) rssSamples.push(rssAtEnd);
+    const rssNow = system.pid === undefined ? undefined : processRss(system.pid);
+    if (rssNow !== undefined) rssSamples.push({ completed: completedSoFar, rss: rssNow });
+    const rssBetween = (from: number, to: number) =>
+      median(rssSamples.filter(({ completed }) => completed >= from && completed <= to).map(({ rss }) => rss));
+    const rssAfterWarmup = rssBetween(warmMark, 2 * warmMark);
+    const rssAtEnd = rssBetween(allOrders - warmMark, Infinity);
     const orders = timings.length;
     const perOrder = (from?: number, to?: number) => (from === undefined || to === undefined ? undefined : (to - from) / orders);
     const pick = (key: keyof OrderTiming) => timings.map((timing) => timing[key]).sort((a, b) => a - b);
@@ -149,7 +164,7 @@ export async function measure(
       postgresCpuMsPerOrder: postgresCpuMs === undefined ? undefined : postgresCpuMs / orders,
       rssAfterWarmup,
       rssAtEnd,
-      rssPeak: rssSamples.length > 0 ? Math.max(...rssSamples) : undefined,
+      rssPeak: rssSamples.length > 0 ? Math.max(...rssSamples.map(({ rss }) => rss)) : undefined,
       rssGrowthPercent: rssAfterWarmup && rssAtEnd ? ((rssAtEnd - rssAfterWarmup) / rssAfterWarmup) * 100 : undefined,
       loadGeneratorCpuMsPerOrder: perOrder(start!.loadGeneratorCpuMs, end!.loadGeneratorCpuMs)!,
       duplicateNotifications: merchant.duplicates - duplicatesBefore,
@@ -160,6 +175,12 @@ export async function measure(
     clearInterval(sampler);
     client.close();
   }
+}
+
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 /** Nearest-rank percentile of sorted values. */

@@ -53,10 +53,11 @@ export function singleTable(measurement: Measurement): string {
 
 export function soakSummary(measurement: Measurement): string {
   const { rssAfterWarmup, rssAtEnd, rssPeak, rssGrowthPercent } = measurement;
-  if (rssAfterWarmup === undefined || rssAtEnd === undefined) return 'soak: RSS not readable (the process does not run on this machine)';
+  if (rssAfterWarmup === undefined || rssAtEnd === undefined) return `${measurement.system} soak: RSS not readable (no --pid, or not on this machine)`;
   return (
-    `soak: RSS ${mb(rssAfterWarmup)} MB after the first 10% of orders, ${mb(rssAtEnd)} MB at the end ` +
-    `(peak ${mb(rssPeak ?? rssAtEnd)} MB): ${rssGrowthPercent! >= 0 ? '+' : ''}${rssGrowthPercent!.toFixed(1)}% ` +
+    `${measurement.system} soak: RSS ${mb(rssAfterWarmup)} MB after warm-up (median over the second 10% of orders), ` +
+    `${mb(rssAtEnd)} MB at the end (median over the last 10%; peak ${mb(rssPeak ?? rssAtEnd)} MB): ` +
+    `${rssGrowthPercent! >= 0 ? '+' : ''}${rssGrowthPercent!.toFixed(1)}% ` +
     `(${rssGrowthPercent! < 10 ? 'under' : 'NOT under'} the 10% limit)`
   );
 }
@@ -88,7 +89,9 @@ export function jsonLine(run: number, settings: Record<string, unknown>, measure
 export function medianOf(measurements: Measurement[]): Measurement {
   const median = (values: (number | undefined)[]) => {
     const known = values.filter((value): value is number => value !== undefined).sort((a, b) => a - b);
-    return known.length === 0 ? undefined : known[Math.floor((known.length - 1) / 2)];
+    if (known.length === 0) return undefined;
+    const middle = Math.floor(known.length / 2);
+    return known.length % 2 === 1 ? known[middle] : (known[middle - 1] + known[middle]) / 2;
   };
   const first = measurements[0];
   const numeric = Object.fromEntries(
