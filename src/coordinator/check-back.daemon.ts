@@ -30,6 +30,7 @@ interface PreparedRow {
 }
 
 const preparedRows = new Lease<PreparedRow>({
+  name: 'outbox PREPARE rows',
   table: 'outbox',
   key: 'id',
   leaseColumn: 'next_attempt_at',

@@ -1,6 +1,15 @@
 import { EntityManager } from 'typeorm';
+import { Statement } from '../database/statement';
 import { createEnvelope } from '../messaging/envelope';
 import { EventEnvelope, EventMap, RoutingKey } from '../messaging/event-map';
+
+const insertReady = new Statement(
+  'insert outbox READY',
+  `INSERT INTO outbox (id, state, routing_key, envelope, next_attempt_at)
+   VALUES ($1, 'READY', $2, $3, now() + $4 * interval '1 millisecond')`,
+);
+
+const deleteReady = new Statement('delete outbox READY', `DELETE FROM outbox WHERE id = $1 AND state = 'READY'`);
 
 /**
  * A database transaction that can also emit events: each `emit` writes a READY outbox
@@ -47,13 +56,15 @@ export class EventTransaction {
       }
     }
     const envelope = createEnvelope(type, data);
-    await this.manager.query(
-      `INSERT INTO outbox (id, state, routing_key, envelope, next_attempt_at)
-       VALUES ($1, 'READY', $2, $3, now() + $4 * interval '1 millisecond')`,
-      [envelope.id, type, envelope, this.writerLeaseMs],
-    );
+    await insertReady.run(this.manager, [envelope.id, type, envelope, this.writerLeaseMs]);
     this.emitted.push(envelope);
     return envelope;
+  }
+
+  /** Takes back an event emitted earlier in this transaction: the outcome turned out otherwise. */
+  async retract(envelope: EventEnvelope): Promise<void> {
+    await deleteReady.run(this.manager, [envelope.id]);
+    this.emitted.splice(this.emitted.indexOf(envelope), 1);
   }
 
   /** Drops a PREPARE row nothing was emitted into (the outcome needed no event). */

@@ -1,7 +1,8 @@
 import type { Logger } from '@nestjs/common';
-import type { Queryable } from '../database/lease';
+import { Database, Statement } from '../database/statement';
 
 const BATCH = 500;
+const deletePublished = new Statement('delete published outbox rows', `DELETE FROM outbox WHERE id = ANY($1::uuid[]) AND state = 'READY'`);
 /** Long enough to gather the confirms of a busy moment into one statement, far shorter than a publish lease. */
 const WINDOW_MS = 50;
 
@@ -16,7 +17,7 @@ export class OutboxDeletes {
   private flushing = Promise.resolve();
 
   constructor(
-    private readonly database: Queryable,
+    private readonly database: Database,
     private readonly logger: Logger,
   ) {}
 
@@ -38,7 +39,7 @@ export class OutboxDeletes {
 
   private async delete(ids: string[]): Promise<void> {
     try {
-      await this.database.query(`DELETE FROM outbox WHERE id = ANY($1::uuid[]) AND state = 'READY'`, [ids]);
+      await deletePublished.run(this.database, [ids]);
     } catch (error) {
       this.logger.warn(`cannot delete ${ids.length} published outbox rows, the relay will send them again: ${(error as Error).message}`);
     }

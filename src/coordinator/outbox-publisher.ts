@@ -21,6 +21,7 @@ interface ReadyRow {
 }
 
 const readyRows = new Lease<ReadyRow>({
+  name: 'outbox READY rows',
   table: 'outbox',
   key: 'id',
   leaseColumn: 'next_attempt_at',

@@ -1,9 +1,8 @@
-/** Anything that runs SQL: the DataSource, or the EntityManager of a transaction. */
-export interface Queryable {
-  query(sql: string, parameters?: unknown[]): Promise<any>;
-}
+import { Database, Statement } from './statement';
 
 export interface LeaseSpec {
+  /** Names the claim's prepared statement. */
+  name: string;
   table: string;
   /** The primary key column. */
   key: string;
@@ -26,20 +25,20 @@ export interface LeaseSpec {
  * only its lease: the rows come due again when it expires.
  */
 export class Lease<Row> {
-  private readonly sql: string;
+  private readonly statement: Statement<Row>;
 
   constructor(spec: LeaseSpec) {
     // The claimed rows come back in no particular order: callers that care sort them.
-    this.sql = `WITH claimed AS (
+    this.statement = new Statement(`claim ${spec.name}`, `WITH claimed AS (
         UPDATE ${spec.table} SET ${spec.leaseColumn} = now() + $1 * interval '1 millisecond'${spec.set ? `, ${spec.set}` : ''}
          WHERE ${spec.key} IN (SELECT ${spec.key} FROM ${spec.table} WHERE ${spec.due}
                                 ORDER BY ${spec.orderBy} LIMIT $2 FOR UPDATE SKIP LOCKED)
         RETURNING ${spec.returning})
-      SELECT * FROM claimed`;
+      SELECT * FROM claimed`);
   }
 
-  claim(database: Queryable, leaseMs: number, limit: number, ...parameters: unknown[]): Promise<Row[]> {
-    return database.query(this.sql, [Math.ceil(leaseMs), limit, ...parameters]);
+  claim(database: Database, leaseMs: number, limit: number, ...parameters: unknown[]): Promise<Row[]> {
+    return this.statement.run(database, [Math.ceil(leaseMs), limit, ...parameters]);
   }
 }
 

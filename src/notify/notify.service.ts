@@ -8,6 +8,7 @@ import { notifyConfig } from '../config/notify.config';
 import type { EventOf } from '../messaging/event-map';
 import { Metrics } from '../ops/metrics.service';
 import { Lease } from '../database/lease';
+import { Statement } from '../database/statement';
 import { OrderAddress, OrderFacts } from '../orders/order-facts';
 import { MerchantAnswer, MerchantClient } from './merchant-client';
 import { DeliveryFailedError } from './notify.exception';
@@ -62,28 +63,19 @@ export class NotifyService {
     this.metrics.deliveries.inc({ outcome: failure === undefined ? 'delivered' : 'failed' });
     const state = failure === undefined ? 'DELIVERED' : context.retryDelayMs === undefined ? 'FAILED' : 'PENDING';
     // The attempt's log entry and the notification's new state, in one statement.
-    await this.dataSource.query(
-      `WITH logged AS (
-         INSERT INTO deliveries (event_id, order_id, attempt, url, http_status, duration_ms, delivered, error, attempted_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))
-       UPDATE notifications SET state = $10, attempts = attempts + 1, last_attempt_at = $9, lease_until = NULL,
-              next_attempt_at = CASE WHEN $10 = 'PENDING' THEN now() + $11 * interval '1 millisecond' END,
-              delivered_at = CASE WHEN $10 = 'DELIVERED' THEN now() END
-        WHERE event_id = $1`,
-      [
-        event.id,
-        order.id,
-        context.attempt,
-        order.notifyUrl,
-        answer?.status ?? null,
-        Math.round(performance.now() - started),
-        failure === undefined,
-        failure ?? null,
-        attemptedAt,
-        state,
-        context.retryDelayMs ?? 0,
-      ],
-    );
+    await recordAttempt.run(this.dataSource, [
+      event.id,
+      order.id,
+      context.attempt,
+      order.notifyUrl,
+      answer?.status ?? null,
+      Math.round(performance.now() - started),
+      failure === undefined,
+      failure ?? null,
+      attemptedAt,
+      state,
+      context.retryDelayMs ?? 0,
+    ]);
     if (failure === undefined) return 'done';
     this.logger.warn(`merchant of order ${order.id} not notified (event ${event.id}, attempt ${context.attempt}): ${failure}`);
     throw new DeliveryFailedError(failure);
@@ -101,10 +93,7 @@ export class NotifyService {
    * its process died before it could clear the lease), it is not sending any more.
    */
   private async claim(event: OutcomeEvent, orderId: string, attempt: number): Promise<boolean> {
-    await this.dataSource.query(
-      `INSERT INTO notifications (event_id, order_id, event_type, state) VALUES ($1, $2, $3, 'PENDING') ON CONFLICT DO NOTHING`,
-      [event.id, orderId, event.type],
-    );
+    await insertNotification.run(this.dataSource, [event.id, orderId, event.type]);
     const claimed = await notificationLease.claim(this.dataSource, this.config.timeoutMs + LEASE_MARGIN_MS, 1, event.id, attempt);
     if (claimed.length > 0) return true;
     const [current]: { state: string }[] = await this.dataSource.query(`SELECT state FROM notifications WHERE event_id = $1`, [event.id]);
@@ -113,8 +102,26 @@ export class NotifyService {
   }
 }
 
+const insertNotification = new Statement(
+  'insert notification',
+  `INSERT INTO notifications (event_id, order_id, event_type, state) VALUES ($1, $2, $3, 'PENDING') ON CONFLICT DO NOTHING`,
+);
+
+/** One attempt's log entry, and the notification's state after it ($10: PENDING, DELIVERED or FAILED). */
+const recordAttempt = new Statement(
+  'record delivery attempt',
+  `WITH logged AS (
+     INSERT INTO deliveries (event_id, order_id, attempt, url, http_status, duration_ms, delivered, error, attempted_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))
+   UPDATE notifications SET state = $10, attempts = attempts + 1, last_attempt_at = $9, lease_until = NULL,
+          next_attempt_at = CASE WHEN $10 = 'PENDING' THEN now() + $11 * interval '1 millisecond' END,
+          delivered_at = CASE WHEN $10 = 'DELIVERED' THEN now() END
+    WHERE event_id = $1`,
+);
+
 /** One notification ($3), free or held by an earlier attempt than this one ($4). */
 const notificationLease = new Lease<{ event_id: string }>({
+  name: 'notification',
   table: 'notifications',
   key: 'event_id',
   leaseColumn: 'lease_until',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { Queryable } from '../database/lease';
+import { Database, Statement } from '../database/statement';
 import type { OrderStatus } from './order-state';
 
 export interface OrderItems {
@@ -18,6 +18,19 @@ export interface OrderAddress {
   notifyUrl: string;
 }
 
+const itemsOf = new Statement<OrderItems>(
+  'order items',
+  `SELECT o.status, coalesce((SELECT json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity) ORDER BY i.sku)
+                                FROM order_items i WHERE i.order_id = o.id), '[]') AS items
+     FROM orders o WHERE o.id = $1`,
+);
+const statusOf = new Statement<{ status: OrderStatus }>('order status', `SELECT status FROM orders WHERE id = $1`);
+const addressOf = new Statement<OrderAddress>(
+  'order address',
+  `SELECT id, merchant_id AS "merchantId", status, total_amount::float8 AS "totalAmount", currency, notify_url AS "notifyUrl"
+     FROM orders WHERE id = $1`,
+);
+
 /**
  * What other modules may read of an order: handlers check the events they receive against
  * these facts before they act (an event is a claim, the database is the truth). Read only;
@@ -28,29 +41,17 @@ export class OrderFacts {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** The order's status and items, or null when there is no such order. */
-  async itemsOf(orderId: string, database: Queryable = this.dataSource): Promise<OrderItems | null> {
-    const [row]: OrderItems[] = await database.query(
-      `SELECT o.status, coalesce((SELECT json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity) ORDER BY i.sku)
-                                    FROM order_items i WHERE i.order_id = o.id), '[]') AS items
-         FROM orders o WHERE o.id = $1`,
-      [orderId],
-    );
-    return row ?? null;
+  async itemsOf(orderId: string, database: Database = this.dataSource): Promise<OrderItems | null> {
+    return (await itemsOf.run(database, [orderId]))[0] ?? null;
   }
 
-  async statusOf(orderId: string, database: Queryable = this.dataSource): Promise<OrderStatus | null> {
-    const [row]: { status: OrderStatus }[] = await database.query(`SELECT status FROM orders WHERE id = $1`, [orderId]);
-    return row?.status ?? null;
+  async statusOf(orderId: string, database: Database = this.dataSource): Promise<OrderStatus | null> {
+    return (await statusOf.run(database, [orderId]))[0]?.status ?? null;
   }
 
   /** Who to tell about the order, and what. */
   async addressOf(orderId: string): Promise<OrderAddress | null> {
-    const [row]: OrderAddress[] = await this.dataSource.query(
-      `SELECT id, merchant_id AS "merchantId", status, total_amount::float8 AS "totalAmount", currency, notify_url AS "notifyUrl"
-         FROM orders WHERE id = $1`,
-      [orderId],
-    );
-    return row ?? null;
+    return (await addressOf.run(this.dataSource, [orderId]))[0] ?? null;
   }
 }
 

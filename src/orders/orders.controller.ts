@@ -31,7 +31,7 @@ export class OrdersController {
 
   @Get(':id')
   async get(@Param('id', uuid) id: string) {
-    const { order, paying, notification } = await this.orders.view(id);
+    const { order, paying, notification } = await this.orders.viewOf(id);
     return {
       ...orderView(order),
       payment: order.tradeNo

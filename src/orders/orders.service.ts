@@ -9,7 +9,7 @@ import { PAYMENT_CHECK_BACK } from '../coordinator/check-back.daemon';
 import { Coordinator } from '../coordinator/coordinator.service';
 import type { EventTransaction } from '../coordinator/event-transaction';
 import { HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
-import type { Queryable } from '../database/lease';
+import { Database, Statement } from '../database/statement';
 import type { OrderCreatedData } from '../messaging/event-map';
 import { NotificationStatus, NotificationStatusService } from '../notify/notification-status.service';
 import { StockService } from '../stock/stock.service';
@@ -68,12 +68,37 @@ interface OrderRow {
   items: OrderRecord['items'];
 }
 
+const findOrder = new Statement<OrderRow>('order', `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`);
+const findByIdempotencyKey = new Statement<OrderRow>('order by idempotency key', `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.idempotency_key = $1`);
+const lockOrder = new Statement<{ id: string; status: OrderStatus; total_amount: string; currency: string }>(
+  'lock order',
+  `SELECT id, status, total_amount, currency FROM orders WHERE id = $1 FOR UPDATE`,
+);
+/** Moves an order to $2 from any of the states $3, setting what the move records (the rest stays). */
+const moveOrder = new Statement<{ id: string }>(
+  'move order',
+  `UPDATE orders SET status = $2, updated_at = now(),
+          reason = coalesce($4, reason), trade_no = coalesce($5, trade_no), paid_at = coalesce($6, paid_at)
+    WHERE id = $1 AND status = ANY($3) RETURNING id`,
+);
+const orderExists = new Statement('order exists', `SELECT 1 FROM orders WHERE id = $1`);
+/** The order and its items in one statement. */
+const insertOrder = new Statement(
+  'insert order',
+  `WITH placed AS (
+     INSERT INTO orders (id, merchant_id, status, total_amount, currency, notify_url, idempotency_key, request_fingerprint, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id)
+   INSERT INTO order_items (order_id, sku, quantity, unit_price)
+   SELECT placed.id, item.sku, item.quantity, item.unit_price
+     FROM placed, unnest($10::text[], $11::int[], $12::bigint[]) AS item (sku, quantity, unit_price)`,
+);
+
 /** The largest amount in minor units that every JSON reader takes exactly (SPEC §4). */
 const MAX_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
 
 @Injectable()
 export class OrdersService {
-  private readonly viewSql: string;
+  private readonly view: Statement<OrderRow & { paying: boolean; notification: Parameters<NotificationStatusService['fromJson']>[0] }>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -84,10 +109,13 @@ export class OrdersService {
   ) {
     // What a polling frontend asks for, in one statement: the order, its items, whether a
     // charge is under way (coordinator's) and its latest notification (notify's).
-    this.viewSql = `SELECT ${ORDER_COLUMNS},
-        ${coordinator.preparedSql(PAYMENT_CHECK_BACK, 'o.id::text')} AS paying,
-        ${notifications.latestSql('o.id')} AS notification
-      FROM orders o WHERE o.id = $1`;
+    this.view = new Statement(
+      'order view',
+      `SELECT ${ORDER_COLUMNS},
+         ${coordinator.preparedSql(PAYMENT_CHECK_BACK, 'o.id::text')} AS paying,
+         ${notifications.latestSql('o.id')} AS notification
+       FROM orders o WHERE o.id = $1`,
+    );
   }
 
   async place(request: CreateOrderDto, idempotencyKey?: string): Promise<PlacedOrder> {
@@ -121,7 +149,20 @@ export class OrdersService {
           paidAt: null,
           createdAt: new Date(),
         };
-        await insertOrder(transaction.manager, order, idempotencyKey ?? null, fingerprint);
+        await insertOrder.run(transaction.manager, [
+          order.id,
+          order.merchantId,
+          order.status,
+          order.totalAmount,
+          order.currency,
+          order.notifyUrl,
+          idempotencyKey ?? null,
+          fingerprint,
+          order.createdAt,
+          order.items.map((item) => item.sku),
+          order.items.map((item) => item.quantity),
+          order.items.map((item) => String(prices.get(item.sku)!)),
+        ]);
         await transaction.emit('order.created', createdEventOf(order));
         return order;
       });
@@ -137,7 +178,7 @@ export class OrdersService {
   }
 
   async find(id: string): Promise<OrderRecord | null> {
-    const [row]: OrderRow[] = await this.dataSource.query(`SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`, [id]);
+    const [row] = await findOrder.run(this.dataSource, [id]);
     return row ? recordOf(row) : null;
   }
 
@@ -148,9 +189,8 @@ export class OrdersService {
   }
 
   /** `GET /orders/:id`: one statement, however often a frontend polls. */
-  async view(id: string): Promise<OrderView> {
-    const [row]: (OrderRow & { paying: boolean; notification: Parameters<NotificationStatusService['fromJson']>[0] })[] =
-      await this.dataSource.query(this.viewSql, [id]);
+  async viewOf(id: string): Promise<OrderView> {
+    const [row] = await this.view.run(this.dataSource, [id]);
     if (!row) throw OrderException.notFound(id);
     return { order: recordOf(row), paying: row.paying, notification: this.notifications.fromJson(row.notification) };
   }
@@ -190,7 +230,7 @@ export class OrdersService {
     if (order.status === 'PAID') return 'already-paid';
     if (!canTransition(order.status, 'PAID')) return { notPayable: order.status };
     const paidAt = new Date();
-    await this.transition(orderId, 'PAID', transaction, { trade_no: charge.tradeNo, paid_at: paidAt });
+    await this.transition(orderId, 'PAID', transaction, { tradeNo: charge.tradeNo, paidAt });
     await transaction.emit('order.paid', {
       orderId,
       tradeNo: charge.tradeNo,
@@ -210,68 +250,40 @@ export class OrdersService {
 
   /** The order row, locked for the rest of the transaction (state changes are serialised per order). */
   async lock(orderId: string, transaction: EventTransaction): Promise<{ id: string; status: OrderStatus; totalAmount: number; currency: string } | null> {
-    const [row]: { id: string; status: OrderStatus; total_amount: string; currency: string }[] = await transaction.manager.query(
-      `SELECT id, status, total_amount, currency FROM orders WHERE id = $1 FOR UPDATE`,
-      [orderId],
-    );
+    const [row] = await lockOrder.run(transaction.manager, [orderId]);
     return row ? { id: row.id, status: row.status, totalAmount: Number(row.total_amount), currency: row.currency } : null;
   }
 
-  /**
-   * Moves the order to `next` in one statement, from any state the state machine allows;
-   * false when it was in no such state (or does not exist).
-   */
-  private async transition(orderId: string, next: OrderStatus, transaction: EventTransaction, also: Record<string, unknown>): Promise<boolean> {
-    const columns = Object.keys(also);
-    // TypeORM answers an UPDATE with [rows, rowCount].
-    const [moved]: [unknown[], number] = await transaction.manager.query(
-      `UPDATE orders SET status = $2, updated_at = now()${columns.map((column, index) => `, ${column} = $${index + 4}`).join('')}
-        WHERE id = $1 AND status = ANY($3) RETURNING id`,
-      [orderId, next, statusesThatCanBecome(next), ...Object.values(also)],
-    );
+  /** Moves the order to `next` in one statement, if the state machine allows it from where it is. */
+  private async transition(
+    orderId: string,
+    next: OrderStatus,
+    transaction: EventTransaction,
+    recorded: { reason?: string | null; tradeNo?: string; paidAt?: Date },
+  ): Promise<boolean> {
+    const moved = await moveOrder.run(transaction.manager, [
+      orderId,
+      next,
+      statusesThatCanBecome(next),
+      recorded.reason ?? null,
+      recorded.tradeNo ?? null,
+      recorded.paidAt ?? null,
+    ]);
     return moved.length > 0;
   }
 
   /** A transition that did not happen: a late or repeated event, or one about an order that does not exist. */
   private async missed(orderId: string, transaction: EventTransaction): Promise<HandlerOutcome> {
-    const [exists]: unknown[] = await transaction.manager.query(`SELECT 1 FROM orders WHERE id = $1`, [orderId]);
-    return exists ? 'skipped' : refuse(`order ${orderId} does not exist`);
+    const exists = await orderExists.run(transaction.manager, [orderId]);
+    return exists.length > 0 ? 'skipped' : refuse(`order ${orderId} does not exist`);
   }
 
   private async replay(idempotencyKey: string, fingerprint: string): Promise<PlacedOrder | undefined> {
-    const [earlier]: OrderRow[] = await this.dataSource.query(`SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.idempotency_key = $1`, [
-      idempotencyKey,
-    ]);
+    const [earlier] = await findByIdempotencyKey.run(this.dataSource, [idempotencyKey]);
     if (!earlier) return undefined;
     if (earlier.request_fingerprint !== fingerprint) throw OrderException.idempotencyConflict();
     return { order: recordOf(earlier), created: false };
   }
-}
-
-/** The order and its items in one statement. */
-async function insertOrder(database: Queryable, order: OrderRecord, idempotencyKey: string | null, fingerprint: string | null) {
-  await database.query(
-    `WITH placed AS (
-       INSERT INTO orders (id, merchant_id, status, total_amount, currency, notify_url, idempotency_key, request_fingerprint, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id)
-     INSERT INTO order_items (order_id, sku, quantity, unit_price)
-     SELECT placed.id, item.sku, item.quantity, item.unit_price
-       FROM placed, unnest($10::text[], $11::int[], $12::bigint[]) AS item (sku, quantity, unit_price)`,
-    [
-      order.id,
-      order.merchantId,
-      order.status,
-      order.totalAmount,
-      order.currency,
-      order.notifyUrl,
-      idempotencyKey,
-      fingerprint,
-      order.createdAt,
-      order.items.map((item) => item.sku),
-      order.items.map((item) => item.quantity),
-      order.items.map((item) => item.unitPrice),
-    ],
-  );
 }
 
 function recordOf(row: OrderRow): OrderRecord {
@@ -314,6 +326,8 @@ function fingerprintOf(request: CreateOrderDto): string {
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
+/** PostgreSQL's unique_violation, as pg raises it (or TypeORM wraps it). */
 function isUniqueViolation(error: unknown): boolean {
-  return error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505';
+  const code = (error as { code?: string }).code ?? (error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined);
+  return code === '23505';
 }

@@ -3,11 +3,38 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
 import type { EventTransaction } from '../coordinator/event-transaction';
-import type { Queryable } from '../database/lease';
+import { Database, Statement } from '../database/statement';
 import type { EventItem, OrderCreatedData } from '../messaging/event-map';
 import { OrderFacts, sameItems } from '../orders/order-facts';
 import { StockItem } from './stock-item.entity';
 import { StockException } from './stock.exception';
+
+const pricesOf = new Statement<{ sku: string; unit_price: string }>('stock prices', `SELECT sku, unit_price FROM stock WHERE sku = ANY($1)`);
+const reservationOf = new Statement('stock reservation of order', `SELECT 1 FROM stock_reservations WHERE order_id = $1`);
+
+/**
+ * An order's items ($2 SKUs, $3 quantities, $4 as json) taken in one statement, all or
+ * none: the rows are locked in SKU order (concurrent orders queue up, never deadlock),
+ * checked, and taken with the reservation row that makes it once per order. Answers how
+ * many SKUs were taken, the first item short of stock, or that the order reserved before.
+ */
+const reserve = new Statement<{ taken: number; short: { sku: string; quantity: number; available: number | null } | null; already: boolean }>(
+  'reserve stock',
+  `WITH wanted AS (SELECT * FROM unnest($2::text[], $3::int[]) AS wanted (sku, quantity)),
+   locked AS MATERIALIZED (SELECT sku, available FROM stock WHERE sku = ANY($2) ORDER BY sku FOR UPDATE),
+   short AS (SELECT wanted.sku, wanted.quantity, locked.available FROM wanted LEFT JOIN locked USING (sku)
+              WHERE locked.available IS NULL OR locked.available < wanted.quantity ORDER BY wanted.sku LIMIT 1),
+   earlier AS (SELECT 1 FROM stock_reservations WHERE order_id = $1),
+   reservation AS (INSERT INTO stock_reservations (order_id, state, items)
+                   SELECT $1, 'RESERVED', $4::jsonb WHERE NOT EXISTS (SELECT 1 FROM short) AND NOT EXISTS (SELECT 1 FROM earlier)
+                   ON CONFLICT (order_id) DO NOTHING RETURNING order_id),
+   taken AS (UPDATE stock SET available = stock.available - wanted.quantity, updated_at = now()
+               FROM wanted, reservation WHERE stock.sku = wanted.sku AND stock.available >= wanted.quantity
+             RETURNING stock.sku)
+   SELECT (SELECT count(*) FROM taken)::int AS taken,
+          (SELECT row_to_json(short) FROM short) AS short,
+          EXISTS (SELECT 1 FROM earlier) AS already`,
+);
 
 @Injectable()
 export class StockService {
@@ -31,16 +58,15 @@ export class StockService {
    * Unit prices of the given SKUs, as exact integers (bigint: a price times a quantity
    * may pass 2^53); the SKUs that do not exist are in `unknown`.
    */
-  async prices(skus: string[], database: Queryable): Promise<{ prices: Map<string, bigint>; unknown: string[] }> {
-    const found: { sku: string; unit_price: string }[] = await database.query(`SELECT sku, unit_price FROM stock WHERE sku = ANY($1)`, [skus]);
+  async prices(skus: string[], database: Database): Promise<{ prices: Map<string, bigint>; unknown: string[] }> {
+    const found = await pricesOf.run(database, [skus]);
     const prices = new Map(found.map((item) => [item.sku, BigInt(item.unit_price)]));
     return { prices, unknown: skus.filter((sku) => !prices.has(sku)) };
   }
 
   /**
-   * Takes every item of the order or none. Rows are locked in SKU order, so concurrent
-   * orders over the same SKUs queue up instead of deadlocking, and never oversell. The
-   * event is checked against the order first: only a PENDING order's own items are reserved.
+   * Takes every item of the order or none, never overselling. The event is checked
+   * against the order first: only a PENDING order's own items are reserved.
    */
   async reserveFor(order: OrderCreatedData, transaction: EventTransaction): Promise<HandlerOutcome> {
     const { manager } = transaction;
@@ -50,40 +76,37 @@ export class StockService {
     if (!sameItems(facts.items, order.items)) return refuse(`the items of order ${order.id} are not those of the event`);
 
     const items = facts.items;
-    const rows: { sku: string; available: number }[] = await manager.query(
-      `SELECT sku, available FROM stock WHERE sku = ANY($1) ORDER BY sku FOR UPDATE`,
-      [items.map((item) => item.sku)],
-    );
-    const available = new Map(rows.map((row) => [row.sku, row.available]));
-    const short = items.find((item) => (available.get(item.sku) ?? 0) < item.quantity);
-    if (short) {
-      const reason = available.has(short.sku)
-        ? `not enough stock for ${short.sku}: ${available.get(short.sku)} available, ${short.quantity} wanted`
-        : `unknown SKU ${short.sku}`;
+    // The likely outcome's event is written first, so the stock rows stay locked for one
+    // statement and the commit: a hot SKU serialises its orders for that long only.
+    const reserved = await transaction.emit('stock.reserved', { orderId: order.id, items });
+    const [outcome] = await reserve.run(manager, [
+      order.id,
+      items.map((item) => item.sku),
+      items.map((item) => item.quantity),
+      JSON.stringify(items),
+    ]);
+    if (outcome.already) {
+      await transaction.retract(reserved);
+      return 'skipped';
+    }
+    if (outcome.short) {
+      await transaction.retract(reserved);
+      const short = outcome.short;
+      const reason =
+        short.available === null
+          ? `unknown SKU ${short.sku}`
+          : `not enough stock for ${short.sku}: ${short.available} available, ${short.quantity} wanted`;
       await transaction.emit('stock.rejected', { orderId: order.id, items, reason });
       return 'done';
     }
-    // The reservation row is the domain's own guard: an order reserves once, whatever redelivers its event.
-    // TypeORM answers an UPDATE with [rows, rowCount].
-    const [taken]: [unknown[], number] = await manager.query(
-      `WITH reservation AS (
-         INSERT INTO stock_reservations (order_id, state, items) VALUES ($1, 'RESERVED', $2)
-         ON CONFLICT (order_id) DO NOTHING RETURNING order_id)
-       UPDATE stock SET available = stock.available - taken.quantity, updated_at = now()
-         FROM unnest($3::text[], $4::int[]) AS taken (sku, quantity), reservation
-        WHERE stock.sku = taken.sku
-       RETURNING stock.sku`,
-      [order.id, JSON.stringify(items), items.map((item) => item.sku), items.map((item) => item.quantity)],
-    );
-    if (taken.length === 0) return 'skipped';
-    await transaction.emit('stock.reserved', { orderId: order.id, items });
+    // The rows were locked and found sufficient in the same statement: anything else is a bug, never an oversell.
+    if (outcome.taken !== new Set(items.map((item) => item.sku)).size) throw new Error(`order ${order.id}: took ${outcome.taken} of ${items.length} SKUs`);
     return 'done';
   }
 
   /** Whether the order holds a reservation (reserved, or reserved and released since). */
-  async hasReservation(orderId: string, database: Queryable): Promise<boolean> {
-    const rows: unknown[] = await database.query(`SELECT 1 FROM stock_reservations WHERE order_id = $1`, [orderId]);
-    return rows.length > 0;
+  async hasReservation(orderId: string, database: Database): Promise<boolean> {
+    return (await reservationOf.run(database, [orderId])).length > 0;
   }
 
   /**

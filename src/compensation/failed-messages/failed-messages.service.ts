@@ -178,6 +178,7 @@ interface RerunRow {
  * round has not come.
  */
 const failedRows = new Lease<RerunRow>({
+  name: 'failed messages',
   table: 'failed_messages',
   key: 'id',
   leaseColumn: 'next_sweep_at',

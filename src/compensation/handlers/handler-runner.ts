@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
 import { formatDuration } from '../../config/duration';
 import { Coordinator } from '../../coordinator/coordinator.service';
+import { Statement } from '../../database/statement';
 import { InvalidEnvelopeError, readEnvelope } from '../../messaging/envelope';
 import type { EventEnvelope } from '../../messaging/event-map';
 import { deadLetterQueueName } from '../../messaging/topology';
@@ -15,6 +16,11 @@ import { ATTEMPT_HEADER, ERRORS_HEADER, POISON_HEADER, readAttempt, readErrors, 
 import { RetryPublisher } from '../retries/retry-publisher';
 import type { HandlerContext, HandlerOutcome } from './event-handler.decorator';
 import type { RegisteredHandler } from './registered-handler';
+
+const markProcessed = new Statement(
+  'mark processed',
+  `INSERT INTO processed_messages (handler, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING message_id`,
+);
 
 /**
  * Wraps every handler run: reads and validates the envelope, gives the handler its
@@ -156,11 +162,7 @@ export class HandlerRunner {
       retryDelayMs,
       once: (work) =>
         this.coordinator.transaction(async (transaction): Promise<HandlerOutcome> => {
-          const claimed: unknown[] = await transaction.manager.query(
-            `INSERT INTO processed_messages (handler, message_id) VALUES ($1, $2)
-             ON CONFLICT DO NOTHING RETURNING message_id`,
-            [handler.queue, envelope.id],
-          );
+          const claimed = await markProcessed.run(transaction.manager, [handler.queue, envelope.id]);
           if (claimed.length === 0) return 'skipped';
           return (await work(transaction)) ?? 'done';
         }),
