@@ -59,6 +59,18 @@ describe('untrusted events and exact money', () => {
       return rows[0];
     });
 
+  /** A well-formed order.created for one SKU at 100 a unit. */
+  const createdData = (orderId: string, sku: string, quantity: number) => ({
+    id: orderId,
+    merchantId: 'm-1',
+    status: 'PENDING',
+    items: [{ sku, quantity, unitPrice: 100 }],
+    totalAmount: quantity * 100,
+    currency: 'CNY',
+    notifyUrl: 'https://merchant.example/notify',
+    createdAt: new Date().toISOString(),
+  });
+
   /** An order as only the database knows it: PENDING, its order.created never published. */
   async function pendingOrderRow(sku: string, quantity: number): Promise<string> {
     const id = randomUUID();
@@ -74,16 +86,7 @@ describe('untrusted events and exact money', () => {
   it('order.created for an order that does not exist reserves nothing', async () => {
     await setStock(platform.url, 'UNTRUSTED-1', 1000, 100);
     const orderId = randomUUID();
-    const messageId = await forge('order.created', {
-      id: orderId,
-      merchantId: 'm-1',
-      status: 'PENDING',
-      items: [{ sku: 'UNTRUSTED-1', quantity: 777, unitPrice: 100 }],
-      totalAmount: 77_700,
-      currency: 'CNY',
-      notifyUrl: 'https://merchant.example/notify',
-      createdAt: new Date().toISOString(),
-    });
+    const messageId = await forge('order.created', createdData(orderId, 'UNTRUSTED-1', 777));
     expect((await poisonOf(messageId, 'stock.reserve')).error).toMatch(/does not exist/);
     expect(await available('UNTRUSTED-1')).toBe(1000);
     expect(await world.query(`SELECT order_id FROM stock_reservations WHERE order_id = $1`, [orderId])).toEqual([]);
@@ -92,16 +95,7 @@ describe('untrusted events and exact money', () => {
   it('order.created whose items are not the order’s reserves nothing', async () => {
     await setStock(platform.url, 'UNTRUSTED-2', 1000, 100);
     const orderId = await pendingOrderRow('UNTRUSTED-2', 1);
-    const messageId = await forge('order.created', {
-      id: orderId,
-      merchantId: 'm-1',
-      status: 'PENDING',
-      items: [{ sku: 'UNTRUSTED-2', quantity: 900, unitPrice: 100 }],
-      totalAmount: 90_000,
-      currency: 'CNY',
-      notifyUrl: 'https://merchant.example/notify',
-      createdAt: new Date().toISOString(),
-    });
+    const messageId = await forge('order.created', createdData(orderId, 'UNTRUSTED-2', 900));
     expect((await poisonOf(messageId, 'stock.reserve')).error).toMatch(/items/);
     expect(await available('UNTRUSTED-2')).toBe(1000);
     expect(await world.query(`SELECT status FROM orders WHERE id = $1`, [orderId])).toEqual([{ status: 'PENDING' }]);
