@@ -74,12 +74,15 @@ const lockOrder = new Statement<{ id: string; status: OrderStatus; total_amount:
   'lock order',
   `SELECT id, status, total_amount, currency FROM orders WHERE id = $1 FOR UPDATE`,
 );
-/** Moves an order to $2 from any of the states $3, setting what the move records (the rest stays). */
-const moveOrder = new Statement<{ id: string }>(
+/**
+ * Moves an order to $2 from any of the states $3 (and, when $7 is given, only if that is its
+ * total), setting what the move records; the rest stays.
+ */
+const moveOrder = new Statement<{ currency: string }>(
   'move order',
   `UPDATE orders SET status = $2, updated_at = now(),
           reason = coalesce($4, reason), trade_no = coalesce($5, trade_no), paid_at = coalesce($6, paid_at)
-    WHERE id = $1 AND status = ANY($3) RETURNING id`,
+    WHERE id = $1 AND status = ANY($3) AND ($7::bigint IS NULL OR total_amount = $7) RETURNING currency`,
 );
 const orderExists = new Statement('order exists', `SELECT 1 FROM orders WHERE id = $1`);
 /** The order and its items in one statement. */
@@ -210,40 +213,38 @@ export class OrdersService {
     }
     const next: OrderStatus = result.reserved ? 'CONFIRMED' : 'REJECTED';
     const reason = result.reserved ? null : (result.reason ?? 'not enough stock');
-    if (!(await this.transition(orderId, next, transaction, { reason }))) return this.missed(orderId, transaction);
+    if ((await this.transition(orderId, next, transaction, { reason })).length === 0) return this.missed(orderId, transaction);
     if (result.reserved) await transaction.emit('order.confirmed', { orderId });
     else await transaction.emit('order.rejected', { orderId, reason: reason! });
     return 'done';
   }
 
   /**
-   * Records a successful charge. Whichever of callback, direct answer or check-back
-   * comes first makes the order PAID and emits `order.paid`; the others find it paid.
+   * Records a successful charge of `amount`. Whichever of callback, direct answer or
+   * check-back comes first makes the order PAID and emits `order.paid`; the others find it
+   * paid. One statement when it goes through; the order is read only to say why it did not.
    */
   async settlePayment(
     orderId: string,
     charge: { tradeNo: string; amount: number },
     transaction: EventTransaction,
-  ): Promise<'paid' | 'already-paid' | { notPayable: OrderStatus }> {
+  ): Promise<'paid' | 'already-paid' | { notPayable: OrderStatus } | { amountDiffers: number }> {
+    const paidAt = new Date();
+    const [paid] = await this.transition(orderId, 'PAID', transaction, { tradeNo: charge.tradeNo, paidAt, amount: charge.amount });
+    if (paid) {
+      await transaction.emit('order.paid', { orderId, tradeNo: charge.tradeNo, amount: charge.amount, currency: paid.currency, paidAt: paidAt.toISOString() });
+      return 'paid';
+    }
     const order = await this.lock(orderId, transaction);
     if (!order) throw OrderException.notFound(orderId);
+    if (order.totalAmount !== charge.amount) return { amountDiffers: order.totalAmount };
     if (order.status === 'PAID') return 'already-paid';
-    if (!canTransition(order.status, 'PAID')) return { notPayable: order.status };
-    const paidAt = new Date();
-    await this.transition(orderId, 'PAID', transaction, { tradeNo: charge.tradeNo, paidAt });
-    await transaction.emit('order.paid', {
-      orderId,
-      tradeNo: charge.tradeNo,
-      amount: charge.amount,
-      currency: order.currency,
-      paidAt: paidAt.toISOString(),
-    });
-    return 'paid';
+    return { notPayable: order.status };
   }
 
   /** CONFIRMED → CANCELLED with `order.cancelled`; any other state is left alone. */
   async cancel(orderId: string, reason: string, transaction: EventTransaction): Promise<HandlerOutcome> {
-    if (!(await this.transition(orderId, 'CANCELLED', transaction, { reason }))) return this.missed(orderId, transaction);
+    if ((await this.transition(orderId, 'CANCELLED', transaction, { reason })).length === 0) return this.missed(orderId, transaction);
     await transaction.emit('order.cancelled', { orderId, reason });
     return 'done';
   }
@@ -254,22 +255,22 @@ export class OrdersService {
     return row ? { id: row.id, status: row.status, totalAmount: Number(row.total_amount), currency: row.currency } : null;
   }
 
-  /** Moves the order to `next` in one statement, if the state machine allows it from where it is. */
-  private async transition(
+  /** Moves the order to `next` in one statement, if the state machine allows it from where it is; answers the moved row. */
+  private transition(
     orderId: string,
     next: OrderStatus,
     transaction: EventTransaction,
-    recorded: { reason?: string | null; tradeNo?: string; paidAt?: Date },
-  ): Promise<boolean> {
-    const moved = await moveOrder.run(transaction.manager, [
+    recorded: { reason?: string | null; tradeNo?: string; paidAt?: Date; amount?: number },
+  ) {
+    return moveOrder.run(transaction.manager, [
       orderId,
       next,
       statusesThatCanBecome(next),
       recorded.reason ?? null,
       recorded.tradeNo ?? null,
       recorded.paidAt ?? null,
+      recorded.amount ?? null,
     ]);
-    return moved.length > 0;
   }
 
   /** A transition that did not happen: a late or repeated event, or one about an order that does not exist. */

@@ -60,14 +60,14 @@ export class PaymentService implements OnModuleInit {
   /** The gateway's asynchronous word on a charge; safe to receive any number of times. */
   async recordCallback(callback: PaymentCallbackDto): Promise<void> {
     await this.coordinator.transaction(async (transaction) => {
+      if (callback.status === 'TRADE_SUCCESS') {
+        await this.settleIn(transaction, callback.orderId, callback, 'callback');
+        return;
+      }
       const order = await this.orders.lock(callback.orderId, transaction);
       if (!order) throw OrderException.notFound(callback.orderId);
       if (order.totalAmount !== callback.amount) throw PaymentException.amountMismatch(order.totalAmount, callback.amount);
-      if (callback.status === 'TRADE_CLOSED') {
-        await this.orders.cancel(order.id, 'payment closed', transaction);
-        return;
-      }
-      await this.settleIn(transaction, order.id, callback, 'callback');
+      await this.orders.cancel(order.id, 'payment closed', transaction);
     });
   }
 
@@ -97,6 +97,7 @@ export class PaymentService implements OnModuleInit {
     source: PaymentIncident['source'],
   ): Promise<SettleOutcome> {
     const outcome = await this.orders.settlePayment(orderId, charge, transaction);
+    if (typeof outcome === 'object' && 'amountDiffers' in outcome) throw PaymentException.amountMismatch(outcome.amountDiffers, charge.amount);
     if (typeof outcome === 'object') {
       // Money for an order that cannot take it: keep the order as it is and tell ops.
       this.logger.warn(`payment ${charge.tradeNo} arrived for order ${orderId}, which is ${outcome.notPayable}`);
@@ -112,7 +113,8 @@ export class PaymentService implements OnModuleInit {
   }
 }
 
-type SettleOutcome = Awaited<ReturnType<OrdersService['settlePayment']>>;
+/** What a charge came to: the amount always matches by then (a differing one is refused). */
+type SettleOutcome = Exclude<Awaited<ReturnType<OrdersService['settlePayment']>>, { amountDiffers: number }>;
 
 function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
