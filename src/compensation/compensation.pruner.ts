@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { deletedCount, RetentionService } from '../retention/retention.service';
+import { RetentionService } from '../retention/retention.service';
 
 /**
  * What compensation keeps only for a while (SPEC §9, G10):
@@ -14,36 +14,15 @@ export class CompensationPruner implements OnModuleInit {
   constructor(private readonly retention: RetentionService) {}
 
   onModuleInit(): void {
-    this.retention.register({
-      table: 'processed_messages',
-      retention: 'processed',
-      pruneBatch: (manager, olderThanMs, limit) =>
-        deletedCount(
-          manager,
-          `DELETE FROM processed_messages WHERE (handler, message_id) IN (
-             SELECT handler, message_id FROM processed_messages
-              WHERE processed_at < now() - $1 * interval '1 millisecond'
-              ORDER BY processed_at LIMIT $2
-                FOR UPDATE SKIP LOCKED)`,
-          [olderThanMs, limit],
-        ),
-    });
+    this.retention.register({ table: 'processed_messages', key: ['handler', 'message_id'], agedFrom: 'processed_at', retention: 'processed' });
     this.retention.register({
       table: 'failed_messages',
-      retention: 'history',
+      key: ['id'],
+      agedFrom: 'resolved_at',
+      only: `status IN ('RESOLVED', 'DISCARDED')`,
       // The audit trail has no foreign key to its row: it goes in the same statement.
-      pruneBatch: (manager, olderThanMs, limit) =>
-        deletedCount(
-          manager,
-          `WITH closed AS (
-             SELECT id FROM failed_messages
-              WHERE status IN ('RESOLVED', 'DISCARDED') AND resolved_at < now() - $1 * interval '1 millisecond'
-              ORDER BY resolved_at LIMIT $2
-                FOR UPDATE SKIP LOCKED),
-           actions AS (DELETE FROM failed_message_actions WHERE failed_message_id IN (SELECT id FROM closed))
-           DELETE FROM failed_messages WHERE id IN (SELECT id FROM closed)`,
-          [olderThanMs, limit],
-        ),
+      dependents: { table: 'failed_message_actions', column: 'failed_message_id' },
+      retention: 'history',
     });
   }
 }

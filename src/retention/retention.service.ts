@@ -2,8 +2,9 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { PeriodicTask } from '../common/periodic-task';
+import { Statement } from '../database/statement';
 import { appConfig } from '../config/app.config';
 import { retentionConfig } from '../config/retention.config';
 import { Metrics } from '../ops/metrics.service';
@@ -14,16 +15,39 @@ export const RETENTION_INTERVAL_MS = 5 * 60_000;
 export const RETENTION_BATCH = 1_000;
 
 export interface PruneRule {
-  /** The table whose rows this rule deletes, as logs and metrics name it. */
+  /** The table whose rows this rule deletes, as logs and metrics name it too. */
   table: string;
+  /** The columns that identify a row. */
+  key: string[];
+  /** The time a row ages from. */
+  agedFrom: string;
+  /** Which rows may go at all, whatever their age: the rest are still needed. */
+  only?: string;
+  /** Rows of another table that belong to each pruned row and go with it: that table and its column naming our key. */
+  dependents?: { table: string; column: string };
   /** Which setting ages them: PROCESSED_RETENTION or HISTORY_RETENTION. */
   retention: 'processed' | 'history';
-  /**
-   * Deletes at most `limit` rows older than `olderThanMs` (by the database's clock) and
-   * returns how many. Rows are claimed with FOR UPDATE SKIP LOCKED, so processes pruning at
-   * the same time take different rows and never wait on each other or on the hot path.
-   */
-  pruneBatch(manager: EntityManager, olderThanMs: number, limit: number): Promise<number>;
+}
+
+/**
+ * One batch of a rule: at most $2 rows older than $1 ms by the database's clock, claimed
+ * with FOR UPDATE SKIP LOCKED, so processes pruning at the same time take different rows
+ * and never wait on each other or on the hot path.
+ */
+function batchOf(rule: PruneRule): Statement {
+  const key = rule.key.join(', ');
+  const dependents = rule.dependents
+    ? `, dependents AS (DELETE FROM ${rule.dependents.table} WHERE ${rule.dependents.column} IN (SELECT ${key} FROM aged))`
+    : '';
+  return new Statement(
+    `prune ${rule.table}`,
+    `WITH aged AS (
+       SELECT ${key} FROM ${rule.table}
+        WHERE ${rule.agedFrom} < now() - $1 * interval '1 millisecond'${rule.only ? ` AND ${rule.only}` : ''}
+        ORDER BY ${rule.agedFrom} LIMIT $2
+          FOR UPDATE SKIP LOCKED)${dependents}
+     DELETE FROM ${rule.table} WHERE (${key}) IN (SELECT ${key} FROM aged) RETURNING 1`,
+  );
 }
 
 /**
@@ -34,7 +58,7 @@ export interface PruneRule {
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RetentionService.name);
-  private readonly rules: PruneRule[] = [];
+  private readonly rules: { rule: PruneRule; batch: Statement }[] = [];
   private readonly task: PeriodicTask;
   private stopping = false;
 
@@ -49,7 +73,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   register(rule: PruneRule): void {
-    this.rules.push(rule);
+    this.rules.push({ rule, batch: batchOf(rule) });
   }
 
   onApplicationBootstrap(): void {
@@ -67,9 +91,9 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async prune(): Promise<void> {
-    for (const rule of this.rules) {
+    for (const { rule, batch } of this.rules) {
       try {
-        await this.pruneAll(rule);
+        await this.pruneAll(rule, batch);
       } catch (error) {
         // One table's trouble must not keep the others growing; the next round tries again.
         this.logger.warn(`pruning ${rule.table} failed: ${(error as Error).message}`);
@@ -78,7 +102,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /** Batch after batch until one comes back short: everything due is gone. */
-  private async pruneAll(rule: PruneRule): Promise<void> {
+  private async pruneAll(rule: PruneRule, batch: Statement): Promise<void> {
     const olderThanMs = rule.retention === 'processed' ? this.config.processedMs : this.config.historyMs;
     let total = 0;
     let pruned: number;
@@ -87,20 +111,11 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
         // Never wait long behind another lock (a migration, a VACUUM FULL): give up this round
         // rather than have the hot path queue up behind our waiting delete.
         await manager.query(`SET LOCAL lock_timeout = '2s'`);
-        return rule.pruneBatch(manager, olderThanMs, RETENTION_BATCH);
+        return (await batch.run(manager, [olderThanMs, RETENTION_BATCH])).length;
       });
       total += pruned;
       this.metrics.retentionPruned.inc({ table: rule.table }, pruned);
     } while (pruned === RETENTION_BATCH && !this.stopping);
     if (total > 0) this.logger.log(`pruned ${total} rows of ${rule.table}`);
   }
-}
-
-/**
- * Runs a DELETE and returns how many rows it removed. TypeORM's postgres driver answers
- * DELETE and UPDATE with `[rows, rowCount]`, not the rows alone.
- */
-export async function deletedCount(manager: EntityManager, sql: string, parameters: unknown[]): Promise<number> {
-  const [, count]: [unknown[], number] = await manager.query(sql, parameters);
-  return count;
 }
