@@ -1,4 +1,4 @@
-import { canTransition, ORDER_STATUSES, OrderStatus } from './order-state';
+import { canTransition, ORDER_STATUSES, OrderStatus, statusesThatCanBecome } from './order-state';
 
 describe('order state machine', () => {
   const allowed: [OrderStatus, OrderStatus][] = [
@@ -17,5 +17,14 @@ describe('order state machine', () => {
         expect([from, to, canTransition(from, to)]).toEqual([from, to, isAllowed]);
       }
     }
+  });
+});
+
+describe('statusesThatCanBecome', () => {
+  it('names every state the machine moves from into the given one', () => {
+    expect(statusesThatCanBecome('CONFIRMED')).toEqual(['PENDING']);
+    expect(statusesThatCanBecome('PAID')).toEqual(['CONFIRMED']);
+    expect(statusesThatCanBecome('CANCELLED')).toEqual(['CONFIRMED']);
+    expect(statusesThatCanBecome('PENDING')).toEqual([]);
   });
 });

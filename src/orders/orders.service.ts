@@ -9,13 +9,13 @@ import { PAYMENT_CHECK_BACK } from '../coordinator/check-back.daemon';
 import { Coordinator } from '../coordinator/coordinator.service';
 import type { EventTransaction } from '../coordinator/event-transaction';
 import { HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
-import { Database, Statement } from '../database/statement';
+import { Statement } from '../database/statement';
 import type { OrderCreatedData } from '../messaging/event-map';
 import { NotificationStatus, NotificationStatusService } from '../notify/notification-status.service';
 import { StockService } from '../stock/stock.service';
 import type { CreateOrderDto } from './create-order.dto';
 import { OrderException } from './order.exception';
-import { canTransition, OrderStatus, statusesThatCanBecome } from './order-state';
+import { OrderStatus, statusesThatCanBecome } from './order-state';
 
 export const DEFAULT_CURRENCY = 'CNY';
 
