@@ -24,7 +24,7 @@ export async function createApplication(): Promise<NestFastifyApplication> {
       bodyLimit: BODY_LIMIT_BYTES,
       // Long path parameters reach the pipes, which name the parameter in a 400 (Fastify's own
       // limit of 100 answers 414 without naming it); Node's 16 KiB header limit still bounds them.
-      maxParamLength: 16 * 1024,
+      routerOptions: { maxParamLength: 16 * 1024 },
       frameworkErrors: answerUnreadableUrl,
     }),
     { rawBody: true, bufferLogs: true },
