@@ -14,6 +14,12 @@ export interface LeaseSpec {
   returning: string;
   /** More assignments made by the claim, e.g. `attempts = attempts + 1`. */
   set?: string;
+  /**
+   * What the claim answers, a query over the claimed rows (the CTE `claimed`); by default
+   * the rows themselves. A data-modifying one (say, an INSERT … SELECT … FROM claimed
+   * RETURNING …) records something about the claim in the same statement, so in the same commit.
+   */
+  then?: string;
 }
 
 /**
@@ -34,7 +40,7 @@ export class Lease<Row> {
          WHERE ${spec.key} IN (SELECT ${spec.key} FROM ${spec.table} WHERE ${spec.due}
                                 ORDER BY ${spec.orderBy} LIMIT $2 FOR UPDATE SKIP LOCKED)
         RETURNING ${spec.returning})
-      SELECT * FROM claimed`);
+      ${spec.then ?? 'SELECT * FROM claimed'}`);
   }
 
   claim(database: Database, leaseMs: number, limit: number, ...parameters: unknown[]): Promise<Row[]> {

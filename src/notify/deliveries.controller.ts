@@ -5,6 +5,8 @@ import { Repository } from 'typeorm';
 import { AdminGuard } from '../common/admin.guard';
 import { Delivery } from './delivery.entity';
 
+const OUTCOME_UNKNOWN = 'outcome unknown';
+
 @ApiTags('ops')
 @ApiBearerAuth()
 @UseGuards(AdminGuard)
@@ -12,12 +14,16 @@ import { Delivery } from './delivery.entity';
 export class DeliveriesController {
   constructor(@InjectRepository(Delivery) private readonly deliveries: Repository<Delivery>) {}
 
-  /** Every attempt to notify the merchant of an order, oldest first. */
+  /**
+   * Every attempt to notify the merchant of an order, oldest first. An attempt is listed from
+   * before its request goes out: until its outcome is recorded (or for good, when its process
+   * died mid-send) it shows `delivered: null` and `error: "outcome unknown"`.
+   */
   @Get()
   async list(@Query('orderId', new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST })) orderId: string) {
     const rows = await this.deliveries.find({ where: { orderId }, order: { attemptedAt: 'ASC', id: 'ASC' } });
     return {
-      items: rows.map(({ id, eventId, attempt, url, httpStatus, durationMs, delivered, error, attemptedAt }) => ({
+      items: rows.map(({ id, eventId, attempt, url, httpStatus, durationMs, delivered, error, responseSnippet, attemptedAt }) => ({
         id: Number(id),
         eventId,
         attempt,
@@ -26,7 +32,8 @@ export class DeliveriesController {
         httpStatus,
         durationMs,
         delivered,
-        error,
+        error: delivered === null ? OUTCOME_UNKNOWN : error,
+        responseSnippet,
       })),
     };
   }

@@ -1,6 +1,10 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** One HTTP attempt to reach a merchant, successful or not (GET /admin/deliveries). */
+/**
+ * One HTTP attempt to reach a merchant (GET /admin/deliveries). Written before its request
+ * goes out, with its outcome unknown (`delivered`, `duration_ms` NULL), and completed once
+ * the answer (or the failure) is in. A process that dies in between leaves it unknown.
+ */
 @Entity('deliveries')
 @Index('deliveries_order', ['orderId', 'attemptedAt'])
 // Retention deletes the oldest first (HISTORY_RETENTION).
@@ -24,14 +28,19 @@ export class Delivery {
   @Column({ name: 'http_status', type: 'int', nullable: true })
   httpStatus: number | null;
 
-  @Column({ name: 'duration_ms', type: 'int' })
-  durationMs: number;
+  @Column({ name: 'duration_ms', type: 'int', nullable: true })
+  durationMs: number | null;
 
-  @Column({ type: 'boolean' })
-  delivered: boolean;
+  /** NULL while the outcome is unknown: in flight, or its process died before it was recorded. */
+  @Column({ type: 'boolean', nullable: true })
+  delivered: boolean | null;
 
   @Column({ type: 'text', nullable: true })
   error: string | null;
+
+  /** The first 1 KiB of the merchant's answer. */
+  @Column({ name: 'response_snippet', type: 'text', nullable: true })
+  responseSnippet: string | null;
 
   @Column({ name: 'attempted_at', type: 'timestamptz' })
   attemptedAt: Date;

@@ -5,11 +5,18 @@ import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isPublicAddress, literalHostProblem } from '../common/public-address';
 
-const MAX_ANSWER_BYTES = 64 * 1024;
+/**
+ * How much of an answer is read: enough for the success check and the logged snippet. Past it
+ * the connection is closed, so a merchant that answers 50 MB costs 4 KiB and one socket.
+ */
+export const MAX_ANSWER_BYTES = 4 * 1024;
 
 export interface MerchantAnswer {
   status: number;
+  /** The start of the answer's body: all of it, or its first MAX_ANSWER_BYTES when it is longer. */
   body: string;
+  /** Whether the body went on past what was read. */
+  truncated: boolean;
 }
 
 export class RefusedAddressError extends Error {
@@ -69,12 +76,21 @@ function readAnswer(incoming: IncomingMessage): Promise<MerchantAnswer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const answer = (truncated: boolean) => {
+      const body = Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES).toString('utf8');
+      resolve({ status: incoming.statusCode ?? 0, body, truncated });
+    };
     incoming.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
       size += chunk.length;
-      // Only the start of an answer matters ("success"); never buffer a huge one.
-      if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
+      if (size > MAX_ANSWER_BYTES) {
+        // The outcome is decided by the status and the start of the body: stop reading and
+        // close the connection rather than drain (or buffer) the rest.
+        answer(true);
+        incoming.destroy();
+      }
     });
-    incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    incoming.on('end', () => answer(false));
     incoming.on('error', reject);
   });
 }

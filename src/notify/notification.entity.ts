@@ -35,13 +35,12 @@ export class Notification {
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
   deliveredAt: Date | null;
 
-  /** While set and in the future, one process is sending; another must not send at the same time. */
+  /**
+   * While set and in the future, one attempt is sending; no other may start until it is
+   * over or the lease has run out (it outlasts a whole attempt).
+   */
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
   leaseUntil: Date | null;
-
-  /** The attempt holding the lease; a later attempt of the same event may take it over. */
-  @Column({ name: 'lease_attempt', type: 'int', nullable: true })
-  leaseAttempt: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -17,8 +17,12 @@ import { signWebhook } from './webhook-signature';
 export type OutcomeEvent = EventOf<'order.paid' | 'order.rejected' | 'order.cancelled'>;
 
 const STATUS_OF = { 'order.paid': 'PAID', 'order.rejected': 'REJECTED', 'order.cancelled': 'CANCELLED' } as const;
-// Longer than any one attempt, so a lease only outlives a process that died mid-send.
+// The lease is NOTIFY_TIMEOUT plus this: longer than any one attempt (the request is cut at
+// NOTIFY_TIMEOUT, the margin covers recording it), so a lease only runs out on an attempt
+// whose process died mid-send.
 const LEASE_MARGIN_MS = 5_000;
+/** How much of a merchant's answer the delivery log keeps. */
+const SNIPPET_BYTES = 1024;
 
 /** Tells a merchant an order's outcome (SPEC §8) and keeps the delivery log. */
 @Injectable()
@@ -37,7 +41,8 @@ export class NotifyService {
     const order = await this.orders.addressOf(event.data.orderId);
     if (!order) return refuse(`order ${event.data.orderId} does not exist`);
     if (order.status !== STATUS_OF[event.type]) return refuse(`order ${order.id} is ${order.status}, not ${STATUS_OF[event.type]}`);
-    if (!(await this.claim(event, order.id, context.attempt))) return 'skipped';
+    const delivery = await this.claim(event, order.id, order.notifyUrl, context.attempt);
+    if (!delivery) return 'skipped';
 
     const body = JSON.stringify(bodyOf(event, order));
     const timestamp = Math.floor(Date.now() / 1000);
@@ -48,7 +53,6 @@ export class NotifyService {
       'user-agent': 'backstop-notify/1',
     };
     const started = performance.now();
-    const attemptedAt = new Date();
     let answer: MerchantAnswer | undefined;
     let failure: string | undefined;
     try {
@@ -62,17 +66,14 @@ export class NotifyService {
     }
     this.metrics.deliveries.inc({ outcome: failure === undefined ? 'delivered' : 'failed' });
     const state = failure === undefined ? 'DELIVERED' : context.retryDelayMs === undefined ? 'FAILED' : 'PENDING';
-    // The attempt's log entry and the notification's new state, in one statement.
+    // The attempt's outcome in its log entry and the notification's new state, in one statement.
     await recordAttempt.run(this.dataSource, [
-      event.id,
-      order.id,
-      context.attempt,
-      order.notifyUrl,
+      delivery,
       answer?.status ?? null,
       Math.round(performance.now() - started),
       failure === undefined,
       failure ?? null,
-      attemptedAt,
+      answer ? snippetOf(answer.body) : null,
       state,
       context.retryDelayMs ?? 0,
     ]);
@@ -83,22 +84,28 @@ export class NotifyService {
 
   private isSuccess(answer: MerchantAnswer): boolean {
     if (answer.status < 200 || answer.status > 299) return false;
-    return this.config.successBody === '' || answer.body.trim().toLowerCase() === this.config.successBody;
+    if (this.config.successBody === '') return true;
+    // A body cut short is longer than any "success", whatever its start says.
+    return !answer.truncated && answer.body.trim().toLowerCase() === this.config.successBody;
   }
 
   /**
-   * Records the notification if new and takes a short lease on it. No lease when it was
-   * delivered already (never again) or another process is sending it right now. A later
-   * attempt may take over an earlier attempt's lease: that attempt is over (it failed or
-   * its process died before it could clear the lease), it is not sending any more.
+   * Records the notification if new, takes its lease and logs this attempt, outcome unknown,
+   * before anything is sent; answers the attempt's delivery id. No lease when it was delivered
+   * already (never again, 'skipped'), nor while another attempt holds it: the lease outlasts a
+   * whole attempt, so that one may still be sending, and a second request must not go out
+   * beside it (SPEC §8, one attempt at a time). That case throws, so this message follows the
+   * retry schedule: by its next attempt the other one has either delivered (then this one is
+   * skipped) or failed, or its process died and the lease has run out (then this one sends).
+   * Waiting here instead would hold a consumer for up to a whole attempt.
    */
-  private async claim(event: OutcomeEvent, orderId: string, attempt: number): Promise<boolean> {
+  private async claim(event: OutcomeEvent, orderId: string, url: string, attempt: number): Promise<string | undefined> {
     await insertNotification.run(this.dataSource, [event.id, orderId, event.type]);
-    const claimed = await notificationLease.claim(this.dataSource, this.config.timeoutMs + LEASE_MARGIN_MS, 1, event.id, attempt);
-    if (claimed.length > 0) return true;
+    const [claimed] = await notificationLease.claim(this.dataSource, this.config.timeoutMs + LEASE_MARGIN_MS, 1, event.id, orderId, attempt, url);
+    if (claimed) return claimed.id;
     const [current]: { state: string }[] = await this.dataSource.query(`SELECT state FROM notifications WHERE event_id = $1`, [event.id]);
-    if (current.state === 'DELIVERED') return false;
-    throw new DeliveryFailedError(`event ${event.id} is being delivered by another process`);
+    if (current.state === 'DELIVERED') return undefined;
+    throw new DeliveryFailedError(`event ${event.id} is being delivered by another attempt`);
   }
 }
 
@@ -107,28 +114,40 @@ const insertNotification = new Statement(
   `INSERT INTO notifications (event_id, order_id, event_type, state) VALUES ($1, $2, $3, 'PENDING') ON CONFLICT DO NOTHING`,
 );
 
-/** One attempt's log entry, and the notification's state after it ($10: PENDING, DELIVERED or FAILED). */
+/**
+ * Completes attempt $1's log entry with its outcome, and sets the notification's state after it
+ * ($7: PENDING, DELIVERED or FAILED) and frees its lease. DELIVERED stays DELIVERED.
+ */
 const recordAttempt = new Statement(
-  'record delivery attempt',
+  'complete delivery attempt',
   `WITH logged AS (
-     INSERT INTO deliveries (event_id, order_id, attempt, url, http_status, duration_ms, delivered, error, attempted_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))
-   UPDATE notifications SET state = $10, attempts = attempts + 1, last_attempt_at = $9, lease_until = NULL,
-          next_attempt_at = CASE WHEN $10 = 'PENDING' THEN now() + $11 * interval '1 millisecond' END,
-          delivered_at = CASE WHEN $10 = 'DELIVERED' THEN now() END
-    WHERE event_id = $1`,
+     UPDATE deliveries SET http_status = $2, duration_ms = $3, delivered = $4, error = $5, response_snippet = $6
+      WHERE id = $1
+      RETURNING event_id, attempted_at)
+   UPDATE notifications n SET state = $7, attempts = attempts + 1, last_attempt_at = logged.attempted_at, lease_until = NULL,
+          next_attempt_at = CASE WHEN $7 = 'PENDING' THEN now() + $8 * interval '1 millisecond' END,
+          delivered_at = CASE WHEN $7 = 'DELIVERED' THEN now() END
+     FROM logged
+    WHERE n.event_id = logged.event_id AND n.state <> 'DELIVERED'`,
 );
 
-/** One notification ($3), free or held by an earlier attempt than this one ($4). */
-const notificationLease = new Lease<{ event_id: string }>({
+/**
+ * One notification ($3) not delivered yet, when its lease is free or has run out, never from
+ * a live attempt; the same statement logs the attempt (order $4, attempt $5, url $6), its
+ * outcome unknown until recordAttempt completes it, and answers its id.
+ */
+const notificationLease = new Lease<{ id: string }>({
   name: 'notification',
   table: 'notifications',
   key: 'event_id',
   leaseColumn: 'lease_until',
-  due: `event_id = $3 AND state <> 'DELIVERED' AND (lease_until IS NULL OR lease_until < now() OR lease_attempt < $4)`,
+  due: `event_id = $3 AND state <> 'DELIVERED' AND (lease_until IS NULL OR lease_until < now())`,
   orderBy: 'event_id',
   returning: 'event_id',
-  set: `lease_attempt = $4, state = 'PENDING'`,
+  set: `state = 'PENDING'`,
+  then: `INSERT INTO deliveries (event_id, order_id, attempt, url, attempted_at)
+         SELECT event_id, $4::uuid, $5::int, $6::text, now() FROM claimed
+         RETURNING id`,
 });
 
 function bodyOf(event: OutcomeEvent, order: OrderAddress) {
@@ -149,4 +168,9 @@ function describeRefusal(answer: MerchantAnswer, successBody: string): string {
   if (answer.status >= 300 && answer.status < 400) return `HTTP ${answer.status}: redirects are not followed`;
   if (answer.status < 200 || answer.status > 299) return `HTTP ${answer.status}`;
   return `HTTP ${answer.status} without "${successBody}" in the body`;
+}
+
+/** The first SNIPPET_BYTES of an answer, as text PostgreSQL accepts (no NUL). */
+function snippetOf(body: string): string {
+  return Buffer.from(body, 'utf8').subarray(0, SNIPPET_BYTES).toString('utf8').replace(/\u0000/g, '\ufffd');
 }

@@ -73,7 +73,7 @@ $('deliveriesForm').onsubmit = async (event) => {
   try {
     const deliveries = await api('/admin/deliveries?orderId=' + encodeURIComponent($('orderId').value.trim()));
     $('deliveries').innerHTML = deliveries.items.map((d) => '<tr><td>' + d.attempt + '</td><td>' + text(d.attemptedAt) + '</td><td>' + text(d.url) + '</td><td>' + text(d.httpStatus)
-      + '</td><td>' + d.durationMs + '</td><td>' + text(d.error ?? (d.delivered ? 'delivered' : '')) + '</td></tr>').join('');
+      + '</td><td>' + text(d.durationMs) + '</td><td>' + text(d.error ?? (d.delivered ? 'delivered' : '')) + '</td></tr>').join('');
   } catch (e) { $('error').textContent = e.message; }
 };
 if (sessionStorage.getItem('backstop-token')) load();

@@ -10,7 +10,7 @@ import { queueDepths } from './rabbitmqctl';
 import { CALLBACK_SECRET, SIGNING_KEY } from './test-world';
 import { waitFor } from './wait-for';
 
-/** What `GET /admin/deliveries` lists for one attempt. */
+/** What `GET /admin/deliveries` lists for one attempt (`delivered: null`: outcome unknown). */
 export interface DeliveryRow {
   id: number;
   eventId: string;
@@ -18,9 +18,10 @@ export interface DeliveryRow {
   attemptedAt: string;
   url: string;
   httpStatus: number | null;
-  durationMs: number;
-  delivered: boolean;
+  durationMs: number | null;
+  delivered: boolean | null;
   error: string | null;
+  responseSnippet: string | null;
 }
 
 /** The gateway's asynchronous callback, signed as the gateway signs it; answers the platform's reply. */
