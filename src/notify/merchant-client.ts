@@ -17,6 +17,8 @@ export interface MerchantAnswer {
   body: string;
   /** Whether the body went on past what was read. */
   truncated: boolean;
+  /** The Retry-After header, as sent. */
+  retryAfter?: string;
 }
 
 export class RefusedAddressError extends Error {
@@ -78,7 +80,8 @@ function readAnswer(incoming: IncomingMessage): Promise<MerchantAnswer> {
     let size = 0;
     const answer = (truncated: boolean) => {
       const body = Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES).toString('utf8');
-      resolve({ status: incoming.statusCode ?? 0, body, truncated });
+      const retryAfter = incoming.headers['retry-after'];
+      resolve({ status: incoming.statusCode ?? 0, body, truncated, ...(retryAfter ? { retryAfter } : {}) });
     };
     incoming.on('data', (chunk: Buffer) => {
       chunks.push(chunk);

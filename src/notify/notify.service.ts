@@ -7,6 +7,7 @@ import { HandlerContext, HandlerOutcome, refuse } from '../compensation/handlers
 import { notifyConfig } from '../config/notify.config';
 import type { EventOf } from '../messaging/event-map';
 import { Metrics } from '../ops/metrics.service';
+import { retryAfterMs } from './retry-after';
 import { Lease } from '../database/lease';
 import { Statement } from '../database/statement';
 import { OrderAddress, OrderFacts } from '../orders/order-facts';
@@ -65,7 +66,10 @@ export class NotifyService {
       failure = (error as Error).message;
     }
     this.metrics.deliveries.inc({ outcome: failure === undefined ? 'delivered' : 'failed' });
-    const state = failure === undefined ? 'DELIVERED' : context.retryDelayMs === undefined ? 'FAILED' : 'PENDING';
+    // 429 with Retry-After: the next attempt waits at least that long, on a tier of the schedule (SPEC §8).
+    const wish = answer?.status === 429 ? retryAfterMs(answer.retryAfter) : undefined;
+    const nextDelayMs = wish === undefined ? context.retryDelayMs : context.retryDelayAtLeast(wish);
+    const state = failure === undefined ? 'DELIVERED' : nextDelayMs === undefined ? 'FAILED' : 'PENDING';
     // The attempt's outcome in its log entry and the notification's new state, in one statement.
     await recordAttempt.run(this.dataSource, [
       delivery,
@@ -75,11 +79,11 @@ export class NotifyService {
       failure ?? null,
       answer ? snippetOf(answer.body) : null,
       state,
-      context.retryDelayMs ?? 0,
+      nextDelayMs ?? 0,
     ]);
     if (failure === undefined) return 'done';
     this.logger.warn(`merchant of order ${order.id} not notified (event ${event.id}, attempt ${context.attempt}): ${failure}`);
-    throw new DeliveryFailedError(failure);
+    throw new DeliveryFailedError(failure, wish);
   }
 
   private isSuccess(answer: MerchantAnswer): boolean {

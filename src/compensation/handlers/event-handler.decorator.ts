@@ -39,8 +39,18 @@ export interface HandlerContext {
   attempt: number;
   /** How long until the next attempt if this one fails; undefined when this is the last. */
   retryDelayMs?: number;
+  /**
+   * The delay the next attempt will actually wait when this one fails with a `RetryAfter`
+   * wish of `atLeastMs`: a tier of the schedule at or past it; undefined when this is the last.
+   */
+  retryDelayAtLeast(atLeastMs: number): number | undefined;
   /** Runs `work` at most once per handler and message: the effect commits with the record of it. */
   once(work: (transaction: EventTransaction) => Promise<HandlerOutcome | void>): Promise<HandlerOutcome>;
+}
+
+/** What a failure may say of the next attempt: not before this long (an HTTP 429's Retry-After). */
+export interface RetryAfter {
+  retryAfterMs?: number;
 }
 
 export type EventHandlerMethod<K extends RoutingKey> = (event: EventOf<K>, context: HandlerContext) => Promise<HandlerOutcome>;

@@ -11,10 +11,11 @@ import { Metrics } from '../../ops/metrics.service';
 import { describeError, summariseAttempt } from '../failed-messages/attempt-error';
 import type { AttemptError } from '../failed-messages/failed-message.entity';
 import { FailureRecorder } from '../failed-messages/failure-recorder';
+import { delayTierAtLeast } from '../retries/delay-tier';
 import { retryQueueNames } from '../retries/handler-topology';
 import { ATTEMPT_HEADER, ERRORS_HEADER, POISON_HEADER, readAttempt, readErrors, RERUN_HEADER, storedHeaders } from '../retries/message-headers';
 import { RetryPublisher } from '../retries/retry-publisher';
-import type { HandlerContext, HandlerOutcome } from './event-handler.decorator';
+import type { HandlerContext, HandlerOutcome, RetryAfter } from './event-handler.decorator';
 import type { RegisteredHandler } from './registered-handler';
 
 const markProcessed = new Statement(
@@ -85,10 +86,12 @@ export class HandlerRunner {
         return;
       }
       if (retryDelayMs !== undefined) {
+        const wish = (error as RetryAfter).retryAfterMs;
+        const delayMs = wish === undefined ? retryDelayMs : delayTierAtLeast(handler.delaysMs, retryDelayMs, wish);
         this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'retried' });
-        this.metrics.retries.inc({ handler: handler.queue, tier: formatDuration(retryDelayMs) });
+        this.metrics.retries.inc({ handler: handler.queue, tier: formatDuration(delayMs) });
         // Confirmed onto the delay queue before the original is acked: a crash in between duplicates, never loses.
-        await this.publisher.toQueue(retryQueueNames(handler.queue, handler.delaysMs).get(retryDelayMs)!, message.content, message.properties, {
+        await this.publisher.toQueue(retryQueueNames(handler.queue, handler.delaysMs).get(delayMs)!, message.content, message.properties, {
           ...storedHeaders(message),
           [ATTEMPT_HEADER]: attempt + 1,
           [ERRORS_HEADER]: JSON.stringify(errors),
@@ -160,6 +163,7 @@ export class HandlerRunner {
       messageId: envelope.id,
       attempt,
       retryDelayMs,
+      retryDelayAtLeast: (atLeastMs) => (retryDelayMs === undefined ? undefined : delayTierAtLeast(handler.delaysMs, retryDelayMs, atLeastMs)),
       once: (work) =>
         this.coordinator.transaction(async (transaction): Promise<HandlerOutcome> => {
           const claimed = await markProcessed.run(transaction.manager, [handler.queue, envelope.id]);
