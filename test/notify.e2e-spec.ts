@@ -126,6 +126,7 @@ describe('merchant notification', () => {
           attempt: 1,
           attemptedAt: expect.any(String),
           url: `${shop.url}/notify?shop=1`,
+          endpoint: expect.stringMatching(/^[0-9a-f-]{36}$/),
           httpStatus: 200,
           durationMs: expect.any(Number),
           delivered: true,

@@ -23,12 +23,13 @@ export class DeliveriesController {
   async list(@Query('orderId', new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST })) orderId: string) {
     const rows = await this.deliveries.find({ where: { orderId }, order: { attemptedAt: 'ASC', id: 'ASC' } });
     return {
-      items: rows.map(({ id, eventId, attempt, url, httpStatus, durationMs, delivered, error, responseSnippet, attemptedAt }) => ({
+      items: rows.map(({ id, eventId, attempt, url, endpointId, httpStatus, durationMs, delivered, error, responseSnippet, attemptedAt }) => ({
         id: Number(id),
         eventId,
         attempt,
         attemptedAt: attemptedAt.toISOString(),
         url,
+        endpoint: endpointId,
         httpStatus,
         durationMs,
         delivered,

@@ -9,6 +9,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Index('deliveries_order', ['orderId', 'attemptedAt'])
 // Retention deletes the oldest first (HISTORY_RETENTION).
 @Index('deliveries_attempted_at', ['attemptedAt'])
+@Index('deliveries_endpoint', ['endpointId', 'attemptedAt'])
 export class Delivery {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
@@ -41,6 +42,9 @@ export class Delivery {
   /** The first 1 KiB of the merchant's answer. */
   @Column({ name: 'response_snippet', type: 'text', nullable: true })
   responseSnippet: string | null;
+
+  @Column({ name: 'endpoint_id', type: 'uuid', nullable: true })
+  endpointId: string | null;
 
   @Column({ name: 'attempted_at', type: 'timestamptz' })
   attemptedAt: Date;

@@ -1,14 +1,26 @@
-import type { RetryAfter } from '../compensation/handlers/event-handler.decorator';
+import { DomainException } from '../common/domain.exception';
+import type { RetryAdvice } from '../compensation/handlers/event-handler.decorator';
 
 /** A delivery that did not reach the merchant; the compensation machinery schedules the next attempt. */
-export class DeliveryFailedError extends Error implements RetryAfter {
+export class DeliveryFailedError extends Error implements RetryAdvice {
   readonly name = 'DeliveryFailedError';
+  readonly retryAfterMs?: number;
+  readonly final?: boolean;
 
-  /** @param retryAfterMs the merchant asked for the next attempt no sooner than this (429 with Retry-After). */
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
+  /** @param advice what the merchant's answer says of the next attempt: not before a while (429), or none (410, disabled). */
+  constructor(message: string, advice: RetryAdvice = {}) {
     super(message);
+    this.retryAfterMs = advice.retryAfterMs;
+    this.final = advice.final;
+  }
+}
+
+export class NotifyException extends DomainException {
+  static endpointNotFound(id: string) {
+    return new NotifyException('not-found', 'ENDPOINT_NOT_FOUND', `endpoint ${id} does not exist`);
+  }
+
+  static notEnforcedYet(setting: string) {
+    return new NotifyException('unprocessable', 'NOT_ENFORCED_YET', `${setting} per endpoint is not enforced yet; it cannot be set`);
   }
 }

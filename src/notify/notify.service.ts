@@ -11,6 +11,8 @@ import { retryAfterMs } from './retry-after';
 import { Lease } from '../database/lease';
 import { Statement } from '../database/statement';
 import { OrderAddress, OrderFacts } from '../orders/order-facts';
+import type { SuccessRule } from './endpoint.entity';
+import { EndpointRoute, EndpointsService } from './endpoints.service';
 import { MerchantAnswer, MerchantClient } from './merchant-client';
 import { DeliveryFailedError } from './notify.exception';
 import { signWebhook } from './webhook-signature';
@@ -24,6 +26,7 @@ const STATUS_OF = { 'order.paid': 'PAID', 'order.rejected': 'REJECTED', 'order.c
 const LEASE_MARGIN_MS = 5_000;
 /** How much of a merchant's answer the delivery log keeps. */
 const SNIPPET_BYTES = 1024;
+const ENDPOINT_DISABLED = 'endpoint disabled';
 
 /** Tells a merchant an order's outcome (SPEC §8) and keeps the delivery log. */
 @Injectable()
@@ -33,6 +36,7 @@ export class NotifyService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly orders: OrderFacts,
+    private readonly endpoints: EndpointsService,
     private readonly client: MerchantClient,
     @Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>,
     private readonly metrics: Metrics,
@@ -42,35 +46,22 @@ export class NotifyService {
     const order = await this.orders.addressOf(event.data.orderId);
     if (!order) return refuse(`order ${event.data.orderId} does not exist`);
     if (order.status !== STATUS_OF[event.type]) return refuse(`order ${order.id} is ${order.status}, not ${STATUS_OF[event.type]}`);
-    const delivery = await this.claim(event, order.id, order.notifyUrl, context.attempt);
+    const endpoint = await this.endpoints.routeFor(order.notifyUrl);
+    const delivery = await this.claim(event, order.id, order.notifyUrl, endpoint.id, context.attempt);
     if (!delivery) return 'skipped';
 
-    const body = JSON.stringify(bodyOf(event, order));
-    const timestamp = Math.floor(Date.now() / 1000);
-    const headers = {
-      'webhook-id': event.id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signWebhook(this.config.signingKey, event.id, timestamp, body),
-      'user-agent': 'backstop-notify/1',
-    };
     const started = performance.now();
-    let answer: MerchantAnswer | undefined;
-    let failure: string | undefined;
-    try {
-      answer = await this.client.post(order.notifyUrl, headers, body, {
-        timeoutMs: this.config.timeoutMs,
-        allowPrivate: this.config.allowPrivate,
-      });
-      failure = this.isSuccess(answer) ? undefined : describeRefusal(answer, this.config.successBody);
-    } catch (error) {
-      failure = (error as Error).message;
-    }
+    // A disabled endpoint is sent nothing: the notification fails at once, for ops to recover after enabling it.
+    const { answer, failure } = endpoint.state === 'DISABLED' ? { answer: undefined, failure: ENDPOINT_DISABLED } : await this.send(event, order, endpoint);
     this.metrics.deliveries.inc({ outcome: failure === undefined ? 'delivered' : 'failed' });
+    // 410 Gone: the endpoint is disabled at once, and this notification is not tried again.
+    const gone = answer?.status === 410;
     // 429 with Retry-After: the next attempt waits at least that long, on a tier of the schedule (SPEC §8).
     const wish = answer?.status === 429 ? retryAfterMs(answer.retryAfter) : undefined;
-    const nextDelayMs = wish === undefined ? context.retryDelayMs : context.retryDelayAtLeast(wish);
+    const final = gone || failure === ENDPOINT_DISABLED;
+    const nextDelayMs = final ? undefined : wish === undefined ? context.retryDelayMs : context.retryDelayAtLeast(wish);
     const state = failure === undefined ? 'DELIVERED' : nextDelayMs === undefined ? 'FAILED' : 'PENDING';
-    // The attempt's outcome in its log entry and the notification's new state, in one statement.
+    // The attempt's outcome in its log entry, the notification's new state and the endpoint's, in one statement.
     await recordAttempt.run(this.dataSource, [
       delivery,
       answer?.status ?? null,
@@ -80,15 +71,36 @@ export class NotifyService {
       answer ? snippetOf(answer.body) : null,
       state,
       nextDelayMs ?? 0,
+      answer ? endpoint.id : null,
+      gone,
     ]);
     if (failure === undefined) return 'done';
     this.logger.warn(`merchant of order ${order.id} not notified (event ${event.id}, attempt ${context.attempt}): ${failure}`);
-    throw new DeliveryFailedError(failure, wish);
+    throw new DeliveryFailedError(failure, { retryAfterMs: wish, final });
   }
 
-  private isSuccess(answer: MerchantAnswer): boolean {
+  /** One signed POST to the merchant; a failure is what the delivery log says of it. */
+  private async send(event: OutcomeEvent, order: OrderAddress, endpoint: EndpointRoute): Promise<{ answer?: MerchantAnswer; failure?: string }> {
+    const body = JSON.stringify(bodyOf(event, order));
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers = {
+      'webhook-id': event.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook(this.config.signingKey, event.id, timestamp, body),
+      'user-agent': 'backstop-notify/1',
+    };
+    try {
+      const answer = await this.client.post(order.notifyUrl, headers, body, { timeoutMs: this.config.timeoutMs, allowPrivate: this.config.allowPrivate });
+      const rule = endpoint.successRule ?? (this.config.successBody === '' ? '2xx' : 'body');
+      return { answer, failure: this.isSuccess(answer, rule) ? undefined : describeRefusal(answer, this.config.successBody) };
+    } catch (error) {
+      return { failure: (error as Error).message };
+    }
+  }
+
+  private isSuccess(answer: MerchantAnswer, rule: SuccessRule): boolean {
     if (answer.status < 200 || answer.status > 299) return false;
-    if (this.config.successBody === '') return true;
+    if (rule === '2xx') return true;
     // A body cut short is longer than any "success", whatever its start says.
     return !answer.truncated && answer.body.trim().toLowerCase() === this.config.successBody;
   }
@@ -103,9 +115,9 @@ export class NotifyService {
    * skipped) or failed, or its process died and the lease has run out (then this one sends).
    * Waiting here instead would hold a consumer for up to a whole attempt.
    */
-  private async claim(event: OutcomeEvent, orderId: string, url: string, attempt: number): Promise<string | undefined> {
+  private async claim(event: OutcomeEvent, orderId: string, url: string, endpointId: string, attempt: number): Promise<string | undefined> {
     await insertNotification.run(this.dataSource, [event.id, orderId, event.type]);
-    const [claimed] = await notificationLease.claim(this.dataSource, this.config.timeoutMs + LEASE_MARGIN_MS, 1, event.id, orderId, attempt, url);
+    const [claimed] = await notificationLease.claim(this.dataSource, this.config.timeoutMs + LEASE_MARGIN_MS, 1, event.id, orderId, attempt, url, endpointId);
     if (claimed) return claimed.id;
     const [current]: { state: string }[] = await this.dataSource.query(`SELECT state FROM notifications WHERE event_id = $1`, [event.id]);
     if (current.state === 'DELIVERED') return undefined;
@@ -120,14 +132,22 @@ const insertNotification = new Statement(
 
 /**
  * Completes attempt $1's log entry with its outcome, and sets the notification's state after it
- * ($7: PENDING, DELIVERED or FAILED) and frees its lease. DELIVERED stays DELIVERED.
+ * ($7: PENDING, DELIVERED or FAILED) and frees its lease (DELIVERED stays DELIVERED); notes the
+ * outcome on the endpoint $9 that answered (null: nothing was sent), disabling it on 410 Gone ($10).
  */
 const recordAttempt = new Statement(
   'complete delivery attempt',
   `WITH logged AS (
      UPDATE deliveries SET http_status = $2, duration_ms = $3, delivered = $4, error = $5, response_snippet = $6
       WHERE id = $1
-      RETURNING event_id, attempted_at)
+      RETURNING event_id, attempted_at),
+   endpoint AS (
+     UPDATE endpoints SET last_success_at = CASE WHEN $4 THEN now() ELSE last_success_at END,
+            last_failure_at = CASE WHEN $4 THEN last_failure_at ELSE now() END,
+            last_error = CASE WHEN $4 THEN last_error ELSE $5 END,
+            state = CASE WHEN $10 THEN 'DISABLED' ELSE state END,
+            disabled_reason = CASE WHEN $10 THEN '410 Gone' ELSE disabled_reason END
+      WHERE id = $9)
    UPDATE notifications n SET state = $7, attempts = attempts + 1, last_attempt_at = logged.attempted_at, lease_until = NULL,
           next_attempt_at = CASE WHEN $7 = 'PENDING' THEN now() + $8 * interval '1 millisecond' END,
           delivered_at = CASE WHEN $7 = 'DELIVERED' THEN now() END
@@ -149,8 +169,8 @@ const notificationLease = new Lease<{ id: string }>({
   orderBy: 'event_id',
   returning: 'event_id',
   set: `state = 'PENDING'`,
-  then: `INSERT INTO deliveries (event_id, order_id, attempt, url, attempted_at)
-         SELECT event_id, $4::uuid, $5::int, $6::text, now() FROM claimed
+  then: `INSERT INTO deliveries (event_id, order_id, attempt, url, endpoint_id, attempted_at)
+         SELECT event_id, $4::uuid, $5::int, $6::text, $7::uuid, now() FROM claimed
          RETURNING id`,
 });
 

@@ -87,7 +87,7 @@ export class FailedMessagesService {
 
   /** Re-runs one FAILED row now. */
   async retryOne(id: string, actor: string): Promise<void> {
-    const rows = await failedRows.claim(this.dataSource, PUBLISH_LEASE_MS, 1, 'FAILED', null, id, null, false);
+    const rows = await failedRows.claim(this.dataSource, PUBLISH_LEASE_MS, 1, 'FAILED', null, id, null, false, null, null);
     if (rows.length === 0) {
       const row = await this.dataSource.manager.findOne(FailedMessage, { where: { id }, select: { id: true, status: true } });
       if (!row) throw CompensationException.notFound(id);
@@ -106,7 +106,24 @@ export class FailedMessagesService {
     // The database's clock, the one that stamps the actions below: the app's may differ.
     const [{ since }]: { since: Date }[] = await this.dataSource.query('SELECT clock_timestamp() AS since');
     do {
-      claimed = await failedRows.claim(this.dataSource, PUBLISH_LEASE_MS, BATCH, status, filter.handler ?? null, null, since, false);
+      claimed = await failedRows.claim(this.dataSource, PUBLISH_LEASE_MS, BATCH, status, filter.handler ?? null, null, since, false, null, null);
+      await this.rerun(claimed, actor, 'retry');
+      count += claimed.length;
+    } while (claimed.length === BATCH);
+    return count;
+  }
+
+  /**
+   * Re-runs, oldest first and once each, the FAILED rows of `handler` for these messages
+   * whose first failure is at or after `firstFailedSince` (an endpoint's recovery, SPEC §4).
+   */
+  async retryMessages(handler: string, messageIds: string[], firstFailedSince: Date, actor: string): Promise<number> {
+    let count = 0;
+    let claimed: RerunRow[];
+    const [{ since }]: { since: Date }[] = await this.dataSource.query('SELECT clock_timestamp() AS since');
+    do {
+      claimed = await failedRows.claim(this.dataSource, PUBLISH_LEASE_MS, BATCH, 'FAILED', handler, null, since, false, messageIds, firstFailedSince);
+      claimed.sort((a, b) => a.first_failed_at.getTime() - b.first_failed_at.getTime());
       await this.rerun(claimed, actor, 'retry');
       count += claimed.length;
     } while (claimed.length === BATCH);
@@ -125,7 +142,7 @@ export class FailedMessagesService {
 
   /** One sweeper round: any number of processes sweep at once, and each due row is re-run by one of them (G8). */
   async sweepDue(): Promise<number> {
-    const rows = await failedRows.claim(this.dataSource, PUBLISH_LEASE_MS, BATCH, 'FAILED', null, null, null, true);
+    const rows = await failedRows.claim(this.dataSource, PUBLISH_LEASE_MS, BATCH, 'FAILED', null, null, null, true, null, null);
     await this.rerun(rows, 'sweeper', 'sweep');
     return rows.length;
   }
@@ -170,12 +187,13 @@ interface RerunRow {
   routing_key: string | null;
   headers: Record<string, unknown>;
   attempts: number;
+  first_failed_at: Date;
 }
 
 /**
  * Failed messages to re-run: by status ($3), optionally one handler ($4) or one row ($5),
  * leaving out rows this request already re-ran ($6) and, for the sweeper ($7), rows whose
- * round has not come.
+ * round has not come; optionally only these messages ($8) first failed since $9.
  */
 const failedRows = new Lease<RerunRow>({
   name: 'failed messages',
@@ -184,9 +202,10 @@ const failedRows = new Lease<RerunRow>({
   leaseColumn: 'next_sweep_at',
   due: `status = $3 AND ($4::text IS NULL OR handler = $4) AND ($5::uuid IS NULL OR id = $5)
         AND ($6::timestamptz IS NULL OR NOT EXISTS (SELECT 1 FROM failed_message_actions a WHERE a.failed_message_id = failed_messages.id AND a.at >= $6))
-        AND ($7::boolean IS NOT TRUE OR next_sweep_at <= now())`,
+        AND ($7::boolean IS NOT TRUE OR next_sweep_at <= now())
+        AND ($8::text[] IS NULL OR message_id = ANY($8)) AND ($9::timestamptz IS NULL OR first_failed_at >= $9)`,
   orderBy: 'first_failed_at',
-  returning: 'id, queue, payload, message_id, routing_key, headers, attempts',
+  returning: 'id, queue, payload, message_id, routing_key, headers, attempts, first_failed_at',
 });
 
 /** The longest prefix of `text` that is at most `bytes` long in UTF-8, never splitting a character. */

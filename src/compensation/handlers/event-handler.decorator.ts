@@ -40,7 +40,7 @@ export interface HandlerContext {
   /** How long until the next attempt if this one fails; undefined when this is the last. */
   retryDelayMs?: number;
   /**
-   * The delay the next attempt will actually wait when this one fails with a `RetryAfter`
+   * The delay the next attempt will actually wait when this one fails with a `RetryAdvice`
    * wish of `atLeastMs`: a tier of the schedule at or past it; undefined when this is the last.
    */
   retryDelayAtLeast(atLeastMs: number): number | undefined;
@@ -48,9 +48,12 @@ export interface HandlerContext {
   once(work: (transaction: EventTransaction) => Promise<HandlerOutcome | void>): Promise<HandlerOutcome>;
 }
 
-/** What a failure may say of the next attempt: not before this long (an HTTP 429's Retry-After). */
-export interface RetryAfter {
+/** What a failure may say of the next attempt. */
+export interface RetryAdvice {
+  /** Not before this long (an HTTP 429's Retry-After). */
   retryAfterMs?: number;
+  /** None: trying again cannot help (the far side is gone); recorded as failed at once. */
+  final?: boolean;
 }
 
 export type EventHandlerMethod<K extends RoutingKey> = (event: EventOf<K>, context: HandlerContext) => Promise<HandlerOutcome>;

@@ -15,7 +15,7 @@ import { delayTierAtLeast } from '../retries/delay-tier';
 import { retryQueueNames } from '../retries/handler-topology';
 import { ATTEMPT_HEADER, ERRORS_HEADER, POISON_HEADER, readAttempt, readErrors, RERUN_HEADER, storedHeaders } from '../retries/message-headers';
 import { RetryPublisher } from '../retries/retry-publisher';
-import type { HandlerContext, HandlerOutcome, RetryAfter } from './event-handler.decorator';
+import type { HandlerContext, HandlerOutcome, RetryAdvice } from './event-handler.decorator';
 import type { RegisteredHandler } from './registered-handler';
 
 const markProcessed = new Statement(
@@ -85,8 +85,9 @@ export class HandlerRunner {
         await this.recorder.rerunFailed(rerunOf, attempt, describeError(error), errors.at(-1)!.error);
         return;
       }
-      if (retryDelayMs !== undefined) {
-        const wish = (error as RetryAfter).retryAfterMs;
+      const advice = error as RetryAdvice;
+      if (retryDelayMs !== undefined && !advice.final) {
+        const wish = advice.retryAfterMs;
         const delayMs = wish === undefined ? retryDelayMs : delayTierAtLeast(handler.delaysMs, retryDelayMs, wish);
         this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'retried' });
         this.metrics.retries.inc({ handler: handler.queue, tier: formatDuration(delayMs) });

@@ -1,0 +1,40 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export type EndpointState = 'ACTIVE' | 'DISABLED';
+export type SuccessRule = 'body' | '2xx';
+
+/**
+ * Where merchant notifications go: the origin (`scheme://host:port`) of a notifyUrl,
+ * created on first use. A DISABLED endpoint is sent nothing until ops enable it.
+ */
+@Entity('endpoints')
+@Index('endpoints_origin', ['origin'], { unique: true })
+export class Endpoint {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ type: 'text' })
+  origin: string;
+
+  @Column({ type: 'text', default: 'ACTIVE' })
+  state: EndpointState;
+
+  @Column({ name: 'disabled_reason', type: 'text', nullable: true })
+  disabledReason: string | null;
+
+  /** What counts as delivered here; null: the platform's default (NOTIFY_SUCCESS_BODY). */
+  @Column({ name: 'success_rule', type: 'text', nullable: true })
+  successRule: SuccessRule | null;
+
+  @Column({ name: 'last_success_at', type: 'timestamptz', nullable: true })
+  lastSuccessAt: Date | null;
+
+  @Column({ name: 'last_failure_at', type: 'timestamptz', nullable: true })
+  lastFailureAt: Date | null;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,23 @@
+import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import type { SuccessRule } from './endpoint.entity';
+
+export class UpdateEndpointBody {
+  @ApiPropertyOptional({ enum: ['body', '2xx'], description: 'body: the trimmed answer is NOTIFY_SUCCESS_BODY; 2xx: any 2xx' })
+  @IsOptional() @IsIn(['body', '2xx'])
+  successRule?: SuccessRule;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, description: 'not enforced yet: refused with 422' })
+  @IsOptional() @IsInt() @Min(1) @Max(100)
+  concurrency?: number;
+
+  @ApiPropertyOptional({ nullable: true, description: 'requests per second; not enforced yet: refused with 422' })
+  @ValidateIf((_, value) => value !== null && value !== undefined) @IsInt() @Min(1)
+  rateLimit?: number | null;
+}
+
+export class RecoverEndpointBody {
+  @ApiProperty({ example: '2026-11-22T00:00:00Z', description: 'failed notifications whose first failure is at or after this are re-run' })
+  @IsISO8601({ strict: true })
+  since: string;
+}

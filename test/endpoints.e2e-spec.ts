@@ -1,0 +1,137 @@
+import { http } from './support/http';
+import { MerchantServer } from './support/merchant-server';
+import { payByCallback } from './support/notify-helpers';
+import { orderReaches, placeOrder, setStock } from './support/orders';
+import { queuesIdle } from './support/reliability-broker';
+import { notificationReaches, staysAt } from './support/retry-helpers';
+import { RunningApp, TestWorld } from './support/test-world';
+import { waitFor } from './support/wait-for';
+
+/** Longer than the test schedule (100ms, 200ms, 400ms) twice over: nothing more can come after it. */
+const QUIET_WINDOW_MS = 1_500;
+
+/** SPEC §8 endpoints: 410 Gone disables one, enable + recover delivers what it missed once; success rules per endpoint. */
+describe('merchant endpoints', () => {
+  let world: TestWorld;
+  let platform: RunningApp;
+  const merchants: MerchantServer[] = [];
+
+  beforeAll(async () => {
+    world = await TestWorld.create('endpoints');
+    platform = await world.start();
+  });
+  afterAll(async () => {
+    await platform.close();
+    for (const merchant of merchants) await merchant.stop();
+    await world.destroy();
+  });
+
+  async function merchant(): Promise<MerchantServer> {
+    const started = await MerchantServer.start();
+    merchants.push(started);
+    return started;
+  }
+
+  async function paidOrder(sku: string, notifyUrl: string) {
+    await setStock(platform.url, sku, 10, 500);
+    const order = await placeOrder(platform.url, [{ sku, quantity: 1 }], notifyUrl);
+    await orderReaches(platform.url, order.id, ['CONFIRMED']);
+    await payByCallback(platform.url, order);
+    return order;
+  }
+
+  const endpointOf = async (origin: string) => {
+    const answer = await http(platform.url, 'GET', '/admin/endpoints', { admin: true });
+    expect(answer.status).toBe(200);
+    return (answer.body.items as { id: string; origin: string; state: string; disabledReason?: string; successRule: string }[]).find(
+      (endpoint) => endpoint.origin === origin,
+    );
+  };
+
+  const failedNotifications = (orderIds: string[]) =>
+    world.query<{ status: string }>(
+      `SELECT f.status FROM failed_messages f JOIN notifications n ON n.event_id::text = f.message_id
+        WHERE f.handler = 'notify.merchant' AND n.order_id = ANY($1::uuid[])`,
+      [orderIds],
+    );
+
+  it('410 Gone disables the endpoint at once; enable and recover deliver what it missed, once each', async () => {
+    const since = new Date(Date.now() - 1_000).toISOString();
+    const shop = await merchant();
+    shop.answerWith((_, response) => {
+      response.statusCode = 410;
+      response.end('gone');
+    });
+    const first = await paidOrder('EP-GONE-1', `${shop.url}/notify`);
+    await notificationReaches(platform.url, first.id, 'FAILED');
+    expect(shop.forOrder(first.id)).toHaveLength(1);
+    const endpoint = await endpointOf(shop.url);
+    expect(endpoint).toMatchObject({ state: 'DISABLED', disabledReason: '410 Gone' });
+
+    // Disabled: the next notification fails at once, and nothing is sent.
+    const second = await paidOrder('EP-GONE-2', `${shop.url}/notify?second`);
+    await notificationReaches(platform.url, second.id, 'FAILED');
+    await queuesIdle(world.name, ['notify.merchant']);
+    await staysAt(() => shop.received.length, 1, QUIET_WINDOW_MS, 'requests to a disabled endpoint');
+    const log = await world.query<{ attempt: number; error: string; http_status: number | null }>(
+      `SELECT attempt, error, http_status FROM deliveries WHERE order_id = $1`,
+      [second.id],
+    );
+    expect(log).toEqual([{ attempt: 1, error: 'endpoint disabled', http_status: null }]);
+    expect(await failedNotifications([first.id, second.id])).toEqual([{ status: 'FAILED' }, { status: 'FAILED' }]);
+
+    shop.answerWith((_, response) => response.end('success'));
+    const enabled = await http(platform.url, 'POST', `/admin/endpoints/${endpoint!.id}/enable`, { admin: true });
+    expect(enabled.status).toBe(200);
+    expect(enabled.body).toMatchObject({ state: 'ACTIVE' });
+    expect(enabled.body.disabledReason).toBeUndefined();
+    const recovered = await http(platform.url, 'POST', `/admin/endpoints/${endpoint!.id}/recover`, { admin: true, body: { since } });
+    expect(recovered).toMatchObject({ status: 202, body: { count: 2 } });
+
+    await notificationReaches(platform.url, first.id, 'DELIVERED');
+    await notificationReaches(platform.url, second.id, 'DELIVERED');
+    await waitFor(async () => (await failedNotifications([first.id, second.id])).every((row) => row.status === 'RESOLVED'), {
+      what: 'both failures to be resolved',
+    });
+    await staysAt(() => shop.received.length, 3, QUIET_WINDOW_MS, 'requests after the recovery');
+    // Once each: the first order had its 410 and one delivery, the second only its delivery.
+    expect(shop.forOrder(first.id).map((request) => request.headers['webhook-id'])).toHaveLength(2);
+    expect(shop.forOrder(second.id)).toHaveLength(1);
+
+    // A second recovery finds nothing left to re-run.
+    const again = await http(platform.url, 'POST', `/admin/endpoints/${endpoint!.id}/recover`, { admin: true, body: { since } });
+    expect(again.body).toEqual({ count: 0 });
+  });
+
+  it('a success rule of 2xx counts any 2xx answer as delivered, for that endpoint only', async () => {
+    const quiet = await merchant();
+    quiet.answerWith((_, response) => {
+      response.statusCode = 204;
+      response.end();
+    });
+    const before = await paidOrder('EP-RULE-1', `${quiet.url}/hook`);
+    await notificationReaches(platform.url, before.id, 'FAILED');
+    const endpoint = (await endpointOf(quiet.url))!;
+    expect(endpoint).toMatchObject({ state: 'ACTIVE', successRule: 'body' });
+
+    const changed = await http(platform.url, 'PUT', `/admin/endpoints/${endpoint.id}`, { admin: true, body: { successRule: '2xx' } });
+    expect(changed).toMatchObject({ status: 200, body: { successRule: '2xx' } });
+    const after = await paidOrder('EP-RULE-2', `${quiet.url}/hook`);
+    await notificationReaches(platform.url, after.id, 'DELIVERED');
+    expect(quiet.forOrder(after.id)).toHaveLength(1);
+  });
+
+  it('validates the ops API', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect((await http(platform.url, 'GET', '/admin/endpoints')).status).toBe(401);
+    expect((await http(platform.url, 'GET', `/admin/endpoints/${unknown}`, { admin: true })).status).toBe(404);
+    expect((await http(platform.url, 'GET', '/admin/endpoints/not-a-uuid', { admin: true })).status).toBe(400);
+    expect((await http(platform.url, 'POST', `/admin/endpoints/${unknown}/enable`, { admin: true })).status).toBe(404);
+    const [{ id }] = (await http(platform.url, 'GET', '/admin/endpoints', { admin: true })).body.items;
+    expect((await http(platform.url, 'PUT', `/admin/endpoints/${id}`, { admin: true, body: { successRule: 'always' } })).status).toBe(400);
+    const refused = await http(platform.url, 'PUT', `/admin/endpoints/${id}`, { admin: true, body: { concurrency: 8 } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toMatch(/concurrency/);
+    expect((await http(platform.url, 'POST', `/admin/endpoints/${id}/recover`, { admin: true, body: { since: 'yesterday' } })).status).toBe(400);
+  });
+});
