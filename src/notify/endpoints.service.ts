@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { FailedMessagesService } from '../compensation/failed-messages/failed-messages.service';
-import { Statement } from '../database/statement';
 import type { EndpointState, SuccessRule } from './endpoint.entity';
 import { NotifyException } from './notify.exception';
 
+/** What a notification attempt needs of its endpoint. */
 export interface EndpointRoute {
   id: string;
   state: EndpointState;
@@ -25,15 +25,6 @@ export interface EndpointView {
   lastError?: string;
 }
 
-/** The endpoint of an origin, made on first use; a concurrent first use finds the other's row. */
-const routeOf = new Statement<EndpointRoute>(
-  'endpoint of origin',
-  `WITH made AS (INSERT INTO endpoints (origin) VALUES ($1) ON CONFLICT (origin) DO NOTHING RETURNING id, state, success_rule)
-   SELECT id, state, success_rule AS "successRule" FROM made
-   UNION ALL
-   SELECT id, state, success_rule FROM endpoints WHERE origin = $1`,
-);
-
 const VIEW_SQL = `SELECT e.*,
     (SELECT count(*)::int FROM deliveries d WHERE d.endpoint_id = e.id AND d.attempted_at > now() - interval '1 hour') AS attempts_last_hour,
     (SELECT count(*)::int FROM deliveries d WHERE d.endpoint_id = e.id AND d.attempted_at > now() - interval '1 hour' AND d.delivered = false) AS failures_last_hour
@@ -46,14 +37,6 @@ export class EndpointsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly failedMessages: FailedMessagesService,
   ) {}
-
-  /** Where a notifyUrl's notifications go: its origin's endpoint, made on first use. */
-  async routeFor(notifyUrl: string): Promise<EndpointRoute> {
-    const origin = new URL(notifyUrl).origin;
-    const [route] = await routeOf.run(this.dataSource, [origin]);
-    // Made by a concurrent first use that committed after this statement began: it is there now.
-    return route ?? (await routeOf.run(this.dataSource, [origin]))[0];
-  }
 
   async list(successBodyDefault: SuccessRule): Promise<EndpointView[]> {
     const rows: EndpointRow[] = await this.dataSource.query(`${VIEW_SQL} ORDER BY e.origin`);

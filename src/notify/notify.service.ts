@@ -11,8 +11,8 @@ import { retryAfterMs } from './retry-after';
 import { Lease } from '../database/lease';
 import { Statement } from '../database/statement';
 import { OrderAddress, OrderFacts } from '../orders/order-facts';
-import type { SuccessRule } from './endpoint.entity';
-import { EndpointRoute, EndpointsService } from './endpoints.service';
+import type { EndpointState, SuccessRule } from './endpoint.entity';
+import type { EndpointRoute } from './endpoints.service';
 import { MerchantAnswer, MerchantClient } from './merchant-client';
 import { DeliveryFailedError } from './notify.exception';
 import { signWebhook } from './webhook-signature';
@@ -36,7 +36,6 @@ export class NotifyService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly orders: OrderFacts,
-    private readonly endpoints: EndpointsService,
     private readonly client: MerchantClient,
     @Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>,
     private readonly metrics: Metrics,
@@ -46,9 +45,9 @@ export class NotifyService {
     const order = await this.orders.addressOf(event.data.orderId);
     if (!order) return refuse(`order ${event.data.orderId} does not exist`);
     if (order.status !== STATUS_OF[event.type]) return refuse(`order ${order.id} is ${order.status}, not ${STATUS_OF[event.type]}`);
-    const endpoint = await this.endpoints.routeFor(order.notifyUrl);
-    const delivery = await this.claim(event, order.id, order.notifyUrl, endpoint.id, context.attempt);
-    if (!delivery) return 'skipped';
+    const attempt = await this.claim(event, order.id, order.notifyUrl, context.attempt);
+    if (!attempt) return 'skipped';
+    const { delivery, endpoint } = attempt;
 
     const started = performance.now();
     // A disabled endpoint is sent nothing: the notification fails at once, for ops to recover after enabling it.
@@ -115,19 +114,22 @@ export class NotifyService {
    * skipped) or failed, or its process died and the lease has run out (then this one sends).
    * Waiting here instead would hold a consumer for up to a whole attempt.
    */
-  private async claim(event: OutcomeEvent, orderId: string, url: string, endpointId: string, attempt: number): Promise<string | undefined> {
-    await insertNotification.run(this.dataSource, [event.id, orderId, event.type]);
-    const [claimed] = await notificationLease.claim(this.dataSource, this.config.timeoutMs + LEASE_MARGIN_MS, 1, event.id, orderId, attempt, url, endpointId);
-    if (claimed) return claimed.id;
+  private async claim(event: OutcomeEvent, orderId: string, url: string, attempt: number): Promise<{ delivery: string; endpoint: EndpointRoute } | undefined> {
+    const origin = new URL(url).origin;
+    await insertNotification.run(this.dataSource, [event.id, orderId, event.type, origin]);
+    const [claimed] = await notificationLease.claim(this.dataSource, this.config.timeoutMs + LEASE_MARGIN_MS, 1, event.id, orderId, attempt, url, origin);
+    if (claimed) return { delivery: claimed.id, endpoint: { id: claimed.endpoint_id, state: claimed.endpoint_state, successRule: claimed.success_rule } };
     const [current]: { state: string }[] = await this.dataSource.query(`SELECT state FROM notifications WHERE event_id = $1`, [event.id]);
     if (current.state === 'DELIVERED') return undefined;
     throw new DeliveryFailedError(`event ${event.id} is being delivered by another attempt`);
   }
 }
 
+/** The notification if new, and its endpoint (origin $4) if this is the origin's first use. */
 const insertNotification = new Statement(
   'insert notification',
-  `INSERT INTO notifications (event_id, order_id, event_type, state) VALUES ($1, $2, $3, 'PENDING') ON CONFLICT DO NOTHING`,
+  `WITH endpoint AS (INSERT INTO endpoints (origin) VALUES ($4) ON CONFLICT (origin) DO NOTHING)
+   INSERT INTO notifications (event_id, order_id, event_type, state) VALUES ($1, $2, $3, 'PENDING') ON CONFLICT DO NOTHING`,
 );
 
 /**
@@ -157,10 +159,11 @@ const recordAttempt = new Statement(
 
 /**
  * One notification ($3) not delivered yet, when its lease is free or has run out, never from
- * a live attempt; the same statement logs the attempt (order $4, attempt $5, url $6), its
- * outcome unknown until recordAttempt completes it, and answers its id.
+ * a live attempt; the same statement logs the attempt (order $4, attempt $5, url $6 of origin
+ * $7), its outcome unknown until recordAttempt completes it, and answers its id and what the
+ * endpoint says of sending: its state and success rule.
  */
-const notificationLease = new Lease<{ id: string }>({
+const notificationLease = new Lease<{ id: string; endpoint_id: string; endpoint_state: EndpointState; success_rule: SuccessRule | null }>({
   name: 'notification',
   table: 'notifications',
   key: 'event_id',
@@ -170,8 +173,10 @@ const notificationLease = new Lease<{ id: string }>({
   returning: 'event_id',
   set: `state = 'PENDING'`,
   then: `INSERT INTO deliveries (event_id, order_id, attempt, url, endpoint_id, attempted_at)
-         SELECT event_id, $4::uuid, $5::int, $6::text, $7::uuid, now() FROM claimed
-         RETURNING id`,
+         SELECT event_id, $4::uuid, $5::int, $6::text, (SELECT id FROM endpoints WHERE origin = $7), now() FROM claimed
+         RETURNING id, endpoint_id,
+                   (SELECT state FROM endpoints e WHERE e.id = endpoint_id) AS endpoint_state,
+                   (SELECT success_rule FROM endpoints e WHERE e.id = endpoint_id) AS success_rule`,
 });
 
 function bodyOf(event: OutcomeEvent, order: OrderAddress) {
