@@ -27,6 +27,18 @@ class NotifyEnvironment {
 
   @IsOptional() @IsIn(['true', 'false'], { message: 'NOTIFY_ALLOW_PRIVATE must be true or false' })
   NOTIFY_ALLOW_PRIVATE = 'false';
+
+  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  NOTIFY_CIRCUIT_WINDOW = '1m';
+
+  @IsOptional() @Matches(/^\s*[1-9]\d{0,5}\s*$/, { message: 'NOTIFY_CIRCUIT_MIN_REQUESTS must be a whole number from 1 to 999999' })
+  NOTIFY_CIRCUIT_MIN_REQUESTS = '10';
+
+  @IsOptional() @Matches(/^\s*(0?\.\d*[1-9]\d*|1(\.0*)?)\s*$/, { message: 'NOTIFY_CIRCUIT_FAILURE_RATE must be a fraction above 0 and at most 1, such as 0.5' })
+  NOTIFY_CIRCUIT_FAILURE_RATE = '0.5';
+
+  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  NOTIFY_CIRCUIT_COOLDOWN = '30s';
 }
 
 export const notifyConfig = registerAs('notify', () => {
@@ -37,6 +49,12 @@ export const notifyConfig = registerAs('notify', () => {
     timeoutMs: parseDuration(environment.NOTIFY_TIMEOUT),
     successBody: environment.NOTIFY_SUCCESS_BODY.trim().toLowerCase(),
     allowPrivate: environment.NOTIFY_ALLOW_PRIVATE === 'true',
+    circuit: {
+      windowMs: parseDuration(environment.NOTIFY_CIRCUIT_WINDOW),
+      minRequests: Number(environment.NOTIFY_CIRCUIT_MIN_REQUESTS),
+      failureRate: Number(environment.NOTIFY_CIRCUIT_FAILURE_RATE),
+      cooldownMs: parseDuration(environment.NOTIFY_CIRCUIT_COOLDOWN),
+    },
   };
 });
 export type NotifyConfig = ReturnType<typeof notifyConfig>;

@@ -1,11 +1,12 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-export type EndpointState = 'ACTIVE' | 'DISABLED';
+export type EndpointState = 'ACTIVE' | 'OPEN' | 'HALF_OPEN' | 'DISABLED';
 export type SuccessRule = 'body' | '2xx';
 
 /**
  * Where merchant notifications go: the origin (`scheme://host:port`) of a notifyUrl,
- * created on first use. A DISABLED endpoint is sent nothing until ops enable it.
+ * created on first use. ACTIVE is a closed circuit; OPEN sends nothing until the cooldown is
+ * over, then HALF_OPEN sends one probe; DISABLED sends nothing until ops enable it.
  */
 @Entity('endpoints')
 @Index('endpoints_origin', ['origin'], { unique: true })
@@ -25,6 +26,14 @@ export class Endpoint {
   /** What counts as delivered here; null: the platform's default (NOTIFY_SUCCESS_BODY). */
   @Column({ name: 'success_rule', type: 'text', nullable: true })
   successRule: SuccessRule | null;
+
+  /** When the circuit last opened: what failed since then is re-run when it closes. */
+  @Column({ name: 'opened_at', type: 'timestamptz', nullable: true })
+  openedAt: Date | null;
+
+  /** When the half-open probe went out; a probe whose process died is taken over after a whole attempt. */
+  @Column({ name: 'probe_at', type: 'timestamptz', nullable: true })
+  probeAt: Date | null;
 
   @Column({ name: 'last_success_at', type: 'timestamptz', nullable: true })
   lastSuccessAt: Date | null;

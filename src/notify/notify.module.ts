@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CompensationModule } from '../compensation/compensation.module';
+import { CircuitBreaker } from './circuit-breaker';
 import { OrderFactsModule } from '../orders/order-facts.module';
 import { DeliveriesController } from './deliveries.controller';
 import { Delivery } from './delivery.entity';
@@ -17,7 +18,7 @@ import { NotifyPruner } from './notify.pruner';
 @Module({
   imports: [TypeOrmModule.forFeature([Notification, Delivery, Endpoint]), OrderFactsModule, CompensationModule],
   controllers: [DeliveriesController, EndpointsController],
-  providers: [NotifyService, MerchantClient, NotifyMerchantHandler, NotificationStatusService, NotifyPruner, EndpointsService],
+  providers: [NotifyService, MerchantClient, NotifyMerchantHandler, NotificationStatusService, NotifyPruner, EndpointsService, CircuitBreaker],
   exports: [NotificationStatusService],
 })
 export class NotifyModule {}

@@ -11,6 +11,7 @@ import { retryAfterMs } from './retry-after';
 import { Lease } from '../database/lease';
 import { Statement } from '../database/statement';
 import { OrderAddress, OrderFacts } from '../orders/order-facts';
+import { CIRCUIT_OPEN, CircuitBreaker } from './circuit-breaker';
 import type { EndpointState, SuccessRule } from './endpoint.entity';
 import type { EndpointRoute } from './endpoints.service';
 import { MerchantAnswer, MerchantClient } from './merchant-client';
@@ -36,6 +37,7 @@ export class NotifyService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly orders: OrderFacts,
+    private readonly breaker: CircuitBreaker,
     private readonly client: MerchantClient,
     @Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>,
     private readonly metrics: Metrics,
@@ -51,7 +53,12 @@ export class NotifyService {
 
     const started = performance.now();
     // A disabled endpoint is sent nothing: the notification fails at once, for ops to recover after enabling it.
-    const { answer, failure } = endpoint.state === 'DISABLED' ? { answer: undefined, failure: ENDPOINT_DISABLED } : await this.send(event, order, endpoint);
+    // An open circuit sends nothing either, but the attempt counts as failed and the schedule goes on.
+    const admission = endpoint.state === 'DISABLED' ? undefined : await this.breaker.admit(endpoint.id, endpoint.state);
+    const sent = admission === 'send' || admission === 'probe';
+    const { answer, failure } = sent
+      ? await this.send(event, order, endpoint)
+      : { answer: undefined, failure: admission === 'open' ? CIRCUIT_OPEN : ENDPOINT_DISABLED };
     this.metrics.deliveries.inc({ outcome: failure === undefined ? 'delivered' : 'failed' });
     // 410 Gone: the endpoint is disabled at once, and this notification is not tried again.
     const gone = answer?.status === 410;
@@ -70,9 +77,10 @@ export class NotifyService {
       answer ? snippetOf(answer.body) : null,
       state,
       nextDelayMs ?? 0,
-      answer ? endpoint.id : null,
+      sent ? endpoint.id : null,
       gone,
     ]);
+    if (sent) await this.breaker.after(endpoint.id, admission, failure === undefined);
     if (failure === undefined) return 'done';
     this.logger.warn(`merchant of order ${order.id} not notified (event ${event.id}, attempt ${context.attempt}): ${failure}`);
     throw new DeliveryFailedError(failure, { retryAfterMs: wish, final });
