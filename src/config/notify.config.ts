@@ -39,6 +39,9 @@ class NotifyEnvironment {
 
   @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
   NOTIFY_CIRCUIT_COOLDOWN = '30s';
+
+  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  NOTIFY_DISABLE_AFTER = '5d';
 }
 
 export const notifyConfig = registerAs('notify', () => {
@@ -49,6 +52,7 @@ export const notifyConfig = registerAs('notify', () => {
     timeoutMs: parseDuration(environment.NOTIFY_TIMEOUT),
     successBody: environment.NOTIFY_SUCCESS_BODY.trim().toLowerCase(),
     allowPrivate: environment.NOTIFY_ALLOW_PRIVATE === 'true',
+    disableAfterMs: parseDuration(environment.NOTIFY_DISABLE_AFTER),
     circuit: {
       windowMs: parseDuration(environment.NOTIFY_CIRCUIT_WINDOW),
       minRequests: Number(environment.NOTIFY_CIRCUIT_MIN_REQUESTS),

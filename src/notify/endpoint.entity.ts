@@ -35,6 +35,10 @@ export class Endpoint {
   @Column({ name: 'probe_at', type: 'timestamptz', nullable: true })
   probeAt: Date | null;
 
+  /** The first failure since the last success: failing for NOTIFY_DISABLE_AFTER disables the endpoint. */
+  @Column({ name: 'failing_since', type: 'timestamptz', nullable: true })
+  failingSince: Date | null;
+
   @Column({ name: 'last_success_at', type: 'timestamptz', nullable: true })
   lastSuccessAt: Date | null;
 

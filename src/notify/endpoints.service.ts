@@ -55,7 +55,7 @@ export class EndpointsService {
 
   /** ACTIVE again, the disabled reason cleared. */
   async enable(id: string): Promise<void> {
-    await this.change(id, `UPDATE endpoints SET state = 'ACTIVE', disabled_reason = NULL WHERE id = $1 RETURNING id`, [id]);
+    await this.change(id, `UPDATE endpoints SET state = 'ACTIVE', disabled_reason = NULL, failing_since = NULL, opened_at = NULL, probe_at = NULL WHERE id = $1 RETURNING id`, [id]);
   }
 
   /**

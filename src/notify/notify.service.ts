@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { HandlerContext, HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
+import { formatDuration } from '../config/duration';
 import { notifyConfig } from '../config/notify.config';
 import type { EventOf } from '../messaging/event-map';
 import { Metrics } from '../ops/metrics.service';
@@ -79,6 +80,8 @@ export class NotifyService {
       nextDelayMs ?? 0,
       sent ? endpoint.id : null,
       gone,
+      this.config.disableAfterMs,
+      formatDuration(this.config.disableAfterMs),
     ]);
     if (sent) await this.breaker.after(endpoint.id, admission, failure === undefined);
     if (failure === undefined) return 'done';
@@ -143,7 +146,8 @@ const insertNotification = new Statement(
 /**
  * Completes attempt $1's log entry with its outcome, and sets the notification's state after it
  * ($7: PENDING, DELIVERED or FAILED) and frees its lease (DELIVERED stays DELIVERED); notes the
- * outcome on the endpoint $9 that answered (null: nothing was sent), disabling it on 410 Gone ($10).
+ * outcome on the endpoint $9 that answered (null: nothing was sent), disabling it on 410 Gone ($10)
+ * or when every attempt has failed for $11 ms (NOTIFY_DISABLE_AFTER, $12 as written).
  */
 const recordAttempt = new Statement(
   'complete delivery attempt',
@@ -155,8 +159,11 @@ const recordAttempt = new Statement(
      UPDATE endpoints SET last_success_at = CASE WHEN $4 THEN now() ELSE last_success_at END,
             last_failure_at = CASE WHEN $4 THEN last_failure_at ELSE now() END,
             last_error = CASE WHEN $4 THEN last_error ELSE $5 END,
-            state = CASE WHEN $10 THEN 'DISABLED' ELSE state END,
-            disabled_reason = CASE WHEN $10 THEN '410 Gone' ELSE disabled_reason END
+            failing_since = CASE WHEN $4 THEN NULL ELSE coalesce(failing_since, now()) END,
+            state = CASE WHEN $10 OR (NOT $4 AND failing_since <= now() - $11 * interval '1 millisecond') THEN 'DISABLED' ELSE state END,
+            disabled_reason = CASE WHEN $10 THEN '410 Gone'
+                                   WHEN NOT $4 AND failing_since <= now() - $11 * interval '1 millisecond' THEN 'every attempt failed for ' || $12
+                                   ELSE disabled_reason END
       WHERE id = $9)
    UPDATE notifications n SET state = $7, attempts = attempts + 1, last_attempt_at = logged.attempted_at, lease_until = NULL,
           next_attempt_at = CASE WHEN $7 = 'PENDING' THEN now() + $8 * interval '1 millisecond' END,
