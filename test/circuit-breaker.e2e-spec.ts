@@ -84,5 +84,10 @@ describe('the circuit breaker of an endpoint', () => {
     expect((await endpoint()).state).toBe('ACTIVE');
     await staysAt(() => shop.received.length, 7, 1_500, 'requests after the circuit closed');
     expect([first, second, third].map((order) => shop.forOrder(order.id).length)).toEqual([3, 3, 1]);
+    const metrics = (await http(platform.url, 'GET', '/metrics')).text;
+    for (const transition of ['opened', 'probing', 'closed']) {
+      expect(metrics).toMatch(new RegExp(`backstop_endpoint_circuit_transitions_total\\{transition="${transition}"\\} 1\\b`));
+    }
+    expect(metrics).toMatch(/backstop_deliveries_total\{outcome="failed",endpoint_state="OPEN"\} 4/);
   });
 });

@@ -56,7 +56,7 @@ describe('operations', () => {
     expect(text).toMatch(/backstop_handler_runs_total\{handler="notify.merchant",outcome="failed"\} 1/);
     expect(text).toMatch(/backstop_retries_total\{handler="notify.merchant",tier="100ms"\} 1/);
     expect(text).toMatch(/backstop_retries_total\{handler="notify.merchant",tier="400ms"\} 1/);
-    expect(text).toMatch(/backstop_deliveries_total\{outcome="failed"\} 4/);
+    expect(text).toMatch(/backstop_deliveries_total\{outcome="failed",endpoint_state="ACTIVE"\} 4/);
     expect(text).toMatch(/backstop_outbox_pending\{state="READY"\} \d+/);
     expect(text).toMatch(/backstop_outbox_oldest_age_seconds \d/);
   });

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { notifyConfig } from '../config/notify.config';
 import { Statement } from '../database/statement';
+import { Metrics } from '../ops/metrics.service';
 import type { EndpointState } from './endpoint.entity';
 import { EndpointsService } from './endpoints.service';
 
@@ -56,6 +57,7 @@ export class CircuitBreaker {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly endpoints: EndpointsService,
+    private readonly metrics: Metrics,
     @Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>,
   ) {}
 
@@ -63,6 +65,7 @@ export class CircuitBreaker {
     if (state === 'ACTIVE') return 'send';
     const probeLeaseMs = this.config.timeoutMs * 2;
     const [probe] = await takeProbe.run(this.dataSource, [endpointId, this.config.circuit.cooldownMs, probeLeaseMs]);
+    if (probe) this.metrics.circuitTransitions.inc({ transition: 'probing' });
     return probe ? 'probe' : 'open';
   }
 
@@ -71,17 +74,21 @@ export class CircuitBreaker {
     const { windowMs, minRequests, failureRate } = this.config.circuit;
     if (admission === 'probe') {
       if (!delivered) {
-        await reopenAfterProbe.run(this.dataSource, [endpointId]);
+        const [reopened] = await reopenAfterProbe.run(this.dataSource, [endpointId]);
+        if (reopened) this.metrics.circuitTransitions.inc({ transition: 'reopened' });
         return;
       }
       const [closed] = await closeAfterProbe.run(this.dataSource, [endpointId]);
       if (!closed) return;
+      this.metrics.circuitTransitions.inc({ transition: 'closed' });
       const rerun = await this.endpoints.recover(endpointId, closed.opened_at, 'circuit breaker');
       this.logger.log(`endpoint ${endpointId} is closed again; re-ran ${rerun} notifications that failed while it was open`);
       return;
     }
     if (delivered) return;
     const [opened] = await openIfFailing.run(this.dataSource, [endpointId, windowMs, minRequests, failureRate]);
-    if (opened) this.logger.warn(`endpoint ${endpointId} failed too often: circuit open for ${this.config.circuit.cooldownMs} ms`);
+    if (!opened) return;
+    this.metrics.circuitTransitions.inc({ transition: 'opened' });
+    this.logger.warn(`endpoint ${endpointId} failed too often: circuit open for ${this.config.circuit.cooldownMs} ms`);
   }
 }

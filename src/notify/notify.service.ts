@@ -60,7 +60,7 @@ export class NotifyService {
     const { answer, failure } = sent
       ? await this.send(event, order, endpoint)
       : { answer: undefined, failure: admission === 'open' ? CIRCUIT_OPEN : ENDPOINT_DISABLED };
-    this.metrics.deliveries.inc({ outcome: failure === undefined ? 'delivered' : 'failed' });
+    this.metrics.deliveries.inc({ outcome: failure === undefined ? 'delivered' : 'failed', endpoint_state: endpoint.state });
     // 410 Gone: the endpoint is disabled at once, and this notification is not tried again.
     const gone = answer?.status === 410;
     // 429 with Retry-After: the next attempt waits at least that long, on a tier of the schedule (SPEC §8).

@@ -42,8 +42,16 @@ export class Metrics {
 
   readonly deliveries = new Counter({
     name: 'backstop_deliveries_total',
-    help: 'Merchant notification attempts by outcome (delivered, failed)',
-    labelNames: ['outcome'] as const,
+    help: 'Merchant notification attempts by outcome (delivered, failed) and the state of their endpoint when they were due',
+    labelNames: ['outcome', 'endpoint_state'] as const,
+    registers: [this.registry],
+  });
+
+  /** Labelled by transition only: endpoints are many, and a label per endpoint would grow without bound. */
+  readonly circuitTransitions = new Counter({
+    name: 'backstop_endpoint_circuit_transitions_total',
+    help: 'Merchant endpoint circuit breaker transitions (opened, probing, closed, reopened)',
+    labelNames: ['transition'] as const,
     registers: [this.registry],
   });
 
