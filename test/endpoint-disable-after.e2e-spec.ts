@@ -1,7 +1,6 @@
 import { http } from './support/http';
 import { MerchantServer } from './support/merchant-server';
-import { payByCallback } from './support/notify-helpers';
-import { orderReaches, placeOrder, setStock } from './support/orders';
+import { paidOrderTo } from './support/notify-helpers';
 import { queuesIdle } from './support/reliability-broker';
 import { notificationReaches } from './support/retry-helpers';
 import { RunningApp, TestWorld } from './support/test-world';
@@ -27,13 +26,7 @@ describe('an endpoint failing for NOTIFY_DISABLE_AFTER', () => {
     await world.destroy();
   });
 
-  async function paidOrder(sku: string) {
-    await setStock(platform.url, sku, 10, 500);
-    const order = await placeOrder(platform.url, [{ sku, quantity: 1 }], `${shop.url}/notify`);
-    await orderReaches(platform.url, order.id, ['CONFIRMED']);
-    await payByCallback(platform.url, order);
-    return order;
-  }
+  const paidOrder = (sku: string) => paidOrderTo(platform.url, sku, `${shop.url}/notify`);
 
   const endpointView = async () => {
     const items = (await http(platform.url, 'GET', '/admin/endpoints', { admin: true })).body.items as { id: string; origin: string; state: string; disabledReason?: string }[];

@@ -1,7 +1,6 @@
 import { http } from './support/http';
 import { MerchantServer } from './support/merchant-server';
-import { payByCallback } from './support/notify-helpers';
-import { orderReaches, placeOrder, setStock } from './support/orders';
+import { paidOrderTo } from './support/notify-helpers';
 import { queuesIdle } from './support/reliability-broker';
 import { notificationReaches, staysAt } from './support/retry-helpers';
 import { RunningApp, TestWorld } from './support/test-world';
@@ -32,13 +31,7 @@ describe('merchant endpoints', () => {
     return started;
   }
 
-  async function paidOrder(sku: string, notifyUrl: string) {
-    await setStock(platform.url, sku, 10, 500);
-    const order = await placeOrder(platform.url, [{ sku, quantity: 1 }], notifyUrl);
-    await orderReaches(platform.url, order.id, ['CONFIRMED']);
-    await payByCallback(platform.url, order);
-    return order;
-  }
+  const paidOrder = (sku: string, notifyUrl: string) => paidOrderTo(platform.url, sku, notifyUrl);
 
   const endpointOf = async (origin: string) => {
     const answer = await http(platform.url, 'GET', '/admin/endpoints', { admin: true });

@@ -1,8 +1,7 @@
 import { ServerResponse } from 'node:http';
 import { http } from './support/http';
 import { MerchantServer } from './support/merchant-server';
-import { deliveriesOf, DeliveryRow, EventTap, payByCallback, quiesce } from './support/notify-helpers';
-import { orderReaches, placeOrder, setStock } from './support/orders';
+import { deliveriesOf, DeliveryRow, EventTap, paidOrderTo, quiesce } from './support/notify-helpers';
 import { queueDepths } from './support/rabbitmqctl';
 import { TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
@@ -31,13 +30,7 @@ describe('merchant notification attempts', () => {
     for (const server of merchants) await server.stop();
   });
 
-  async function paidOrder(base: string, sku: string, notifyUrl: string) {
-    await setStock(base, sku, 5, 1234);
-    const order = await placeOrder(base, [{ sku, quantity: 1 }], notifyUrl);
-    expect((await orderReaches(base, order.id, ['CONFIRMED', 'REJECTED'], 30_000)).status).toBe('CONFIRMED');
-    await payByCallback(base, order);
-    return order;
-  }
+  const paidOrder = paidOrderTo;
 
   const notificationReaches = (base: string, orderId: string, state: string, timeoutMs = 30_000) =>
     waitFor(

@@ -1,6 +1,5 @@
 import { MerchantServer } from './support/merchant-server';
-import { payByCallback } from './support/notify-helpers';
-import { orderReaches, placeOrder, setStock } from './support/orders';
+import { paidOrderTo } from './support/notify-helpers';
 import { expectOnSchedule, gapsOf, notificationReaches } from './support/retry-helpers';
 import { RunningApp, TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
@@ -43,10 +42,7 @@ describe('429 with Retry-After', () => {
   }
 
   async function notifiedAfterThrottle(sku: string) {
-    await setStock(platform.url, sku, 5, 1234);
-    const order = await placeOrder(platform.url, [{ sku, quantity: 1 }], merchant.url);
-    await orderReaches(platform.url, order.id, ['CONFIRMED']);
-    await payByCallback(platform.url, order);
+    const order = await paidOrderTo(platform.url, sku, merchant.url);
     await notificationReaches(platform.url, order.id, 'DELIVERED');
     await waitFor(() => merchant.forOrder(order.id).length === 2, { what: 'two requests for the order' });
     return { order, gaps: gapsOf(merchant.forOrder(order.id)) };

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { Webhook } from 'standardwebhooks';
 import { http } from './http';
 import { ReceivedNotification } from './merchant-server';
+import { orderReaches, placeOrder, setStock } from './orders';
 import { queueDepths } from './rabbitmqctl';
 import { CALLBACK_SECRET, SIGNING_KEY } from './test-world';
 import { waitFor } from './wait-for';
@@ -22,6 +23,19 @@ export interface DeliveryRow {
   delivered: boolean | null;
   error: string | null;
   responseSnippet: string | null;
+}
+
+/**
+ * An order of one unit of a fresh SKU, confirmed and paid by the gateway's callback: its
+ * merchant at `notifyUrl` is owed an `order.paid` notification from here on.
+ */
+export async function paidOrderTo(base: string, sku: string, notifyUrl: string) {
+  await setStock(base, sku, 10, 500);
+  const order = await placeOrder(base, [{ sku, quantity: 1 }], notifyUrl);
+  const confirmed = await orderReaches(base, order.id, ['CONFIRMED', 'REJECTED'], 30_000);
+  if (confirmed.status !== 'CONFIRMED') throw new Error(`order ${order.id} is ${confirmed.status}, not CONFIRMED`);
+  await payByCallback(base, order);
+  return order;
 }
 
 /** The gateway's asynchronous callback, signed as the gateway signs it; answers the platform's reply. */
