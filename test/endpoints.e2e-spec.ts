@@ -91,6 +91,15 @@ describe('merchant endpoints', () => {
     expect(shop.forOrder(first.id).map((request) => request.headers['webhook-id'])).toHaveLength(2);
     expect(shop.forOrder(second.id)).toHaveLength(1);
 
+    // The endpoint's log, newest first, filtered by outcome and paged.
+    const failedPage = await http(platform.url, 'GET', `/admin/deliveries?endpoint=${endpoint!.id}&delivered=false&limit=1`, { admin: true });
+    expect(failedPage.status).toBe(200);
+    expect(failedPage.body.items).toMatchObject([{ orderId: second.id, error: 'endpoint disabled', endpoint: endpoint!.id }]);
+    const nextPage = await http(platform.url, 'GET', `/admin/deliveries?endpoint=${endpoint!.id}&delivered=false&limit=1&cursor=${failedPage.body.nextCursor}`, { admin: true });
+    expect(nextPage.body).toMatchObject({ items: [{ orderId: first.id, httpStatus: 410 }], nextCursor: null });
+    const delivered = await http(platform.url, 'GET', `/admin/deliveries?endpoint=${endpoint!.id}&delivered=true`, { admin: true });
+    expect(delivered.body.items.map((item: { orderId: string }) => item.orderId).sort()).toEqual([first.id, second.id].sort());
+
     // A second recovery finds nothing left to re-run.
     const again = await http(platform.url, 'POST', `/admin/endpoints/${endpoint!.id}/recover`, { admin: true, body: { since } });
     expect(again.body).toEqual({ count: 0 });

@@ -283,9 +283,15 @@ describe('HTTP contract', () => {
       expectError(await http(platform.url, 'PUT', '/admin/stock/bad%20sku', { body: { available: 1, unitPrice: 1 }, admin: true }), 400, /sku/);
     });
 
-    it('GET /admin/deliveries answers 400 without a UUID orderId', async () => {
+    it('GET /admin/deliveries answers 400 for a malformed filter, and lists every delivery without one', async () => {
       expectError(await http(platform.url, 'GET', '/admin/deliveries?orderId=nope', { admin: true }), 400);
-      expectError(await http(platform.url, 'GET', '/admin/deliveries', { admin: true }), 400);
+      expectError(await http(platform.url, 'GET', '/admin/deliveries?endpoint=nope', { admin: true }), 400);
+      expectError(await http(platform.url, 'GET', '/admin/deliveries?delivered=maybe', { admin: true }), 400);
+      expectError(await http(platform.url, 'GET', '/admin/deliveries?limit=0', { admin: true }), 400);
+      expectError(await http(platform.url, 'GET', '/admin/deliveries?cursor=nope', { admin: true }), 400);
+      const all = await http(platform.url, 'GET', '/admin/deliveries', { admin: true });
+      expect(all.status).toBe(200);
+      expect(all.body).toMatchObject({ items: expect.any(Array), nextCursor: null });
     });
   });
 

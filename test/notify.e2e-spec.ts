@@ -123,6 +123,7 @@ describe('merchant notification', () => {
         {
           id: expect.any(Number),
           eventId: received.body.id,
+          orderId: order.id,
           attempt: 1,
           attemptedAt: expect.any(String),
           url: `${shop.url}/notify?shop=1`,

@@ -1,41 +1,86 @@
-import { Controller, Get, HttpStatus, ParseUUIDPipe, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AdminGuard } from '../common/admin.guard';
-import { Delivery } from './delivery.entity';
+import { ListDeliveriesQuery } from './deliveries.dto';
+import { NotifyException } from './notify.exception';
 
 const OUTCOME_UNKNOWN = 'outcome unknown';
+
+interface DeliveryRow {
+  id: string;
+  event_id: string;
+  order_id: string;
+  attempt: number;
+  url: string;
+  endpoint_id: string | null;
+  http_status: number | null;
+  duration_ms: number | null;
+  delivered: boolean | null;
+  error: string | null;
+  response_snippet: string | null;
+  attempted_at: Date;
+}
 
 @ApiTags('ops')
 @ApiBearerAuth()
 @UseGuards(AdminGuard)
 @Controller('admin/deliveries')
 export class DeliveriesController {
-  constructor(@InjectRepository(Delivery) private readonly deliveries: Repository<Delivery>) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Every attempt to notify the merchant of an order, oldest first. An attempt is listed from
-   * before its request goes out: until its outcome is recorded (or for good, when its process
-   * died mid-send) it shows `delivered: null` and `error: "outcome unknown"`.
+   * Merchant notification attempts, newest first, by order, endpoint or outcome, a page at a
+   * time. An attempt is listed from before its request goes out: until its outcome is recorded
+   * (or for good, when its process died mid-send) it shows `delivered: null` and
+   * `error: "outcome unknown"`.
    */
   @Get()
-  async list(@Query('orderId', new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST })) orderId: string) {
-    const rows = await this.deliveries.find({ where: { orderId }, order: { attemptedAt: 'ASC', id: 'ASC' } });
+  async list(@Query() query: ListDeliveriesQuery) {
+    const [at, id] = query.cursor ? decodeCursor(query.cursor) : [null, null];
+    const rows: DeliveryRow[] = await this.dataSource.query(
+      `SELECT * FROM deliveries
+        WHERE ($1::uuid IS NULL OR order_id = $1) AND ($2::uuid IS NULL OR endpoint_id = $2)
+          AND ($3::boolean IS NULL OR delivered = $3)
+          AND ($4::timestamptz IS NULL OR (attempted_at, id) < ($4, $5::bigint))
+        ORDER BY attempted_at DESC, id DESC LIMIT $6`,
+      [query.orderId ?? null, query.endpoint ?? null, query.delivered === undefined ? null : query.delivered === 'true', at, id, query.limit + 1],
+    );
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
     return {
-      items: rows.map(({ id, eventId, attempt, url, endpointId, httpStatus, durationMs, delivered, error, responseSnippet, attemptedAt }) => ({
-        id: Number(id),
-        eventId,
-        attempt,
-        attemptedAt: attemptedAt.toISOString(),
-        url,
-        endpoint: endpointId,
-        httpStatus,
-        durationMs,
-        delivered,
-        error: delivered === null ? OUTCOME_UNKNOWN : error,
-        responseSnippet,
+      items: page.map((row) => ({
+        id: Number(row.id),
+        eventId: row.event_id,
+        orderId: row.order_id,
+        attempt: row.attempt,
+        attemptedAt: row.attempted_at.toISOString(),
+        url: row.url,
+        endpoint: row.endpoint_id,
+        httpStatus: row.http_status,
+        durationMs: row.duration_ms,
+        delivered: row.delivered,
+        error: row.delivered === null ? OUTCOME_UNKNOWN : row.error,
+        responseSnippet: row.response_snippet,
       })),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
     };
   }
+}
+
+function encodeCursor(row: DeliveryRow): string {
+  return Buffer.from(JSON.stringify([row.attempted_at.toISOString(), row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && !Number.isNaN(Date.parse(value[0])) && /^\d{1,19}$/.test(value[1])) {
+      return value as [string, string];
+    }
+  } catch {
+    /* falls through to the error */
+  }
+  throw NotifyException.badCursor();
 }

@@ -20,6 +20,10 @@ export class NotifyException extends DomainException {
     return new NotifyException('not-found', 'ENDPOINT_NOT_FOUND', `endpoint ${id} does not exist`);
   }
 
+  static badCursor() {
+    return new NotifyException('invalid', 'BAD_CURSOR', 'cursor is not one this API returned');
+  }
+
   static notEnforcedYet(setting: string) {
     return new NotifyException('unprocessable', 'NOT_ENFORCED_YET', `${setting} per endpoint is not enforced yet; it cannot be set`);
   }

@@ -15,9 +15,11 @@ import { waitFor } from './wait-for';
 export interface DeliveryRow {
   id: number;
   eventId: string;
+  orderId: string;
   attempt: number;
   attemptedAt: string;
   url: string;
+  endpoint: string | null;
   httpStatus: number | null;
   durationMs: number | null;
   delivered: boolean | null;
@@ -47,10 +49,11 @@ export async function payByCallback(base: string, order: { id: string; totalAmou
   return tradeNo;
 }
 
+/** The order's delivery log, oldest first as a merchant's history reads (the API lists newest first). */
 export async function deliveriesOf(base: string, orderId: string): Promise<DeliveryRow[]> {
   const answer = await http(base, 'GET', `/admin/deliveries?orderId=${orderId}`, { admin: true });
   if (answer.status !== 200) throw new Error(`GET /admin/deliveries: ${answer.status} ${answer.text}`);
-  return answer.body.items;
+  return [...(answer.body.items as DeliveryRow[])].reverse();
 }
 
 /** Checks a received notification the way a merchant would, with the reference Standard Webhooks verifier. */
