@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AdminGuard } from '../common/admin.guard';
+import { decodeCursor, encodeCursor } from '../common/page-cursor';
 import { ListDeliveriesQuery } from './deliveries.dto';
 import { NotifyException } from './notify.exception';
 
@@ -38,7 +39,7 @@ export class DeliveriesController {
    */
   @Get()
   async list(@Query() query: ListDeliveriesQuery) {
-    const [at, id] = query.cursor ? decodeCursor(query.cursor) : [null, null];
+    const [at, id] = query.cursor ? (decodeCursor(query.cursor, /^\d{1,19}$/) ?? throwBadCursor()) : [null, null];
     const rows: DeliveryRow[] = await this.dataSource.query(
       `SELECT * FROM deliveries
         WHERE ($1::uuid IS NULL OR order_id = $1) AND ($2::uuid IS NULL OR endpoint_id = $2)
@@ -64,23 +65,11 @@ export class DeliveriesController {
         error: row.delivered === null ? OUTCOME_UNKNOWN : row.error,
         responseSnippet: row.response_snippet,
       })),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last.attempted_at, last.id) : null,
     };
   }
 }
 
-function encodeCursor(row: DeliveryRow): string {
-  return Buffer.from(JSON.stringify([row.attempted_at.toISOString(), row.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && !Number.isNaN(Date.parse(value[0])) && /^\d{1,19}$/.test(value[1])) {
-      return value as [string, string];
-    }
-  } catch {
-    /* falls through to the error */
-  }
+function throwBadCursor(): never {
   throw NotifyException.badCursor();
 }

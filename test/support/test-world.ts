@@ -69,6 +69,9 @@ export class TestWorld {
       NOTIFY_RETRY_SCHEDULE: '100ms,200ms,400ms',
       HANDLER_RETRY_SCHEDULE: '100ms,200ms',
       RELAY_INTERVAL: '200ms',
+      // Merchants that fail on purpose would open their circuit in tests about something else
+      // (timing, sweeps, re-runs): the breaker's own tests set this low.
+      NOTIFY_CIRCUIT_MIN_REQUESTS: '100000',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
       PORT: '0',
       ...overrides,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource } from 'typeorm';
 import { PUBLISH_LEASE_MS } from '../../messaging/confirmed-channel';
+import { decodeCursor, encodeCursor } from '../../common/page-cursor';
 import { Lease } from '../../database/lease';
 import { CompensationException } from './compensation.exception';
 import { FailedMessageAction, FailedMessageActionKind } from './failed-message-action.entity';
@@ -60,7 +61,7 @@ export class FailedMessagesService {
       );
     }
     if (cursor) {
-      const [at, id] = decodeCursor(cursor);
+      const [at, id] = decodeCursor(cursor, /^[0-9a-f-]{36}$/) ?? throwBadCursor();
       query.andWhere(
         new Brackets((where) =>
           where.where('failed.first_failed_at < :at', { at }).orWhere('failed.first_failed_at = :at AND failed.id < :id', { at, id }),
@@ -75,7 +76,7 @@ export class FailedMessagesService {
     });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { items: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    return { items: page, nextCursor: rows.length > limit && last ? encodeCursor(last.firstFailedAt, last.id) : null };
   }
 
   async get(id: string) {
@@ -221,18 +222,6 @@ function cutToBytes(text: string, bytes: number): string {
   return text.slice(0, end);
 }
 
-function encodeCursor(row: FailedMessage): string {
-  return Buffer.from(JSON.stringify([row.firstFailedAt.toISOString(), row.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && !Number.isNaN(Date.parse(value[0])) && /^[0-9a-f-]{36}$/.test(value[1])) {
-      return value as [string, string];
-    }
-  } catch {
-    /* falls through to the error */
-  }
+function throwBadCursor(): never {
   throw CompensationException.badCursor();
 }
