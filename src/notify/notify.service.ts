@@ -164,7 +164,10 @@ const recordAttempt = new Statement(
             disabled_reason = CASE WHEN $10 THEN '410 Gone'
                                    WHEN NOT $4 AND failing_since <= now() - $11 * interval '1 millisecond' THEN 'every attempt failed for ' || $12
                                    ELSE disabled_reason END
-      WHERE id = $9)
+      -- A success changes nothing worth a write more than once a second: every notification to
+      -- a busy merchant would otherwise queue on this one row.
+      WHERE id = $9 AND (NOT $4 OR $10 OR failing_since IS NOT NULL OR last_success_at IS NULL
+                         OR last_success_at < now() - interval '1 second'))
    UPDATE notifications n SET state = $7, attempts = attempts + 1, last_attempt_at = logged.attempted_at, lease_until = NULL,
           next_attempt_at = CASE WHEN $7 = 'PENDING' THEN now() + $8 * interval '1 millisecond' END,
           delivered_at = CASE WHEN $7 = 'DELIVERED' THEN now() END
