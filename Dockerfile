@@ -2,6 +2,9 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The workspaces (the shared package and the examples) are part of the install.
+COPY packages ./packages
+COPY examples ./examples
 RUN npm ci --no-audit --no-fund
 COPY tsconfig*.json nest-cli.json ./
 COPY src ./src
@@ -13,6 +16,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# node_modules/@backstop/transport links here.
+COPY --from=build /app/packages/transport ./packages/transport
 COPY package.json ./
 USER node
 EXPOSE 3000

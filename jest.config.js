@@ -1,8 +1,18 @@
-/** Unit specs live beside the code; end-to-end specs in test/ talk to the real PostgreSQL and RabbitMQ. */
+/**
+ * Unit specs live beside the code (backstop's and the transport package's); end-to-end specs
+ * in test/ and in each example's test/ talk to the real PostgreSQL and RabbitMQ.
+ */
 module.exports = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: '.',
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+  testMatch: [
+    '<rootDir>/src/**/*.spec.ts',
+    '<rootDir>/packages/*/src/**/*.spec.ts',
+    '<rootDir>/test/**/*.e2e-spec.ts',
+    '<rootDir>/examples/*/test/**/*.e2e-spec.ts',
+  ],
+  // Built output of the workspaces: never tests, and its package.json files would clash by name.
+  modulePathIgnorePatterns: ['<rootDir>/packages/.*/dist/', '<rootDir>/examples/.*/dist/'],
   transform: {
     '^.+\\.ts$': 'ts-jest',
     // @fastify/static (Swagger UI) requires content-disposition 3, which ships only as an

@@ -12,13 +12,14 @@ import { Client } from 'pg';
 import { ADMIN_TOKEN, CALLBACK_SECRET, TestWorld } from '../test/support/test-world';
 import { LoadClient, Merchant, Target } from './pipeline/closed-loop';
 import { measure, Measurement, MeasureOptions } from './pipeline/measure';
+import { noisyNeighbour } from './pipeline/noisy-neighbour';
 import { DatabaseProbe } from './pipeline/probes';
 import { comparisonTable, jsonLine, medianOf, singleTable, soakSummary, topStatementsTable } from './pipeline/report';
 import { buildIfStale, startBackstop, startBaseline, System } from './pipeline/systems';
 
 const USAGE = `npm run bench -- [flags]
 
-  --clients N            concurrent closed-loop clients (32)
+  --clients N            concurrent closed-loop clients (32; 16 with --scenario noisy)
   --orders N             measured orders per system (1000; 20000 with --soak)
   --warmup N             orders before the window opens, not counted (5% of --orders, at least 50;
                          and at least 2 s unless 0)
@@ -26,9 +27,16 @@ const USAGE = `npm run bench -- [flags]
   --runs N               repeat the whole comparison N times; medians at the end (1)
   --json                 also print one JSON line per run
   --top N                list the N statements each system calls most (0)
+  --cpu-prof DIR         write a CPU profile of the backstop process into DIR (node --cpu-prof)
   --soak                 a long run of backstop alone: RSS after warm-up and at the end
   --systems LIST         which systems to drive, of backstop,baseline (both; backstop alone with --soak)
   --mode http            the HTTP micro-benchmarks instead (bench/http.bench.ts)
+  --scenario noisy       the noisy-neighbour run instead (G9): orders spread over --endpoints merchant
+                         origins, of which a share never answer; healthy notification p50/p99 and
+                         orders/s as ratios to the same run with none hanging (800 orders after
+                         100 warm-up, 16 clients)
+  --endpoints N          merchant endpoints in the noisy-neighbour run (10)
+  --hanging LIST         shares of them that hang, each a run of its own (0.1,0.3)
 
   Against a platform already running (nothing is spawned; figures printed raw):
   --url URL              its base URL
@@ -43,13 +51,17 @@ const USAGE = `npm run bench -- [flags]
 const { values: flags } = parseArgs({
   options: {
     mode: { type: 'string', default: 'pipeline' },
-    clients: { type: 'string', default: '32' },
+    scenario: { type: 'string' },
+    endpoints: { type: 'string', default: '10' },
+    hanging: { type: 'string', default: '0.1,0.3' },
+    clients: { type: 'string' },
     orders: { type: 'string' },
     warmup: { type: 'string' },
     'poll-ms': { type: 'string', default: '10' },
     runs: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
     top: { type: 'string', default: '0' },
+    'cpu-prof': { type: 'string' },
     soak: { type: 'boolean', default: false },
     systems: { type: 'string' },
     url: { type: 'string' },
@@ -73,7 +85,7 @@ function count(name: string, value: string | undefined, minimum: number): number
 
 const orders = count('orders', flags.orders, 1) ?? (flags.soak ? 20_000 : 1000);
 const options: MeasureOptions = {
-  clients: count('clients', flags.clients, 1)!,
+  clients: count('clients', flags.clients, 1) ?? 32,
   orders,
   warmup: count('warmup', flags.warmup, 0) ?? Math.max(50, Math.round(orders * 0.05)),
   warmupMs: flags.warmup === '0' ? 0 : 2_000,
@@ -123,7 +135,16 @@ async function connect(connectionString: string): Promise<Client> {
 async function runSpawned(name: 'backstop' | 'baseline', merchant: Merchant, notifyUrl: string): Promise<Measurement> {
   const world = await TestWorld.create(`bench_${name}`);
   const destroyWorld = undoLater(() => world.destroy());
-  const system: System = name === 'backstop' ? await startBackstop(world) : await startBaseline(world);
+  // The one merchant endpoint here stands for all of them: its concurrency (SPEC §8, 4 by
+  // default) as high as the clients, as the baseline has no such limit.
+  const system: System =
+    name === 'backstop'
+      ? await startBackstop(
+          world,
+          { NOTIFY_ENDPOINT_CONCURRENCY: String(Math.min(100, options.clients)) },
+          flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`] : [],
+        )
+      : await startBaseline(world);
   const stopSystem = undoLater(() => system.stop());
   const cluster = await connect(world.databaseUrl.replace(/\/[^/]+$/, '/postgres'));
   const closeCluster = undoLater(() => cluster.end());
@@ -213,13 +234,35 @@ async function pipeline(): Promise<void> {
   }
 }
 
+async function noisy(): Promise<void> {
+  buildIfStale();
+  const shares = flags.hanging!.split(',').map((share) => {
+    const parsed = Number(share);
+    if (!(parsed > 0 && parsed < 1)) throw new Error(`--hanging: each share must be above 0 and below 1, not ${share}`);
+    return parsed;
+  });
+  await noisyNeighbour(
+    {
+      clients: count('clients', flags.clients, 1) ?? 16,
+      orders: count('orders', flags.orders, 1) ?? 800,
+      warmup: count('warmup', flags.warmup, 0) ?? 100,
+      endpoints: count('endpoints', flags.endpoints, 2)!,
+      hangingShares: shares,
+      pollMs: options.pollMs,
+      adminToken: ADMIN_TOKEN,
+      callbackSecret: CALLBACK_SECRET,
+    },
+    undoLater,
+  );
+}
+
 async function main(): Promise<void> {
   if (flags.help) {
     console.log(USAGE);
     return;
   }
   if (flags.mode === 'http') {
-    process.env.BENCH_CONCURRENCY ??= flags.clients;
+    if (flags.clients !== undefined) process.env.BENCH_CONCURRENCY ??= flags.clients;
     await import('./http.bench');
     return;
   }
@@ -232,7 +275,9 @@ async function main(): Promise<void> {
     });
   }
   try {
-    await pipeline();
+    if (flags.scenario === undefined) await pipeline();
+    else if (flags.scenario === 'noisy') await noisy();
+    else throw new Error(`--scenario must be noisy, not ${flags.scenario}`);
   } finally {
     await cleanUp();
   }

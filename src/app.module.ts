@@ -12,11 +12,13 @@ import { OrdersModule } from './orders/orders.module';
 import { PaymentModule } from './payment/payment.module';
 import { RetentionModule } from './retention/retention.module';
 import { StockModule } from './stock/stock.module';
+import { LoggingModule } from './logging/logging.module';
 
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: configurations }),
     ScheduleModule.forRoot(),
+    LoggingModule,
     DatabaseModule,
     MessagingModule,
     RetentionModule,

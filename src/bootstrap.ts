@@ -1,13 +1,14 @@
 import { HttpStatus, INestApplication, ValidationPipe } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
+import { SwaggerModule } from '@nestjs/swagger';
+import { apiDocument } from './api-document';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
-import { appConfig, LOG_LEVELS } from './config/app.config';
 import { validateAllConfigurations } from './config/configuration';
+import { AppLogger } from './logging/app-logger';
+import { CONSOLE_ASSETS, CONSOLE_ASSETS_PREFIX } from './ops/admin-page';
 import { Metrics } from './ops/metrics.service';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -29,8 +30,7 @@ export async function createApplication(): Promise<NestFastifyApplication> {
     }),
     { rawBody: true, bufferLogs: true },
   );
-  const { logLevel } = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
-  app.useLogger(LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(logLevel) + 1));
+  app.useLogger(app.get(AppLogger));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -40,7 +40,10 @@ export async function createApplication(): Promise<NestFastifyApplication> {
     }),
   );
   app.useGlobalFilters(new HttpErrorFilter(app.get(HttpAdapterHost).httpAdapter));
+  acceptBodylessJson(app);
   countRequests(app);
+  // The console's bundle; Swagger UI already decorates the reply with sendFile.
+  app.useStaticAssets({ root: CONSOLE_ASSETS, prefix: CONSOLE_ASSETS_PREFIX, decorateReply: false });
   app.enableShutdownHooks();
   mountDocs(app);
   return app;
@@ -62,6 +65,20 @@ function answerUnreadableUrl(error: FastifyError, _: FastifyRequest, reply: Fast
   });
 }
 
+/**
+ * A POST with `content-type: application/json` and no body (what many HTTP clients send for
+ * an action without input, e.g. a retry) carries no JSON to refuse: it is read as no body and
+ * validation decides, instead of Fastify's 400. Replaces Nest's JSON parser, raw body kept.
+ */
+function acceptBodylessJson(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    parseJson(request, body.toString('utf8'), done);
+  });
+}
+
 /** Every answer counts, also those Fastify gives before Nest sees the request (413, bad JSON). */
 function countRequests(app: NestFastifyApplication): void {
   const metrics = app.get(Metrics);
@@ -77,13 +94,5 @@ function countRequests(app: NestFastifyApplication): void {
 }
 
 function mountDocs(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('backstop')
-      .setDescription('Orders, reliable order events and merchant payment notifications')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document);
+  SwaggerModule.setup('docs', app, apiDocument(app));
 }

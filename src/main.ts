@@ -2,13 +2,23 @@ import { Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { createApplication } from './bootstrap';
 import { appConfig } from './config/app.config';
+import { databaseConfig } from './config/database.config';
+import { describeDevelopmentSecrets, fillDevelopmentSecrets, outsideProduction } from './config/development-defaults';
+import { ensureDatabase } from './database/ensure-database';
 
 async function main(): Promise<void> {
+  const made = fillDevelopmentSecrets();
+  if (Object.keys(made).length > 0) process.stderr.write(describeDevelopmentSecrets(made));
+  if (outsideProduction()) {
+    const { url } = databaseConfig();
+    if (await ensureDatabase(url)) process.stderr.write(`created the database of DATABASE_URL (${new URL(url).pathname.slice(1)})\n`);
+  }
   const app = await createApplication();
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   if (config.runsApi) {
     await app.listen(config.port, '0.0.0.0');
-    Logger.log(`backstop (${config.role}) listening on ${await app.getUrl()}`, 'Bootstrap');
+    const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+    Logger.log(`backstop (${config.role}) listening on ${url}: ops console ${url}/admin, API docs ${url}/docs`, 'Bootstrap');
   } else {
     await app.init();
     Logger.log('backstop worker running', 'Bootstrap');

@@ -1,5 +1,5 @@
+import { ConfirmedChannel } from '@backstop/transport';
 import { connect } from 'amqp-connection-manager';
-import { ConfirmedChannel } from '../src/messaging/confirmed-channel';
 import { TestWorld } from './support/test-world';
 
 /** Resolved means stored in a queue: a confirm alone is not enough when nothing was routed. */

@@ -1,5 +1,5 @@
 import { http } from './support/http';
-import { MerchantServer } from './support/merchant-server';
+import { MerchantServers } from './support/merchant-server';
 import { paidOrderTo } from './support/notify-helpers';
 import { queuesIdle } from './support/reliability-broker';
 import { notificationReaches, staysAt } from './support/retry-helpers';
@@ -13,7 +13,7 @@ const QUIET_WINDOW_MS = 1_500;
 describe('merchant endpoints', () => {
   let world: TestWorld;
   let platform: RunningApp;
-  const merchants: MerchantServer[] = [];
+  const merchants = new MerchantServers();
 
   beforeAll(async () => {
     world = await TestWorld.create('endpoints');
@@ -21,15 +21,11 @@ describe('merchant endpoints', () => {
   });
   afterAll(async () => {
     await platform.close();
-    for (const merchant of merchants) await merchant.stop();
+    await merchants.stopAll();
     await world.destroy();
   });
 
-  async function merchant(): Promise<MerchantServer> {
-    const started = await MerchantServer.start();
-    merchants.push(started);
-    return started;
-  }
+  const merchant = () => merchants.start();
 
   const paidOrder = (sku: string, notifyUrl: string) => paidOrderTo(platform.url, sku, notifyUrl);
 
@@ -131,9 +127,15 @@ describe('merchant endpoints', () => {
     expect((await http(platform.url, 'POST', `/admin/endpoints/${unknown}/enable`, { admin: true })).status).toBe(404);
     const [{ id }] = (await http(platform.url, 'GET', '/admin/endpoints', { admin: true })).body.items;
     expect((await http(platform.url, 'PUT', `/admin/endpoints/${id}`, { admin: true, body: { successRule: 'always' } })).status).toBe(400);
-    const refused = await http(platform.url, 'PUT', `/admin/endpoints/${id}`, { admin: true, body: { concurrency: 8 } });
-    expect(refused.status).toBe(422);
-    expect(refused.body.message).toMatch(/concurrency/);
+    for (const body of [{ concurrency: 0 }, { concurrency: 101 }, { concurrency: 2.5 }, { rateLimit: 0 }, { rateLimit: '5' }]) {
+      const refused = await http(platform.url, 'PUT', `/admin/endpoints/${id}`, { admin: true, body });
+      expect({ body, status: refused.status }).toEqual({ body, status: 400 });
+    }
+    const limited = await http(platform.url, 'PUT', `/admin/endpoints/${id}`, { admin: true, body: { concurrency: 8, rateLimit: 20 } });
+    expect(limited).toMatchObject({ status: 200, body: { concurrency: 8, concurrencyIsDefault: false, rateLimit: 20, inFlight: 0 } });
+    const reset = await http(platform.url, 'PUT', `/admin/endpoints/${id}`, { admin: true, body: { concurrency: null, rateLimit: null } });
+    expect(reset).toMatchObject({ status: 200, body: { concurrency: 4, concurrencyIsDefault: true } });
+    expect(reset.body.rateLimit).toBeUndefined();
     expect((await http(platform.url, 'POST', `/admin/endpoints/${id}/recover`, { admin: true, body: { since: 'yesterday' } })).status).toBe(400);
   });
 });

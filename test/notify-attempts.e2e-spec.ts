@@ -1,6 +1,6 @@
 import { ServerResponse } from 'node:http';
 import { http } from './support/http';
-import { MerchantServer } from './support/merchant-server';
+import { MerchantServer, MerchantServers } from './support/merchant-server';
 import { deliveriesOf, DeliveryRow, EventTap, paidOrderTo, quiesce } from './support/notify-helpers';
 import { queueDepths } from './support/rabbitmqctl';
 import { TestWorld } from './support/test-world';
@@ -14,20 +14,15 @@ import { waitFor } from './support/wait-for';
  */
 describe('merchant notification attempts', () => {
   let world: TestWorld;
-  const merchants: MerchantServer[] = [];
-
-  async function merchant(): Promise<MerchantServer> {
-    const server = await MerchantServer.start();
-    merchants.push(server);
-    return server;
-  }
+  const merchants = new MerchantServers();
+  const merchant = () => merchants.start();
 
   beforeAll(async () => {
     world = await TestWorld.create('notify_attempts');
   });
   afterAll(async () => {
     await world.destroy();
-    for (const server of merchants) await server.stop();
+    await merchants.stopAll();
   });
 
   const paidOrder = paidOrderTo;

@@ -1,5 +1,5 @@
 import { http } from './support/http';
-import { MerchantServer } from './support/merchant-server';
+import { MerchantServers } from './support/merchant-server';
 import {
   deliveriesOf,
   DeliveryRow,
@@ -23,20 +23,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 describe('merchant notification', () => {
   let world: TestWorld;
-  const merchants: MerchantServer[] = [];
-
-  async function merchant(): Promise<MerchantServer> {
-    const server = await MerchantServer.start();
-    merchants.push(server);
-    return server;
-  }
+  const merchants = new MerchantServers();
+  const merchant = () => merchants.start();
 
   beforeAll(async () => {
     world = await TestWorld.create('notify');
   });
   afterAll(async () => {
     await world.destroy();
-    for (const server of merchants) await server.stop();
+    await merchants.stopAll();
   });
 
   /** An order of one unit of a fresh SKU, confirmed, then paid through the signed gateway callback. */

@@ -1,13 +1,14 @@
 import { http } from './support/http';
 import { orderReaches, placeOrder, setStock } from './support/orders';
 import { blockVhost, unblockVhost } from './support/reliability-broker';
-import { RunningApp, TestWorld } from './support/test-world';
+import { ADMIN_TOKEN, RunningApp, TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
 /** Health, metrics, docs and the ops page: what an operator watches. */
 describe('operations', () => {
   let world: TestWorld;
   let platform: RunningApp;
+  let rejectedOrderId: string;
 
   beforeAll(async () => {
     world = await TestWorld.create('ops');
@@ -45,6 +46,7 @@ describe('operations', () => {
     await setStock(platform.url, 'OPS-A', 0);
     const order = await placeOrder(platform.url, [{ sku: 'OPS-A', quantity: 1 }], 'http://127.0.0.1:9/unreachable');
     await orderReaches(platform.url, order.id, ['REJECTED']);
+    rejectedOrderId = order.id;
     // The merchant is unreachable: notify.merchant retries (100ms, 200ms, 400ms) and gives up.
     const text = await waitFor(async () => {
       const answer = await http(platform.url, 'GET', '/metrics');
@@ -70,11 +72,48 @@ describe('operations', () => {
     expect((await http(platform.url, 'GET', '/admin/summary')).status).toBe(401);
   });
 
+  it("finds an order's failed messages by order id, and retries one from a bodyless JSON POST", async () => {
+    const found = await http(platform.url, 'GET', `/admin/failed-messages?orderId=${rejectedOrderId}`, { admin: true });
+    expect(found.status).toBe(200);
+    expect(found.body.items).toHaveLength(1);
+    expect(found.body.items[0]).toMatchObject({ handler: 'notify.merchant', orderId: rejectedOrderId, status: 'FAILED' });
+    const other = await http(platform.url, 'GET', '/admin/failed-messages?orderId=00000000-0000-4000-8000-000000000000', { admin: true });
+    expect(other.body.items).toEqual([]);
+    expect((await http(platform.url, 'GET', '/admin/failed-messages?orderId=nope', { admin: true })).status).toBe(400);
+    // What a browser's fetch helper sends for an action without input.
+    const retry = await fetch(`${platform.url}/admin/failed-messages/${found.body.items[0].id}/retry`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(retry.status).toBe(202);
+    const discard = await fetch(`${platform.url}/admin/failed-messages/${found.body.items[0].id}/discard`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(discard.status).toBe(400);
+    expect(((await discard.json()) as { message: string[] }).message).toEqual(expect.arrayContaining([expect.stringMatching(/reason/)]));
+  });
+
+  it('buckets deliveries and handler runs over a window for the charts', async () => {
+    const stats = await http(platform.url, 'GET', '/admin/stats?window=1h&bucket=1m', { admin: true });
+    expect(stats.status).toBe(200);
+    expect(stats.body.buckets).toHaveLength(60);
+    const sum = (pick: (bucket: any) => number) => stats.body.buckets.reduce((total: number, bucket: any) => total + pick(bucket), 0);
+    expect(sum((bucket) => bucket.deliveries.failed)).toBeGreaterThanOrEqual(4);
+    expect(sum((bucket) => bucket.handlerRuns.done)).toBeGreaterThanOrEqual(1);
+    expect(sum((bucket) => bucket.handlerRuns.failed)).toBeGreaterThanOrEqual(4);
+    expect((await http(platform.url, 'GET', '/admin/stats?window=7d&bucket=1m', { admin: true })).status).toBe(400);
+    expect((await http(platform.url, 'GET', '/admin/stats?window=2y', { admin: true })).status).toBe(400);
+    expect((await http(platform.url, 'GET', '/admin/stats')).status).toBe(401);
+  });
+
   it('serves the ops page without data in it, and the API docs', async () => {
     const page = await http(platform.url, 'GET', '/admin');
     expect(page.status).toBe(200);
     expect(page.text).toContain('<title>backstop ops</title>');
-    expect(page.text).toContain('/admin/failed-messages');
+    const script = await http(platform.url, 'GET', '/admin/assets/console.js');
+    expect(script.status).toBe(200);
+    expect(script.text).toContain('/admin/failed-messages');
     const docs = await http(platform.url, 'GET', '/docs-json');
     expect(docs.status).toBe(200);
     expect(Object.keys(docs.body.paths)).toEqual(

@@ -184,7 +184,7 @@ function median(values: number[]): number | undefined {
 }
 
 /** Nearest-rank percentile of sorted values. */
-function percentile(sorted: number[], fraction: number): number {
+export function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * fraction) - 1))];
 }
 

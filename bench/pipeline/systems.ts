@@ -31,13 +31,14 @@ export function buildIfStale(): void {
 }
 
 /** backstop as in production, `node dist/main.js`, in its own process on the world's database and vhost. */
-export async function startBackstop(world: TestWorld): Promise<System> {
+export async function startBackstop(world: TestWorld, overrides: Record<string, string> = {}, nodeArguments: string[] = []): Promise<System> {
   const { process: child, url } = await world.spawn({
+    ...overrides,
     LOG_LEVEL: 'warn',
     NOTIFY_ALLOW_PRIVATE: 'true',
     // The production default, as the baseline's relay (the test world polls faster).
     RELAY_INTERVAL: '1s',
-  });
+  }, nodeArguments);
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[backstop] ${chunk.toString()}`));
   return { name: 'backstop', url, pid: child.pid, stop: () => stopChild(child) };
 }

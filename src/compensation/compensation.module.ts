@@ -1,3 +1,4 @@
+import { ProcessedMessage } from '@backstop/transport';
 import { DiscoveryModule } from '@golevelup/nestjs-discovery';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -11,9 +12,9 @@ import { FailedMessagesService } from './failed-messages/failed-messages.service
 import { FailureRecorder } from './failed-messages/failure-recorder';
 import { HandlerExplorer } from './handlers/handler-explorer';
 import { HandlerRunner } from './handlers/handler-runner';
-import { ProcessedMessage } from './handlers/processed-message.entity';
 import { RetryPublisher } from './retries/retry-publisher';
 import { Sweeper } from './failed-messages/sweeper';
+import { ServiceFailureIntake } from './services/service-failure-intake';
 
 /**
  * Retries, failure records, the sweeper and the ops API, written once: every
@@ -22,7 +23,17 @@ import { Sweeper } from './failed-messages/sweeper';
 @Module({
   imports: [DiscoveryModule, CoordinatorModule, TypeOrmModule.forFeature([ProcessedMessage, FailedMessage, FailedMessageAction])],
   controllers: [FailedMessagesController],
-  providers: [HandlerRunner, HandlerExplorer, RetryPublisher, FailureRecorder, DeadLetterDrain, FailedMessagesService, Sweeper, CompensationPruner],
+  providers: [
+    HandlerRunner,
+    HandlerExplorer,
+    RetryPublisher,
+    FailureRecorder,
+    DeadLetterDrain,
+    ServiceFailureIntake,
+    FailedMessagesService,
+    Sweeper,
+    CompensationPruner,
+  ],
   exports: [FailedMessagesService],
 })
 export class CompensationModule {}

@@ -1,11 +1,13 @@
+import { validateEnvironment } from '@backstop/transport';
 import { registerAs } from '@nestjs/config';
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
-import { validateEnvironment } from './environment';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 class AppEnvironment {
   @IsOptional() @Matches(/^(6553[0-5]|655[0-2]\d|65[0-4]\d{2}|6[0-4]\d{3}|[1-5]?\d{1,4})$/, { message: 'PORT must be a port number (0 to 65535)' })
@@ -17,10 +19,17 @@ class AppEnvironment {
   @IsOptional() @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'log';
 
+  /** JSON lines for a log pipeline; pretty for a person at a terminal. Default: json in production. */
+  @IsOptional() @IsIn(LOG_FORMATS)
+  LOG_FORMAT?: LogFormat;
+
+  @IsOptional() @IsString()
+  NODE_ENV?: string;
+
   /** `secret`, or `name:secret,name:secret` when several operators each have a token. */
   @IsString() @IsNotEmpty()
   @Matches(/^([A-Za-z0-9_.-]+:)?[^,:\s]{16,}(,([A-Za-z0-9_.-]+:)?[^,:\s]{16,})*$/, {
-    message: 'ADMIN_TOKEN must be a token of at least 16 characters, or name:token pairs separated by commas',
+    message: 'ADMIN_TOKEN must be a token of at least 16 characters, or name:token pairs separated by commas; make one with: openssl rand -hex 24',
   })
   ADMIN_TOKEN: string;
 }
@@ -42,6 +51,8 @@ export const appConfig = registerAs('app', () => {
     port: Number(environment.PORT),
     role: environment.ROLE,
     logLevel: environment.LOG_LEVEL,
+    logFormat: environment.LOG_FORMAT ?? (environment.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    production: environment.NODE_ENV === 'production',
     adminTokens,
     runsApi: environment.ROLE !== 'worker',
     runsWorker: environment.ROLE !== 'api',

@@ -1,13 +1,6 @@
+import { DURATION_MESSAGE, DURATION_PATTERN, parseDuration, parseSchedule, SCHEDULE_MESSAGE, SCHEDULE_PATTERN, validateEnvironment } from '@backstop/transport';
 import { registerAs } from '@nestjs/config';
 import { IsOptional, Matches } from 'class-validator';
-import { parseDuration, parseSchedule } from './duration';
-import {
-  DURATION_MESSAGE,
-  DURATION_PATTERN,
-  SCHEDULE_MESSAGE,
-  SCHEDULE_PATTERN,
-  validateEnvironment,
-} from './environment';
 
 class CompensationEnvironment {
   @IsOptional() @Matches(SCHEDULE_PATTERN, { message: SCHEDULE_MESSAGE })

@@ -1,6 +1,6 @@
+import { validateEnvironment } from '@backstop/transport';
 import { registerAs } from '@nestjs/config';
 import { IsOptional, Matches } from 'class-validator';
-import { validateEnvironment } from './environment';
 
 class DatabaseEnvironment {
   @IsOptional()

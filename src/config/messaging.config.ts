@@ -1,8 +1,7 @@
+import { DURATION_MESSAGE, DURATION_PATTERN, parseDuration, validateEnvironment } from '@backstop/transport';
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { parseDuration } from './duration';
-import { DURATION_MESSAGE, DURATION_PATTERN, validateEnvironment } from './environment';
 
 class MessagingEnvironment {
   @IsOptional()
@@ -11,6 +10,14 @@ class MessagingEnvironment {
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
   PREFETCH = 20;
+
+  /**
+   * The merchant-notification consumer's own prefetch: how many notifications one process
+   * works on at once. Apart from PREFETCH so that merchants' answer times never hold up the
+   * other handlers, and large, since each endpoint's share of it is capped by its concurrency.
+   */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
+  NOTIFY_PREFETCH = 256;
 
   @IsOptional() @IsIn(['classic', 'quorum'])
   QUEUE_TYPE: 'classic' | 'quorum' = 'classic';
@@ -24,6 +31,7 @@ export const messagingConfig = registerAs('messaging', () => {
   return {
     url: environment.RABBITMQ_URL,
     prefetch: environment.PREFETCH,
+    notifyPrefetch: environment.NOTIFY_PREFETCH,
     queueType: environment.QUEUE_TYPE,
     relayIntervalMs: parseDuration(environment.RELAY_INTERVAL),
   };

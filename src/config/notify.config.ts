@@ -1,17 +1,10 @@
+import { DURATION_MESSAGE, DURATION_PATTERN, parseDuration, parseSchedule, SCHEDULE_MESSAGE, SCHEDULE_PATTERN, validateEnvironment } from '@backstop/transport';
 import { registerAs } from '@nestjs/config';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { parseDuration, parseSchedule } from './duration';
-import {
-  DURATION_MESSAGE,
-  DURATION_PATTERN,
-  SCHEDULE_MESSAGE,
-  SCHEDULE_PATTERN,
-  validateEnvironment,
-} from './environment';
 
 class NotifyEnvironment {
   @Matches(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, {
-    message: 'NOTIFY_SIGNING_SECRET must be a Standard Webhooks secret: whsec_ followed by base64 (at least 12 bytes)',
+    message: 'NOTIFY_SIGNING_SECRET must be a Standard Webhooks secret: whsec_ followed by base64 (at least 12 bytes); make one with: echo "whsec_$(openssl rand -base64 32)"',
   })
   NOTIFY_SIGNING_SECRET: string;
 
@@ -27,6 +20,9 @@ class NotifyEnvironment {
 
   @IsOptional() @IsIn(['true', 'false'], { message: 'NOTIFY_ALLOW_PRIVATE must be true or false' })
   NOTIFY_ALLOW_PRIVATE = 'false';
+
+  @IsOptional() @Matches(/^\s*([1-9]|[1-9]\d|100)\s*$/, { message: 'NOTIFY_ENDPOINT_CONCURRENCY must be a whole number from 1 to 100' })
+  NOTIFY_ENDPOINT_CONCURRENCY = '4';
 
   @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
   NOTIFY_CIRCUIT_WINDOW = '1m';
@@ -53,6 +49,7 @@ export const notifyConfig = registerAs('notify', () => {
     successBody: environment.NOTIFY_SUCCESS_BODY.trim().toLowerCase(),
     allowPrivate: environment.NOTIFY_ALLOW_PRIVATE === 'true',
     disableAfterMs: parseDuration(environment.NOTIFY_DISABLE_AFTER),
+    endpointConcurrency: Number(environment.NOTIFY_ENDPOINT_CONCURRENCY),
     circuit: {
       windowMs: parseDuration(environment.NOTIFY_CIRCUIT_WINDOW),
       minRequests: Number(environment.NOTIFY_CIRCUIT_MIN_REQUESTS),

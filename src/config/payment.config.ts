@@ -1,10 +1,9 @@
+import { DURATION_MESSAGE, DURATION_PATTERN, parseDuration, validateEnvironment } from '@backstop/transport';
 import { registerAs } from '@nestjs/config';
 import { IsIn, IsOptional, IsString, Matches, MinLength } from 'class-validator';
-import { parseDuration } from './duration';
-import { DURATION_MESSAGE, DURATION_PATTERN, validateEnvironment } from './environment';
 
 class PaymentEnvironment {
-  @IsString() @MinLength(16, { message: 'PAYMENT_CALLBACK_SECRET must be at least 16 characters' })
+  @IsString() @MinLength(16, { message: 'PAYMENT_CALLBACK_SECRET must be at least 16 characters (the secret your gateway signs callbacks with); for a sandbox, make one with: openssl rand -hex 24' })
   PAYMENT_CALLBACK_SECRET: string;
 
   /** Unset or empty: the platform's own sandbox gateway under /sandbox/gateway. */

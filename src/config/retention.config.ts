@@ -1,7 +1,6 @@
+import { DURATION_MESSAGE, DURATION_PATTERN, parseDuration, validateEnvironment } from '@backstop/transport';
 import { registerAs } from '@nestjs/config';
 import { IsOptional, Matches } from 'class-validator';
-import { parseDuration } from './duration';
-import { DURATION_MESSAGE, DURATION_PATTERN, validateEnvironment } from './environment';
 
 // A retention shorter than this is almost certainly a typo (`7m` for `7d`); it would also
 // prune markers of messages that may still be in a retry delay queue.

@@ -1,7 +1,6 @@
+import { createEnvelope, EventEnvelope, EventMap, RoutingKey } from '@backstop/transport';
 import { EntityManager } from 'typeorm';
 import { Statement } from '../database/statement';
-import { createEnvelope } from '../messaging/envelope';
-import { EventEnvelope, EventMap, RoutingKey } from '../messaging/event-map';
 
 const insertReady = new Statement(
   'insert outbox READY',

@@ -1,5 +1,5 @@
+import type { EventEnvelope, RoutingKey } from '@backstop/transport';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { EventEnvelope, RoutingKey } from '../messaging/event-map';
 
 export type OutboxState = 'PREPARE' | 'READY';
 

@@ -1,11 +1,10 @@
+import { ConfirmedChannel, type EventEnvelope, ORDER_EVENTS_EXCHANGE } from '@backstop/transport';
+import { PUBLISH_LEASE_MS } from '../messaging/publish-lease';
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { backoffMs, Lease } from '../database/lease';
-import { ConfirmedChannel, PUBLISH_LEASE_MS } from '../messaging/confirmed-channel';
-import type { EventEnvelope } from '../messaging/event-map';
-import { ORDER_EVENTS_EXCHANGE } from '../messaging/topology';
 import { TopologyReadiness } from '../messaging/topology-readiness';
 import { OutboxDeletes } from './outbox-deletes';
 

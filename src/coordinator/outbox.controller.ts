@@ -1,10 +1,12 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-responses';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AdminGuard } from '../common/admin.guard';
 import { STUCK_AFTER_ATTEMPTS } from './check-back.daemon';
 import { OutboxMessage } from './outbox-message.entity';
+import { OutboxList } from './outbox.responses';
 
 @ApiTags('ops')
 @ApiBearerAuth()
@@ -15,6 +17,8 @@ export class OutboxController {
 
   /** Rows not yet published, oldest first. */
   @Get()
+  @ApiOkResponse({ type: OutboxList, description: 'rows not yet published, oldest first' })
+  @ApiErrors(401, 503)
   async list() {
     const rows = await this.outbox.find({ order: { createdAt: 'ASC', id: 'ASC' }, take: 500 });
     return {

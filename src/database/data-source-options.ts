@@ -1,3 +1,4 @@
+import { ProcessedMessage } from '@backstop/transport';
 import { join } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { DatabaseConfig } from '../config/database.config';
@@ -11,7 +12,8 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
   return {
     type: 'postgres',
     url: config.url,
-    entities: [join(__dirname, '..', '**', '*.entity.{ts,js}')],
+    // processed_messages is shared with internal services, so its entity lives in their package.
+    entities: [join(__dirname, '..', '**', '*.entity.{ts,js}'), ProcessedMessage],
     migrations: [migrations],
     migrationsTransactionMode: 'each',
     synchronize: false,

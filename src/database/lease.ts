@@ -20,6 +20,8 @@ export interface LeaseSpec {
    * RETURNING …) records something about the claim in the same statement, so in the same commit.
    */
   then?: string;
+  /** More common table expressions after `claimed`, data-modifying ones too, for `then` to use: `name AS (…), …`. */
+  with?: string;
 }
 
 /**
@@ -39,7 +41,7 @@ export class Lease<Row> {
         UPDATE ${spec.table} SET ${spec.leaseColumn} = now() + $1 * interval '1 millisecond'${spec.set ? `, ${spec.set}` : ''}
          WHERE ${spec.key} IN (SELECT ${spec.key} FROM ${spec.table} WHERE ${spec.due}
                                 ORDER BY ${spec.orderBy} LIMIT $2 FOR UPDATE SKIP LOCKED)
-        RETURNING ${spec.returning})
+        RETURNING ${spec.returning})${spec.with ? `, ${spec.with}` : ''}
       ${spec.then ?? 'SELECT * FROM claimed'}`);
   }
 

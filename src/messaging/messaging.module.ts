@@ -1,8 +1,10 @@
+import { ORDER_EVENTS_EXCHANGE } from '@backstop/transport';
 import { MessageHandlerErrorBehavior, RabbitMQModule } from '@golevelup/nestjs-rabbitmq';
 import { Global, Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { messagingConfig } from '../config/messaging.config';
-import { ORDER_EVENTS_EXCHANGE } from './topology';
+import { BrokerConnectionLog } from './broker-connection-log';
+import { NOTIFY_CHANNEL } from './consumer-channels';
 import { TopologyReadiness } from './topology-readiness';
 
 /** The one broker connection: golevelup's AmqpConnection, shared by the publisher and every handler. */
@@ -15,10 +17,12 @@ import { TopologyReadiness } from './topology-readiness';
         uri: config.url,
         exchanges: [{ name: ORDER_EVENTS_EXCHANGE, type: 'topic', options: { durable: true } }],
         prefetchCount: config.prefetch,
+        channels: { [NOTIFY_CHANNEL]: { prefetchCount: config.notifyPrefetch } },
         // Never requeue on error (golevelup's default would loop a failing message forever).
         defaultSubscribeErrorBehavior: MessageHandlerErrorBehavior.NACK,
-        // Start without the broker: the outbox holds events until it is back (G7).
-        connectionInitOptions: { wait: false },
+        // Start without the broker: the outbox holds events until it is back (G7). Failures
+        // are logged with their cause by BrokerConnectionLog rather than golevelup's bare lines.
+        connectionInitOptions: { wait: false, skipConnectionFailedLogging: true, skipDisconnectFailedLogging: true },
         connectionManagerOptions: {
           heartbeatIntervalInSeconds: 5,
           reconnectTimeInSeconds: 1,
@@ -31,7 +35,7 @@ import { TopologyReadiness } from './topology-readiness';
       }),
     }),
   ],
-  providers: [TopologyReadiness],
+  providers: [TopologyReadiness, BrokerConnectionLog],
   exports: [RabbitMQModule, TopologyReadiness],
 })
 export class MessagingModule {}

@@ -1,11 +1,13 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-responses';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AdminGuard } from '../common/admin.guard';
 import { decodeCursor, encodeCursor } from '../common/page-cursor';
 import { ListDeliveriesQuery } from './deliveries.dto';
 import { NotifyException } from './notify.exception';
+import { DeliveryPage } from './notify.responses';
 
 const OUTCOME_UNKNOWN = 'outcome unknown';
 
@@ -38,6 +40,8 @@ export class DeliveriesController {
    * `error: "outcome unknown"`.
    */
   @Get()
+  @ApiOkResponse({ type: DeliveryPage, description: 'newest first' })
+  @ApiErrors(400, 401, 503)
   async list(@Query() query: ListDeliveriesQuery) {
     const [at, id] = query.cursor ? (decodeCursor(query.cursor, /^\d{1,19}$/) ?? throwBadCursor()) : [null, null];
     const rows: DeliveryRow[] = await this.dataSource.query(

@@ -16,7 +16,7 @@ export class ListDeliveriesQuery {
   @IsOptional() @IsIn(['true', 'false'])
   delivered?: 'true' | 'false';
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   limit = 100;
 

@@ -27,6 +27,28 @@ export class Endpoint {
   @Column({ name: 'success_rule', type: 'text', nullable: true })
   successRule: SuccessRule | null;
 
+  /** Requests in flight at once, at most; null: NOTIFY_ENDPOINT_CONCURRENCY. */
+  @Column({ type: 'int', nullable: true })
+  concurrency: number | null;
+
+  /** Requests a second, at most; null: no limit. */
+  @Column({ name: 'rate_limit', type: 'int', nullable: true })
+  rateLimit: number | null;
+
+  /**
+   * The attempts in flight, every process's: event id → until when (epoch ms) its slot is
+   * held, which is as long as its notification's lease, so a process that died mid-send gives
+   * its slot back when its lease runs out. In the row itself, not counted from another
+   * table, so that taking a slot checks and updates one row under its lock: two processes
+   * can never both take the last one.
+   */
+  @Column({ name: 'in_flight', type: 'jsonb', default: () => "'{}'" })
+  inFlight: Record<string, number>;
+
+  /** When the requests of the last second went out; kept only while a rate limit is set. */
+  @Column({ name: 'recent_sends', type: 'timestamptz', array: true, default: () => "'{}'" })
+  recentSends: Date[];
+
   /** When the circuit last opened: what failed since then is re-run when it closes. */
   @Column({ name: 'opened_at', type: 'timestamptz', nullable: true })
   openedAt: Date | null;

@@ -1,12 +1,12 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Put, Req, UseGuards } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, CountAnswer } from '../common/api-responses';
 import { ADMIN_NAME, AdminGuard } from '../common/admin.guard';
 import { notifyConfig } from '../config/notify.config';
-import type { SuccessRule } from './endpoint.entity';
 import { RecoverEndpointBody, UpdateEndpointBody } from './endpoints.dto';
-import { EndpointsService } from './endpoints.service';
-import { NotifyException } from './notify.exception';
+import { EndpointDefaults, EndpointsService } from './endpoints.service';
+import { EndpointList, EndpointView } from './notify.responses';
 
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
 type OperatorRequest = { [ADMIN_NAME]?: string };
@@ -16,43 +16,51 @@ type OperatorRequest = { [ADMIN_NAME]?: string };
 @UseGuards(AdminGuard)
 @Controller('admin/endpoints')
 export class EndpointsController {
-  private readonly defaultRule: SuccessRule;
+  private readonly defaults: EndpointDefaults;
 
   constructor(
     private readonly endpoints: EndpointsService,
     @Inject(notifyConfig.KEY) config: ConfigType<typeof notifyConfig>,
   ) {
-    this.defaultRule = config.successBody === '' ? '2xx' : 'body';
+    this.defaults = { successRuleDefault: config.successBody === '' ? '2xx' : 'body', concurrencyDefault: config.endpointConcurrency };
   }
 
   @Get()
+  @ApiOkResponse({ type: EndpointList, description: 'by origin' })
+  @ApiErrors(401, 503)
   async list() {
-    return { items: await this.endpoints.list(this.defaultRule) };
+    return { items: await this.endpoints.list(this.defaults) };
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: EndpointView, description: 'the endpoint' })
+  @ApiErrors(400, 401, 404, 503)
   get(@Param('id', uuid) id: string) {
-    return this.endpoints.get(id, this.defaultRule);
+    return this.endpoints.get(id, this.defaults);
   }
 
   @Put(':id')
+  @ApiOkResponse({ type: EndpointView, description: 'the endpoint as changed' })
+  @ApiErrors(400, 401, 404, 503)
   async update(@Param('id', uuid) id: string, @Body() body: UpdateEndpointBody) {
-    if (body.concurrency !== undefined) throw NotifyException.notEnforcedYet('concurrency');
-    if (body.rateLimit !== undefined && body.rateLimit !== null) throw NotifyException.notEnforcedYet('rateLimit');
-    if (body.successRule) await this.endpoints.setSuccessRule(id, body.successRule);
-    return this.endpoints.get(id, this.defaultRule);
+    await this.endpoints.update(id, body);
+    return this.endpoints.get(id, this.defaults);
   }
 
   /** ACTIVE again, the disabled reason cleared; what it missed meanwhile is re-run with `recover`. */
   @Post(':id/enable')
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: EndpointView, description: 'ACTIVE again' })
+  @ApiErrors(400, 401, 404, 503)
   async enable(@Param('id', uuid) id: string) {
     await this.endpoints.enable(id);
-    return this.endpoints.get(id, this.defaultRule);
+    return this.endpoints.get(id, this.defaults);
   }
 
   @Post(':id/recover')
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ type: CountAnswer, description: 'the failed notifications being re-run' })
+  @ApiErrors(400, 401, 404, 503)
   async recover(@Param('id', uuid) id: string, @Body() body: RecoverEndpointBody, @Req() request: OperatorRequest) {
     return { count: await this.endpoints.recover(id, new Date(body.since), request[ADMIN_NAME]!) };
   }

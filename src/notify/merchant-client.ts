@@ -1,15 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { lookup, LookupAddress, LookupOptions } from 'node:dns';
-import { request as httpRequest, IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { Agent, request } from 'undici';
 import { isPublicAddress, literalHostProblem } from '../common/public-address';
+import { notifyConfig } from '../config/notify.config';
 
 /**
  * How much of an answer is read: enough for the success check and the logged snippet. Past it
  * the connection is closed, so a merchant that answers 50 MB costs 4 KiB and one socket.
  */
 export const MAX_ANSWER_BYTES = 4 * 1024;
+/** An idle keep-alive connection is closed after this, before a typical server's own 5 s idle timeout would race a new request. */
+const KEEP_ALIVE_MS = 4_000;
 
 export interface MerchantAnswer {
   status: number;
@@ -43,57 +46,67 @@ const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
 };
 
 /**
- * Posts a notification with node:http rather than fetch: it lets the connection's own
- * DNS lookup enforce the address rule, and it never follows redirects.
+ * Posts notifications through undici's Agent: one keep-alive connection pool per origin,
+ * so a busy merchant is not sent a TCP (and TLS) handshake per notification. Every new
+ * connection resolves through the address rule above; undici never follows redirects
+ * unless told to, and the request, body included, is cut at the attempt's timeout.
  */
 @Injectable()
-export class MerchantClient {
-  post(url: string, headers: Record<string, string>, body: string, options: { timeoutMs: number; allowPrivate: boolean }) {
-    const target = new URL(url);
-    if (!options.allowPrivate) {
-      const problem = literalHostProblem(target);
-      if (problem) return Promise.reject(new RefusedAddressError(problem));
-    }
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise<MerchantAnswer>((resolve, reject) => {
-      const outgoing = send(
-        target,
-        {
-          method: 'POST',
-          headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-          lookup: options.allowPrivate ? undefined : publicOnlyLookup,
-          signal: AbortSignal.timeout(options.timeoutMs),
-        },
-        (incoming) => readAnswer(incoming).then(resolve, reject),
-      );
-      outgoing.on('error', (error) =>
-        reject(error.name === 'AbortError' ? new Error(`no answer within ${options.timeoutMs} ms`) : error),
-      );
-      outgoing.end(body);
+export class MerchantClient implements OnApplicationShutdown {
+  private readonly agent: Agent;
+
+  constructor(@Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>) {
+    this.agent = new Agent({
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      keepAliveMaxTimeout: KEEP_ALIVE_MS,
+      connect: config.allowPrivate ? {} : { lookup: publicOnlyLookup },
     });
+  }
+
+  async post(url: string, headers: Record<string, string>, body: string): Promise<MerchantAnswer> {
+    const target = new URL(url);
+    if (!this.config.allowPrivate) {
+      const problem = literalHostProblem(target);
+      if (problem) throw new RefusedAddressError(problem);
+    }
+    const timeoutMs = this.config.timeoutMs;
+    try {
+      const answer = await request(target, {
+        dispatcher: this.agent,
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const retryAfter = answer.headers['retry-after'];
+      const { text, truncated } = await readStart(answer.body);
+      return { status: answer.statusCode, body: text, truncated, ...(typeof retryAfter === 'string' ? { retryAfter } : {}) };
+    } catch (error) {
+      if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') throw new Error(`no answer within ${timeoutMs} ms`);
+      throw error;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.agent.close();
   }
 }
 
-function readAnswer(incoming: IncomingMessage): Promise<MerchantAnswer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const answer = (truncated: boolean) => {
-      const body = Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES).toString('utf8');
-      const retryAfter = incoming.headers['retry-after'];
-      resolve({ status: incoming.statusCode ?? 0, body, truncated, ...(retryAfter ? { retryAfter } : {}) });
-    };
-    incoming.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size > MAX_ANSWER_BYTES) {
-        // The outcome is decided by the status and the start of the body: stop reading and
-        // close the connection rather than drain (or buffer) the rest.
-        answer(true);
-        incoming.destroy();
-      }
-    });
-    incoming.on('end', () => answer(false));
-    incoming.on('error', reject);
-  });
+/**
+ * The first MAX_ANSWER_BYTES of a body. The outcome is decided by the status and the start
+ * of the body: past that the body is destroyed, which closes its connection, rather than
+ * drained or buffered.
+ */
+async function readStart(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<{ text: string; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > MAX_ANSWER_BYTES) {
+      body.destroy();
+      return { text: Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES).toString('utf8'), truncated: true };
+    }
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }

@@ -15,6 +15,16 @@ export class DeliveryFailedError extends Error implements RetryAdvice {
   }
 }
 
+/** The endpoint is at its concurrency or rate limit: this notification waits its turn, and that is no attempt. */
+export class EndpointBusyError extends Error implements RetryAdvice {
+  readonly name = 'EndpointBusyError';
+  readonly notYet = true;
+
+  constructor(origin: string) {
+    super(`endpoint ${origin} is at its concurrency or rate limit`);
+  }
+}
+
 export class NotifyException extends DomainException {
   static endpointNotFound(id: string) {
     return new NotifyException('not-found', 'ENDPOINT_NOT_FOUND', `endpoint ${id} does not exist`);
@@ -22,9 +32,5 @@ export class NotifyException extends DomainException {
 
   static badCursor() {
     return new NotifyException('invalid', 'BAD_CURSOR', 'cursor is not one this API returned');
-  }
-
-  static notEnforcedYet(setting: string) {
-    return new NotifyException('unprocessable', 'NOT_ENFORCED_YET', `${setting} per endpoint is not enforced yet; it cannot be set`);
   }
 }

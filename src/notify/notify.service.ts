@@ -1,22 +1,22 @@
+import { type EventOf, formatDuration } from '@backstop/transport';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { HandlerContext, HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
-import { formatDuration } from '../config/duration';
 import { notifyConfig } from '../config/notify.config';
-import type { EventOf } from '../messaging/event-map';
 import { Metrics } from '../ops/metrics.service';
 import { retryAfterMs } from './retry-after';
 import { Lease } from '../database/lease';
 import { Statement } from '../database/statement';
-import { OrderAddress, OrderFacts } from '../orders/order-facts';
+import { ORDER_ADDRESS_SQL, OrderAddress } from '../orders/order-facts';
 import { CIRCUIT_OPEN, CircuitBreaker } from './circuit-breaker';
 import type { EndpointState, SuccessRule } from './endpoint.entity';
 import type { EndpointRoute } from './endpoints.service';
 import { MerchantAnswer, MerchantClient } from './merchant-client';
-import { DeliveryFailedError } from './notify.exception';
+import { DeliveryFailedError, EndpointBusyError } from './notify.exception';
+import { InFlightRequests } from './in-flight-requests';
 import { signWebhook } from './webhook-signature';
 
 export type OutcomeEvent = EventOf<'order.paid' | 'order.rejected' | 'order.cancelled'>;
@@ -29,6 +29,20 @@ const LEASE_MARGIN_MS = 5_000;
 /** How much of a merchant's answer the delivery log keeps. */
 const SNIPPET_BYTES = 1024;
 const ENDPOINT_DISABLED = 'endpoint disabled';
+/**
+ * How often, and how long each time, a notification whose endpoint is busy with this
+ * process's attempts waits for one of them before it goes back to the broker: a fast
+ * merchant's slot frees in milliseconds, a hanging one's does not, and then this is all the
+ * consumer slot it holds.
+ */
+const LOCAL_WAITS = 3;
+const LOCAL_WAIT_MS = 100;
+
+/** A notification's lease and endpoint slot, with its attempt logged. */
+interface Claimed {
+  delivery: string;
+  endpoint: EndpointRoute;
+}
 
 /** Tells a merchant an order's outcome (SPEC §8) and keeps the delivery log. */
 @Injectable()
@@ -37,21 +51,40 @@ export class NotifyService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly orders: OrderFacts,
     private readonly breaker: CircuitBreaker,
     private readonly client: MerchantClient,
     @Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>,
     private readonly metrics: Metrics,
+    private readonly inFlight: InFlightRequests,
   ) {}
 
   async notify(event: OutcomeEvent, context: HandlerContext): Promise<HandlerOutcome> {
-    const order = await this.orders.addressOf(event.data.orderId);
+    const [order] = await recordNotification.run(this.dataSource, [event.data.orderId, event.id, event.type, STATUS_OF[event.type]]);
     if (!order) return refuse(`order ${event.data.orderId} does not exist`);
     if (order.status !== STATUS_OF[event.type]) return refuse(`order ${order.id} is ${order.status}, not ${STATUS_OF[event.type]}`);
-    const attempt = await this.claim(event, order.id, order.notifyUrl, context.attempt);
+    const origin = new URL(order.notifyUrl).origin;
+    const attempt = await this.claimWaiting(event, order.id, order.notifyUrl, origin, context.attempt);
     if (!attempt) return 'skipped';
-    const { delivery, endpoint } = attempt;
+    return this.inFlight.during(origin, () => this.attempt(event, order, attempt, context));
+  }
 
+  /**
+   * The claim; when the endpoint is busy with this process's own attempts, a short wait for
+   * one of them to end and another try (see InFlightRequests.turnAt), else the busy error.
+   */
+  private async claimWaiting(event: OutcomeEvent, orderId: string, url: string, origin: string, attempt: number) {
+    for (let waits = 0; ; waits += 1) {
+      try {
+        return await this.claim(event, orderId, url, origin, attempt);
+      } catch (error) {
+        const wait = error instanceof EndpointBusyError && waits < LOCAL_WAITS;
+        if (!wait || !(await this.inFlight.turnAt(origin, this.config.endpointConcurrency, LOCAL_WAIT_MS))) throw error;
+      }
+    }
+  }
+
+  /** One claimed attempt: sent unless its endpoint says not, then its outcome recorded. */
+  private async attempt(event: OutcomeEvent, order: OrderAddress, { delivery, endpoint }: Claimed, context: HandlerContext): Promise<HandlerOutcome> {
     const started = performance.now();
     // A disabled endpoint is sent nothing: the notification fails at once, for ops to recover after enabling it.
     // An open circuit sends nothing either, but the attempt counts as failed and the schedule goes on.
@@ -78,14 +111,16 @@ export class NotifyService {
       answer ? snippetOf(answer.body) : null,
       state,
       nextDelayMs ?? 0,
-      sent ? endpoint.id : null,
+      endpoint.id,
+      sent,
       gone,
       this.config.disableAfterMs,
       formatDuration(this.config.disableAfterMs),
+      event.id,
     ]);
     if (sent) await this.breaker.after(endpoint.id, admission, failure === undefined);
     if (failure === undefined) return 'done';
-    this.logger.warn(`merchant of order ${order.id} not notified (event ${event.id}, attempt ${context.attempt}): ${failure}`);
+    this.logger.warn({ handler: 'notify.merchant', orderId: order.id, messageId: event.id, attempt: context.attempt }, `merchant not notified: ${failure}`);
     throw new DeliveryFailedError(failure, { retryAfterMs: wish, final });
   }
 
@@ -100,7 +135,7 @@ export class NotifyService {
       'user-agent': 'backstop-notify/1',
     };
     try {
-      const answer = await this.client.post(order.notifyUrl, headers, body, { timeoutMs: this.config.timeoutMs, allowPrivate: this.config.allowPrivate });
+      const answer = await this.client.post(order.notifyUrl, headers, body);
       const rule = endpoint.successRule ?? (this.config.successBody === '' ? '2xx' : 'body');
       return { answer, failure: this.isSuccess(answer, rule) ? undefined : describeRefusal(answer, this.config.successBody) };
     } catch (error) {
@@ -116,38 +151,53 @@ export class NotifyService {
   }
 
   /**
-   * Records the notification if new, takes its lease and logs this attempt, outcome unknown,
-   * before anything is sent; answers the attempt's delivery id. No lease when it was delivered
-   * already (never again, 'skipped'), nor while another attempt holds it: the lease outlasts a
-   * whole attempt, so that one may still be sending, and a second request must not go out
-   * beside it (SPEC §8, one attempt at a time). That case throws, so this message follows the
-   * retry schedule: by its next attempt the other one has either delivered (then this one is
-   * skipped) or failed, or its process died and the lease has run out (then this one sends).
-   * Waiting here instead would hold a consumer for up to a whole attempt.
+   * Takes the notification's lease and a slot of its endpoint, and logs this attempt, outcome
+   * unknown, before anything is sent; answers the attempt's delivery id. No lease when it was
+   * delivered already (never again, 'skipped'), nor while another attempt holds it: the lease
+   * outlasts a whole attempt, so that one may still be sending, and a second request must not
+   * go out beside it (SPEC §8, one attempt at a time). That case throws, so this message
+   * follows the retry schedule: by its next attempt the other one has either delivered (then
+   * this one is skipped) or failed, or its process died and the lease has run out (then this
+   * one sends). Waiting here instead would hold a consumer for up to a whole attempt. With the
+   * endpoint at its concurrency or rate limit, the message waits its turn on the broker, not
+   * in a consumer slot (G9).
    */
-  private async claim(event: OutcomeEvent, orderId: string, url: string, attempt: number): Promise<{ delivery: string; endpoint: EndpointRoute } | undefined> {
-    const origin = new URL(url).origin;
-    await insertNotification.run(this.dataSource, [event.id, orderId, event.type, origin]);
-    const [claimed] = await notificationLease.claim(this.dataSource, this.config.timeoutMs + LEASE_MARGIN_MS, 1, event.id, orderId, attempt, url, origin);
-    if (claimed) return { delivery: claimed.id, endpoint: { id: claimed.endpoint_id, state: claimed.endpoint_state, successRule: claimed.success_rule } };
-    const [current]: { state: string }[] = await this.dataSource.query(`SELECT state FROM notifications WHERE event_id = $1`, [event.id]);
-    if (current.state === 'DELIVERED') return undefined;
+  private async claim(event: OutcomeEvent, orderId: string, url: string, origin: string, attempt: number): Promise<Claimed | undefined> {
+    const leaseMs = this.config.timeoutMs + LEASE_MARGIN_MS;
+    const [claim] = await notificationLease.claim(this.dataSource, leaseMs, 1, event.id, orderId, attempt, url, origin, this.config.endpointConcurrency);
+    if (claim.id) {
+      const endpoint: EndpointRoute = { id: claim.endpoint_id!, state: claim.endpoint_state!, successRule: claim.success_rule };
+      return { delivery: claim.id, endpoint };
+    }
+    if (claim.claimed) {
+      // The endpoint filled up between this statement's snapshot and its lock: give the lease back.
+      await releaseLease.run(this.dataSource, [event.id]);
+      throw new EndpointBusyError(origin);
+    }
+    if (claim.state === 'DELIVERED') return undefined;
+    if (claim.busy) throw new EndpointBusyError(origin);
     throw new DeliveryFailedError(`event ${event.id} is being delivered by another attempt`);
   }
 }
 
-/** The notification if new, and its endpoint (origin $4) if this is the origin's first use. */
-const insertNotification = new Statement(
-  'insert notification',
-  `WITH endpoint AS (INSERT INTO endpoints (origin) VALUES ($4) ON CONFLICT (origin) DO NOTHING)
-   INSERT INTO notifications (event_id, order_id, event_type, state) VALUES ($1, $2, $3, 'PENDING') ON CONFLICT DO NOTHING`,
+/**
+ * Who to tell about order $1 (an OrderAddress), and the notification of event $2 (type $3)
+ * recorded if new, when the order is in the state the event says ($4): one round trip.
+ */
+const recordNotification = new Statement<OrderAddress>(
+  'record notification',
+  `WITH address AS (${ORDER_ADDRESS_SQL}),
+   recorded AS (INSERT INTO notifications (event_id, order_id, event_type, state)
+                SELECT $2::uuid, id, $3::text, 'PENDING' FROM address WHERE status = $4::text ON CONFLICT DO NOTHING)
+   SELECT * FROM address`,
 );
 
 /**
  * Completes attempt $1's log entry with its outcome, and sets the notification's state after it
- * ($7: PENDING, DELIVERED or FAILED) and frees its lease (DELIVERED stays DELIVERED); notes the
- * outcome on the endpoint $9 that answered (null: nothing was sent), disabling it on 410 Gone ($10)
- * or when every attempt has failed for $11 ms (NOTIFY_DISABLE_AFTER, $12 as written).
+ * ($7: PENDING, DELIVERED or FAILED) and frees its lease (DELIVERED stays DELIVERED); gives
+ * the attempt's slot (event $14) back to its endpoint $9 and, when the request was sent ($10),
+ * notes its outcome there, disabling the endpoint on 410 Gone ($11) or when every attempt has
+ * failed for $12 ms (NOTIFY_DISABLE_AFTER, $13 as written).
  */
 const recordAttempt = new Statement(
   'complete delivery attempt',
@@ -156,18 +206,16 @@ const recordAttempt = new Statement(
       WHERE id = $1
       RETURNING event_id, attempted_at),
    endpoint AS (
-     UPDATE endpoints SET last_success_at = CASE WHEN $4 THEN now() ELSE last_success_at END,
-            last_failure_at = CASE WHEN $4 THEN last_failure_at ELSE now() END,
-            last_error = CASE WHEN $4 THEN last_error ELSE $5 END,
-            failing_since = CASE WHEN $4 THEN NULL ELSE coalesce(failing_since, now()) END,
-            state = CASE WHEN $10 OR (NOT $4 AND failing_since <= now() - $11 * interval '1 millisecond') THEN 'DISABLED' ELSE state END,
-            disabled_reason = CASE WHEN $10 THEN '410 Gone'
-                                   WHEN NOT $4 AND failing_since <= now() - $11 * interval '1 millisecond' THEN 'every attempt failed for ' || $12
+     UPDATE endpoints SET in_flight = in_flight - $14::text,
+            last_success_at = CASE WHEN $10 AND $4 THEN now() ELSE last_success_at END,
+            last_failure_at = CASE WHEN $10 AND NOT $4 THEN now() ELSE last_failure_at END,
+            last_error = CASE WHEN $10 AND NOT $4 THEN $5 ELSE last_error END,
+            failing_since = CASE WHEN NOT $10 THEN failing_since WHEN $4 THEN NULL ELSE coalesce(failing_since, now()) END,
+            state = CASE WHEN $10 AND ($11 OR (NOT $4 AND failing_since <= now() - $12 * interval '1 millisecond')) THEN 'DISABLED' ELSE state END,
+            disabled_reason = CASE WHEN $10 AND $11 THEN '410 Gone'
+                                   WHEN $10 AND NOT $4 AND failing_since <= now() - $12 * interval '1 millisecond' THEN 'every attempt failed for ' || $13
                                    ELSE disabled_reason END
-      -- A success changes nothing worth a write more than once a second: every notification to
-      -- a busy merchant would otherwise queue on this one row.
-      WHERE id = $9 AND (NOT $4 OR $10 OR failing_since IS NOT NULL OR last_success_at IS NULL
-                         OR last_success_at < now() - interval '1 second'))
+      WHERE id = $9)
    UPDATE notifications n SET state = $7, attempts = attempts + 1, last_attempt_at = logged.attempted_at, lease_until = NULL,
           next_attempt_at = CASE WHEN $7 = 'PENDING' THEN now() + $8 * interval '1 millisecond' END,
           delivered_at = CASE WHEN $7 = 'DELIVERED' THEN now() END
@@ -175,26 +223,64 @@ const recordAttempt = new Statement(
     WHERE n.event_id = logged.event_id AND n.state <> 'DELIVERED'`,
 );
 
+const releaseLease = new Statement('release notification lease', `UPDATE notifications SET lease_until = NULL WHERE event_id = $1`);
+
+/** Now, as the epoch milliseconds the endpoint's in_flight slots hold. */
+const NOW_MS = `(extract(epoch FROM now()) * 1000)::bigint`;
+
+/** Whether endpoint `e` may take one more request now: under its concurrency (default $8) and, if it has one, its rate limit. */
+const HAS_ROOM = (e: string) => `(SELECT count(*) FROM jsonb_each(${e}.in_flight) f WHERE f.value::bigint > ${NOW_MS}) < coalesce(${e}.concurrency, $8::int)
+  AND (${e}.rate_limit IS NULL OR (SELECT count(*) FROM unnest(${e}.recent_sends) t WHERE t > now() - interval '1 second') < ${e}.rate_limit)`;
+
 /**
  * One notification ($3) not delivered yet, when its lease is free or has run out, never from
- * a live attempt; the same statement logs the attempt (order $4, attempt $5, url $6 of origin
- * $7), its outcome unknown until recordAttempt completes it, and answers its id and what the
- * endpoint says of sending: its state and success rule.
+ * a live attempt, with a slot of its endpoint (origin $7, made on first use): fewer attempts in
+ * flight there than its concurrency and, with a rate limit, fewer sent in the last second. The
+ * slot is checked and taken on the endpoint row itself, under its lock (an upsert re-checks
+ * its condition on the row's latest version), so processes never overbook it; the same check
+ * on the statement's snapshot keeps a busy endpoint's notifications from taking a lease at
+ * all. The same statement logs the attempt (order $4, attempt $5, url $6), its outcome unknown
+ * until recordAttempt completes it. It always answers one row: the attempt's id and what the
+ * endpoint says of sending (its state and success rule), or else why not: the notification's
+ * state, whether its lease was taken (then the endpoint filled up meanwhile) and whether the
+ * endpoint was busy.
  */
-const notificationLease = new Lease<{ id: string; endpoint_id: string; endpoint_state: EndpointState; success_rule: SuccessRule | null }>({
+const notificationLease = new Lease<{
+  id: string | null;
+  endpoint_id: string | null;
+  endpoint_state: EndpointState | null;
+  success_rule: SuccessRule | null;
+  claimed: boolean;
+  state: string | null;
+  busy: boolean;
+}>({
   name: 'notification',
   table: 'notifications',
   key: 'event_id',
   leaseColumn: 'lease_until',
-  due: `event_id = $3 AND state <> 'DELIVERED' AND (lease_until IS NULL OR lease_until < now())`,
+  due: `event_id = $3 AND state <> 'DELIVERED' AND (lease_until IS NULL OR lease_until < now())
+        AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.origin = $7 AND NOT (${HAS_ROOM('e')}))`,
   orderBy: 'event_id',
   returning: 'event_id',
   set: `state = 'PENDING'`,
-  then: `INSERT INTO deliveries (event_id, order_id, attempt, url, endpoint_id, attempted_at)
-         SELECT event_id, $4::uuid, $5::int, $6::text, (SELECT id FROM endpoints WHERE origin = $7), now() FROM claimed
-         RETURNING id, endpoint_id,
-                   (SELECT state FROM endpoints e WHERE e.id = endpoint_id) AS endpoint_state,
-                   (SELECT success_rule FROM endpoints e WHERE e.id = endpoint_id) AS success_rule`,
+  with: `slot AS (
+      INSERT INTO endpoints AS e (origin, in_flight) SELECT $7, jsonb_build_object($3::text, ${NOW_MS} + $1::bigint) FROM claimed
+      ON CONFLICT (origin) DO UPDATE
+         SET in_flight = (SELECT coalesce(jsonb_object_agg(f.key, f.value), '{}') FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > ${NOW_MS})
+                         || excluded.in_flight,
+             recent_sends = CASE WHEN e.rate_limit IS NULL THEN '{}'
+                                 ELSE array(SELECT t FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') || now() END
+       WHERE ${HAS_ROOM('e')}
+      RETURNING e.id, e.state, e.success_rule),
+    logged AS (
+      INSERT INTO deliveries (event_id, order_id, attempt, url, endpoint_id, attempted_at)
+      SELECT claimed.event_id, $4::uuid, $5::int, $6::text, slot.id, now() FROM claimed, slot
+      RETURNING id)`,
+  then: `SELECT logged.id, slot.id AS endpoint_id, slot.state AS endpoint_state, slot.success_rule,
+                claimed.event_id IS NOT NULL AS claimed,
+                (SELECT state FROM notifications WHERE event_id = $3) AS state,
+                EXISTS (SELECT 1 FROM endpoints e WHERE e.origin = $7 AND NOT (${HAS_ROOM('e')})) AS busy
+           FROM (SELECT) AS one LEFT JOIN claimed ON true LEFT JOIN slot ON true LEFT JOIN logged ON true`,
 });
 
 function bodyOf(event: OutcomeEvent, order: OrderAddress) {

@@ -1,6 +1,7 @@
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { LiveAnswer, NotReadyAnswer, ReadyAnswer } from './ops.responses';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
@@ -13,12 +14,15 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @ApiOkResponse({ type: LiveAnswer, description: 'the process is up' })
   live() {
     return { status: 'ok' };
   }
 
   /** Ready when both the database and the broker answer; 503 names what is missing. */
   @Get('ready')
+  @ApiOkResponse({ type: ReadyAnswer, description: 'the database and the broker answer' })
+  @ApiServiceUnavailableResponse({ type: NotReadyAnswer, description: 'the database or the broker cannot be reached' })
   async ready() {
     const database = await this.dataSource.query('SELECT 1').then(
       () => 'up',

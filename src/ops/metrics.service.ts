@@ -28,7 +28,7 @@ export class Metrics {
 
   readonly handlerRuns = new Counter({
     name: 'backstop_handler_runs_total',
-    help: 'Handler runs by handler and outcome (done, skipped, retried, failed, poison, rerun_resolved, rerun_failed)',
+    help: 'Handler runs by handler and outcome (done, skipped, retried, not_yet, failed, poison, rerun_resolved, rerun_failed)',
     labelNames: ['handler', 'outcome'] as const,
     registers: [this.registry],
   });

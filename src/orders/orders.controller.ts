@@ -1,9 +1,11 @@
 import { Body, Controller, Get, HttpStatus, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CreateOrderDto } from './create-order.dto';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKey } from './idempotency-key.pipe';
 import { OrderRecord, OrdersService } from './orders.service';
+import { ApiErrors } from '../common/api-responses';
+import { OrderCreatedView, OrderDetailView } from './orders.responses';
 
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
 
@@ -13,6 +15,9 @@ export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post()
+  @ApiCreatedResponse({ type: OrderCreatedView, description: 'the order, made now' })
+  @ApiOkResponse({ type: OrderCreatedView, description: 'the same order again: a replay with the same Idempotency-Key and body' })
+  @ApiErrors(400, 413, 422, 503)
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -30,6 +35,8 @@ export class OrdersController {
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: OrderDetailView, description: 'the order with its payment and notification state (the active query)' })
+  @ApiErrors(400, 404, 503)
   async get(@Param('id', uuid) id: string) {
     const { order, paying, notification } = await this.orders.viewOf(id);
     return {

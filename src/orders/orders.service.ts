@@ -1,3 +1,4 @@
+import type { OrderCreatedData } from '@backstop/transport';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -10,7 +11,6 @@ import { Coordinator } from '../coordinator/coordinator.service';
 import type { EventTransaction } from '../coordinator/event-transaction';
 import { HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
 import { Statement } from '../database/statement';
-import type { OrderCreatedData } from '../messaging/event-map';
 import { NotificationStatus, NotificationStatusService } from '../notify/notification-status.service';
 import { StockService } from '../stock/stock.service';
 import type { CreateOrderDto } from './create-order.dto';

@@ -1,6 +1,6 @@
+import type { EventOf } from '@backstop/transport';
 import { Injectable } from '@nestjs/common';
 import { EventHandler, HandlerContext } from '../compensation/handlers/event-handler.decorator';
-import type { EventOf } from '../messaging/event-map';
 import { OrdersService } from './orders.service';
 
 @Injectable()

@@ -1,10 +1,11 @@
 import { BadRequestException, Body, Controller, HttpCode, Post, RawBodyRequest, Req, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { amountIsWrittenAsInteger } from './callback-amount';
 import { CallbackSignatureGuard } from './callback-signature.guard';
 import { PaymentCallbackDto } from './payment-callback.dto';
 import { PaymentService } from './payment.service';
+import { ApiErrors } from '../common/api-responses';
 
 @ApiTags('payments')
 @Controller('payments')
@@ -13,6 +14,9 @@ export class PaymentCallbackController {
 
   /** Answers the text `success` once recorded, as gateways expect, also for a duplicate. */
   @Post('callback')
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'recorded (also on a duplicate)', content: { 'text/plain': { schema: { type: 'string', enum: ['success'] } } } })
+  @ApiErrors(400, 401, 404, 503)
   @HttpCode(200)
   @UseGuards(CallbackSignatureGuard)
   @ApiHeader({ name: 'X-Signature', description: 'hex(HMAC-SHA256(PAYMENT_CALLBACK_SECRET, rawBody))' })

@@ -1,9 +1,11 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AdminGuard } from '../common/admin.guard';
 import { PaymentIncident } from './payment-incident.entity';
+import { ApiErrors } from '../common/api-responses';
+import { PaymentIncidentList } from './payment.responses';
 
 @ApiTags('ops')
 @ApiBearerAuth()
@@ -14,6 +16,8 @@ export class PaymentIncidentsController {
 
   /** Payments that arrived for orders that could not take them, newest first: each needs a refund decision. */
   @Get()
+  @ApiOkResponse({ type: PaymentIncidentList, description: 'payments that need a refund decision, newest first' })
+  @ApiErrors(401, 503)
   async list() {
     const rows = await this.incidents.find({ order: { receivedAt: 'DESC' }, take: 500 });
     return { items: rows.map((row) => ({ ...row, id: Number(row.id), receivedAt: row.receivedAt.toISOString() })) };

@@ -1,9 +1,11 @@
 import { BadRequestException, Body, Controller, Get, Param, PipeTransform, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags, ApiOkResponse } from '@nestjs/swagger';
 import { AdminGuard } from '../common/admin.guard';
 import { StockItem } from './stock-item.entity';
 import { SetStockDto, SKU_PATTERN } from './stock.dto';
 import { StockService } from './stock.service';
+import { ApiErrors } from '../common/api-responses';
+import { StockView } from './stock.responses';
 
 class SkuPipe implements PipeTransform<string, string> {
   transform(value: string): string {
@@ -22,6 +24,8 @@ export class StockController {
   constructor(private readonly stock: StockService) {}
 
   @Get('stock/:sku')
+  @ApiOkResponse({ type: StockView, description: 'the SKU' })
+  @ApiErrors(400, 404, 503)
   async get(@Param('sku', SkuPipe) sku: string) {
     return view(await this.stock.get(sku));
   }
@@ -30,6 +34,8 @@ export class StockController {
   @ApiBearerAuth()
   @UseGuards(AdminGuard)
   @Put('admin/stock/:sku')
+  @ApiOkResponse({ type: StockView, description: 'the SKU as set' })
+  @ApiErrors(400, 401, 503)
   async set(@Param('sku', SkuPipe) sku: string, @Body() body: SetStockDto) {
     return view(await this.stock.set(sku, body.available, body.unitPrice));
   }

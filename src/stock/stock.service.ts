@@ -1,10 +1,10 @@
+import type { EventItem, OrderCreatedData } from '@backstop/transport';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
 import type { EventTransaction } from '../coordinator/event-transaction';
 import { Database, Statement } from '../database/statement';
-import type { EventItem, OrderCreatedData } from '../messaging/event-map';
 import { OrderFacts, sameItems } from '../orders/order-facts';
 import { StockItem } from './stock-item.entity';
 import { StockException } from './stock.exception';

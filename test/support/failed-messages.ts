@@ -3,34 +3,12 @@ import { Client } from 'pg';
 import { http } from './http';
 import type { RunningApp } from './test-world';
 import { waitFor } from './wait-for';
+import type { FailedMessage as FailedMessageView, FailedMessageDetail } from '../../src/ops/console/api-types';
 
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
-/** `GET /admin/failed-messages/:id` and the list items (SPEC §4 FailedMessage). */
-export interface FailedMessageView {
-  id: string;
-  handler: string;
-  queue: string;
-  messageId: string;
-  routingKey: string | null;
-  payload: any;
-  headers: Record<string, unknown>;
-  error: string;
-  attempts: number;
-  status: 'FAILED' | 'RETRYING' | 'RESOLVED' | 'DISCARDED';
-  poison: boolean;
-  sweepCount: number;
-  firstFailedAt: string;
-  lastFailedAt: string;
-  nextSweepAt: string | null;
-  resolvedAt: string | null;
-  discardReason: string | null;
-}
-
-export interface FailedMessageDetail extends FailedMessageView {
-  errors: { attempt: number; at: string; error: string }[];
-  actions: { action: string; actor: string; reason: string | null; at: string }[];
-}
+/** `GET /admin/failed-messages/:id` and the list items (SPEC §4 FailedMessage): the console reads the same shapes. */
+export type { FailedMessage as FailedMessageView, FailedMessageDetail } from '../../src/ops/console/api-types';
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 

@@ -10,22 +10,10 @@ import { orderReaches, placeOrder, setStock } from './orders';
 import { queueDepths } from './rabbitmqctl';
 import { CALLBACK_SECRET, SIGNING_KEY } from './test-world';
 import { waitFor } from './wait-for';
+import type { Delivery as DeliveryRow } from '../../src/ops/console/api-types';
 
-/** What `GET /admin/deliveries` lists for one attempt (`delivered: null`: outcome unknown). */
-export interface DeliveryRow {
-  id: number;
-  eventId: string;
-  orderId: string;
-  attempt: number;
-  attemptedAt: string;
-  url: string;
-  endpoint: string | null;
-  httpStatus: number | null;
-  durationMs: number | null;
-  delivered: boolean | null;
-  error: string | null;
-  responseSnippet: string | null;
-}
+/** What `GET /admin/deliveries` lists for one attempt (`delivered: null`: outcome unknown), as the console reads it. */
+export type { Delivery as DeliveryRow } from '../../src/ops/console/api-types';
 
 /**
  * An order of one unit of a fresh SKU, confirmed and paid by the gateway's callback: its

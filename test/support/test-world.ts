@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { createApplication } from '../../src/bootstrap';
 import { OutboxPublisher } from '../../src/coordinator/outbox-publisher';
 import { rabbitmqctl } from './rabbitmqctl';
+import { unusedPort } from './unused-port';
 import { waitFor } from './wait-for';
 
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -30,6 +31,7 @@ export class TestWorld {
   readonly database: Client;
   private readonly apps: RunningApp[] = [];
   private readonly children: ChildProcess[] = [];
+  private readonly databases: string[] = [];
 
   private constructor(name: string, database: Client) {
     this.name = name;
@@ -101,27 +103,48 @@ export class TestWorld {
     }
   }
 
-  /** Runs the built platform (`node dist/main.js`) as a separate process that a test may kill. */
-  async spawn(overrides: Record<string, string> = {}): Promise<{ process: ChildProcess; url: string }> {
-    const port = String(20_000 + Math.floor(Math.random() * 20_000));
-    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'main.js')], {
-      env: { PATH: process.env.PATH, ...this.environment({ PORT: port, ...overrides }) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    this.children.push(child);
-    const url = `http://127.0.0.1:${port}`;
-    if (overrides.ROLE !== 'worker') {
-      await waitFor(
+  /**
+   * Runs the built platform (`node dist/main.js`) as a separate process that a test may kill. A port
+   * another test's child took between the pick and the listen is picked again.
+   */
+  async spawn(overrides: Record<string, string> = {}, nodeArguments: string[] = []): Promise<{ process: ChildProcess; url: string }> {
+    for (let tries = 1; ; tries++) {
+      const port = String(await unusedPort());
+      const { child, stderr } = this.spawnScript(join(__dirname, '..', '..', 'dist', 'main.js'), this.environment({ PORT: port, ...overrides }), nodeArguments);
+      const url = `http://127.0.0.1:${port}`;
+      if (overrides.ROLE === 'worker') return { process: child, url };
+      const listening = await waitFor(
         async () => {
-          if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
-          return (await fetch(`${url}/health/live`)).ok;
+          if (child.exitCode !== null) {
+            if (stderr().includes('EADDRINUSE') && tries < 3) return 'port taken';
+            throw new Error(`exited ${child.exitCode}: ${stderr()}`);
+          }
+          return (await fetch(`${url}/health/live`)).ok && 'listening';
         },
         { what: 'the spawned platform to listen', timeoutMs: 30_000 },
       );
+      if (listening === 'listening') return { process: child, url };
     }
-    return { process: child, url };
+  }
+
+  /** Runs a built Node program of this repository (an example service) with exactly `environment`; killed with the world. */
+  spawnScript(script: string, environment: Record<string, string>, nodeArguments: string[] = []): { child: ChildProcess; stderr: () => string } {
+    const child = spawn(process.execPath, [...nodeArguments, script], { env: { PATH: process.env.PATH, ...environment }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    this.children.push(child);
+    return { child, stderr: () => stderr };
+  }
+
+  /** Another database of this world (an internal service's own), dropped with it; answers its URL. */
+  async createDatabase(label: string): Promise<string> {
+    const name = `${this.name}_${label}`;
+    const admin = new Client({ connectionString: `${POSTGRES}/postgres` });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    this.databases.push(name);
+    return `${POSTGRES}/${name}`;
   }
 
   async query<T = Record<string, unknown>>(sql: string, parameters: unknown[] = []): Promise<T[]> {
@@ -134,7 +157,7 @@ export class TestWorld {
     await this.database.end();
     const admin = new Client({ connectionString: `${POSTGRES}/postgres` });
     await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`);
+    for (const name of [this.name, ...this.databases]) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
     await rabbitmqctl('delete_vhost', this.name);
   }

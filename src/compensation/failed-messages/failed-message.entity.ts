@@ -1,12 +1,7 @@
+import type { AttemptError } from '@backstop/transport';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export type FailedMessageStatus = 'FAILED' | 'RETRYING' | 'RESOLVED' | 'DISCARDED';
-
-export interface AttemptError {
-  attempt: number;
-  at: string;
-  error: string;
-}
 
 /**
  * A message one handler could not process after its last attempt (or could not read at

@@ -1,9 +1,11 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, CountAnswer } from '../../common/api-responses';
 import { ADMIN_NAME, AdminGuard } from '../../common/admin.guard';
 import { FailedMessageAction } from './failed-message-action.entity';
 import { FailedMessage } from './failed-message.entity';
 import { DiscardFailedMessageBody, ListFailedMessagesQuery, RetryFailedMessagesBody } from './failed-messages.dto';
+import { FailedMessageDetailView, FailedMessagePage, FailedMessageStatusAnswer } from './failed-messages.responses';
 import { FailedMessagesService } from './failed-messages.service';
 
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
@@ -17,12 +19,16 @@ export class FailedMessagesController {
   constructor(private readonly failedMessages: FailedMessagesService) {}
 
   @Get()
+  @ApiOkResponse({ type: FailedMessagePage, description: 'newest first' })
+  @ApiErrors(400, 401, 503)
   async list(@Query() query: ListFailedMessagesQuery) {
     const { items, nextCursor } = await this.failedMessages.list(query, query.limit, query.cursor);
     return { items: items.map((row) => failedMessageView(row, row.payloadTruncated)), nextCursor };
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: FailedMessageDetailView, description: 'the message whole, with every attempt and the audit trail' })
+  @ApiErrors(400, 401, 404, 503)
   async get(@Param('id', uuid) id: string) {
     const { row, actions } = await this.failedMessages.get(id);
     return { ...failedMessageView(row), errors: row.errors, actions: actions.map(actionView) };
@@ -31,12 +37,16 @@ export class FailedMessagesController {
   /** Declared before `:id/retry` so `retry` is never read as an id. */
   @Post('retry')
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ type: CountAnswer, description: 'the matching messages are being re-run' })
+  @ApiErrors(400, 401, 503)
   async retryMatching(@Body() body: RetryFailedMessagesBody, @Req() request: OperatorRequest) {
     return { count: await this.failedMessages.retryMatching(body, request[ADMIN_NAME]!) };
   }
 
   @Post(':id/retry')
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ type: FailedMessageStatusAnswer, description: 'published again to its handler alone' })
+  @ApiErrors(400, 401, 404, 409, 503)
   async retry(@Param('id', uuid) id: string, @Req() request: OperatorRequest) {
     await this.failedMessages.retryOne(id, request[ADMIN_NAME]!);
     return { id, status: 'RETRYING' };
@@ -44,6 +54,8 @@ export class FailedMessagesController {
 
   @Post(':id/discard')
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: FailedMessageStatusAnswer, description: 'never re-run again' })
+  @ApiErrors(400, 401, 404, 409, 503)
   async discard(@Param('id', uuid) id: string, @Body() body: DiscardFailedMessageBody, @Req() request: OperatorRequest) {
     await this.failedMessages.discard(id, body.reason, request[ADMIN_NAME]!);
     return { id, status: 'DISCARDED' };
@@ -58,6 +70,7 @@ export function failedMessageView(row: FailedMessage, payloadTruncated = false) 
     queue: row.queue,
     messageId: row.messageId,
     routingKey: row.routingKey,
+    orderId: orderIdIn(row.payload),
     payload: payloadTruncated ? row.payload : parseOrRaw(row.payload),
     payloadTruncated,
     headers: row.headers,
@@ -76,6 +89,14 @@ export function failedMessageView(row: FailedMessage, payloadTruncated = false) 
 
 function actionView(action: FailedMessageAction) {
   return { action: action.action, actor: action.actor, reason: action.reason, at: action.at.toISOString() };
+}
+
+// Read from the text rather than the parsed envelope: it also finds the id in a cut payload.
+const ORDER_ID = /"orderId"\s*:\s*"([0-9a-f-]{36})"/i;
+const CREATED_ORDER_ID = /"type"\s*:\s*"order\.created"[\s\S]*?"data"\s*:\s*\{\s*"id"\s*:\s*"([0-9a-f-]{36})"/i;
+
+function orderIdIn(payload: string): string | null {
+  return (ORDER_ID.exec(payload) ?? CREATED_ORDER_ID.exec(payload))?.[1] ?? null;
 }
 
 function parseOrRaw(payload: string): unknown {

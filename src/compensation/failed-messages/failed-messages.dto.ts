@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsCleanText } from '../../common/clean-text.validator';
 import type { FailedMessageStatus } from './failed-message.entity';
 
@@ -19,7 +19,11 @@ export class ListFailedMessagesQuery {
   @IsOptional() @IsString() @MinLength(1) @MaxLength(200) @IsCleanText()
   q?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @ApiPropertyOptional({ format: 'uuid', description: 'only the messages of this order' })
+  @IsOptional() @IsUUID()
+  orderId?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   limit = 50;
 

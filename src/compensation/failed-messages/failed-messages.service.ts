@@ -1,13 +1,13 @@
+import { ATTEMPT_HEADER, ERRORS_HEADER, POISON_HEADER, RERUN_HEADER } from '@backstop/transport';
+import { PUBLISH_LEASE_MS } from '../../messaging/publish-lease';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Brackets, DataSource } from 'typeorm';
-import { PUBLISH_LEASE_MS } from '../../messaging/confirmed-channel';
 import { decodeCursor, encodeCursor } from '../../common/page-cursor';
 import { Lease } from '../../database/lease';
 import { CompensationException } from './compensation.exception';
 import { FailedMessageAction, FailedMessageActionKind } from './failed-message-action.entity';
 import { FailedMessage, FailedMessageStatus } from './failed-message.entity';
-import { ATTEMPT_HEADER, ERRORS_HEADER, POISON_HEADER, RERUN_HEADER } from '../retries/message-headers';
 import { RetryPublisher } from '../retries/retry-publisher';
 
 const BATCH = 200;
@@ -20,6 +20,7 @@ export interface FailedMessageFilter {
   handler?: string;
   /** An order id, a message id or a routing key. */
   q?: string;
+  orderId?: string;
 }
 
 /** A row as lists show it: the payload is whole unless `payloadTruncated`. */
@@ -60,6 +61,8 @@ export class FailedMessagesService {
         }),
       );
     }
+    // An order id appears in the stored envelope (as `orderId`, or as `id` in order.created).
+    if (filter.orderId) query.andWhere('strpos(failed.payload, :orderId) > 0', { orderId: filter.orderId.toLowerCase() });
     if (cursor) {
       const [at, id] = decodeCursor(cursor, /^[0-9a-f-]{36}$/) ?? throwBadCursor();
       query.andWhere(
@@ -168,9 +171,12 @@ export class FailedMessagesService {
     );
     const published = rows.filter((_, index) => outcomes[index].status === 'fulfilled').map((row) => row.id);
     if (published.length > 0) {
+      // A re-run may have succeeded already (a service answers over the broker, a handler here
+      // in-process): a row it RESOLVED stays so. The action is recorded either way.
       await this.dataSource.query(
-        `WITH marked AS (UPDATE failed_messages SET status = 'RETRYING', next_sweep_at = NULL WHERE id = ANY($1::uuid[]) RETURNING id)
-         INSERT INTO failed_message_actions (failed_message_id, action, actor) SELECT id, $2, $3 FROM marked`,
+        `WITH marked AS (UPDATE failed_messages SET status = 'RETRYING', next_sweep_at = NULL
+                         WHERE id = ANY($1::uuid[]) AND status IN ('FAILED', 'RETRYING'))
+         INSERT INTO failed_message_actions (failed_message_id, action, actor) SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id`,
         [published, action, actor],
       );
     }

@@ -1,22 +1,19 @@
+import type { ErrorReport } from '@backstop/transport';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { compensationConfig } from '../../config/compensation.config';
-import { AttemptError, FailedMessage } from './failed-message.entity';
+import { FailedMessage } from './failed-message.entity';
 import { nextSweepAt } from './sweep-schedule';
 
-export interface Failure {
+/** What a failure record is made of: a service's report, or one of backstop's own handlers' failures. */
+export interface Failure extends Omit<ErrorReport, 'queue'> {
+  /** The handler's queue, which is also its name. */
   handler: string;
-  messageId: string;
-  routingKey: string | null;
-  payload: string;
-  headers: Record<string, unknown>;
-  attempts: number;
-  errors: AttemptError[];
+  /** The last error, with a stack summary. */
   error: string;
-  poison: boolean;
 }
 
 /** Writes and settles `failed_messages` rows; the only place their state changes outside ops. */
@@ -65,10 +62,17 @@ export class FailureRecorder {
     );
   }
 
+  /** The queue a failed message belongs to, or undefined when there is no such row. */
+  async queueOf(id: string): Promise<string | undefined> {
+    const row = await this.dataSource.manager.findOne(FailedMessage, { where: { id }, select: { queue: true } });
+    return row?.queue;
+  }
+
+  /** Also from FAILED: the re-run's outcome may arrive before its publisher has marked the row RETRYING. */
   async rerunSucceeded(id: string): Promise<void> {
     await this.dataSource.manager.update(
       FailedMessage,
-      { id, status: 'RETRYING' },
+      { id, status: In(['RETRYING', 'FAILED']) },
       { status: 'RESOLVED', resolvedAt: new Date(), nextSweepAt: null },
     );
   }

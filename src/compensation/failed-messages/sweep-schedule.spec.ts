@@ -1,4 +1,4 @@
-import { describeError } from './attempt-error';
+import { describeError } from '@backstop/transport';
 import { nextSweepAt } from './sweep-schedule';
 
 describe('sweep schedule', () => {

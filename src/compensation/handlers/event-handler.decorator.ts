@@ -1,6 +1,6 @@
+import type { EventOf, RoutingKey } from '@backstop/transport';
 import { SetMetadata } from '@nestjs/common';
 import type { EventTransaction } from '../../coordinator/event-transaction';
-import type { EventOf, RoutingKey } from '../../messaging/event-map';
 
 export const EVENT_HANDLER = Symbol('backstop:event-handler');
 
@@ -17,6 +17,8 @@ export interface EventHandlerOptions<K extends RoutingKey = RoutingKey> {
    * between the exchange and the handler), e.g. the unpaid-order timeout.
    */
   delivery?: 'after-order-payment-timeout';
+  /** A named consumer channel with its own prefetch (see messaging/consumer-channels.ts); by default the shared one (PREFETCH). */
+  channel?: string;
 }
 
 /**
@@ -54,6 +56,12 @@ export interface RetryAdvice {
   retryAfterMs?: number;
   /** None: trying again cannot help (the far side is gone); recorded as failed at once. */
   final?: boolean;
+  /**
+   * Not an attempt at all: the handler could not start yet (its merchant endpoint is at its
+   * concurrency or rate limit). The message waits out the shortest delay of the schedule and
+   * comes back with the same attempt number, holding no consumer slot meanwhile.
+   */
+  notYet?: boolean;
 }
 
 export type EventHandlerMethod<K extends RoutingKey> = (event: EventOf<K>, context: HandlerContext) => Promise<HandlerOutcome>;

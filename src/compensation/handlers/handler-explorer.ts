@@ -1,5 +1,15 @@
+import {
+  deadLetterQueueName,
+  deadLetterQueueOptions,
+  declareCentralQueues,
+  declareHandlerTopology,
+  ERRORS_QUEUE,
+  ORDER_EVENTS_EXCHANGE,
+  RERUN_RESULTS_QUEUE,
+  workQueueOptions,
+} from '@backstop/transport';
 import { DiscoveryService } from '@golevelup/nestjs-discovery';
-import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
+import { AmqpConnection, Nack, QueueOptions } from '@golevelup/nestjs-rabbitmq';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type { Channel, ConsumeMessage } from 'amqplib';
@@ -9,10 +19,9 @@ import { messagingConfig } from '../../config/messaging.config';
 import { notifyConfig } from '../../config/notify.config';
 import { paymentConfig } from '../../config/payment.config';
 import { EVENT_HANDLER, EventHandlerOptions } from './event-handler.decorator';
-import { deadLetterQueueName, ORDER_EVENTS_EXCHANGE } from '../../messaging/topology';
 import { TopologyReadiness } from '../../messaging/topology-readiness';
 import { DeadLetterDrain } from '../retries/dead-letter-drain';
-import { deadLetterQueueOptions, declareHandlerTopology, workQueueOptions } from '../retries/handler-topology';
+import { ServiceFailureIntake } from '../services/service-failure-intake';
 import { HandlerRunner } from './handler-runner';
 import type { RegisteredHandler } from './registered-handler';
 
@@ -30,6 +39,7 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
     private readonly amqp: AmqpConnection,
     private readonly runner: HandlerRunner,
     private readonly drain: DeadLetterDrain,
+    private readonly services: ServiceFailureIntake,
     private readonly topology: TopologyReadiness,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
     @Inject(messagingConfig.KEY) private readonly messaging: ConfigType<typeof messagingConfig>,
@@ -53,6 +63,7 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
     this.declareAll();
     if (!this.app.runsWorker) return;
     for (const handler of this.handlers) this.subscribe(handler);
+    this.subscribeCentralQueues();
   }
 
   /** Graceful stop: take no new deliveries, let the ones in hand finish while the database is still open. */
@@ -72,6 +83,7 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
         for (const handler of this.handlers) {
           await declareHandlerTopology(channel, ORDER_EVENTS_EXCHANGE, handler, this.messaging.queueType);
         }
+        await declareCentralQueues(channel, this.messaging.queueType);
         this.topology.markDeclared();
       })
       .catch((error: Error) => this.logger.error(`cannot declare the handler topology: ${error.message}`));
@@ -79,38 +91,51 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
 
   private subscribe(handler: RegisteredHandler): void {
     const { queue, routingKeys, delaysMs } = handler;
-    const fail = (error: Error) => this.logger.error(`cannot subscribe ${queue}: ${error.message}`);
-    this.amqp
-      .createSubscriber(
-        (_content: unknown, message?: ConsumeMessage) => this.runner.run(handler, message!),
+    const queueType = this.messaging.queueType;
+    // The runner reads and validates the raw body itself, so poison reaches it; anything it
+    // let through goes to the DLQ (never golevelup's default, which requeues forever).
+    void this.consume(queue, { ...workQueueOptions(queue, queueType), channel: handler.channel }, (message) => this.runner.run(handler, message), false).then((subscribed) => {
+      if (subscribed) this.logger.log(`${queue} ← ${routingKeys.join(', ')}, retries after ${delaysMs.join(', ')} ms`);
+    });
+    const deadLetters = deadLetterQueueName(queue);
+    void this.consume(deadLetters, deadLetterQueueOptions(queueType), (message) => this.drain.drain(queue, message), true);
+  }
+
+  /** What internal services report (SPEC §11): failures they gave up on, and how re-runs went. */
+  private subscribeCentralQueues(): void {
+    const options = deadLetterQueueOptions(this.messaging.queueType);
+    const ownQueues = new Set(this.handlers.map((handler) => handler.queue));
+    void this.consume(ERRORS_QUEUE, options, (message) => this.services.takeReport(message, ownQueues), true);
+    void this.consume(RERUN_RESULTS_QUEUE, options, (message) => this.services.takeRerunResult(message), true);
+  }
+
+  /**
+   * Subscribes `work` to `queue` with the raw body (what does not parse is the work's to
+   * record). Bindings are `declareAll`'s; the queue options match, so either may run first.
+   */
+  private async consume(
+    queue: string,
+    queueOptions: QueueOptions,
+    work: (message: ConsumeMessage) => Promise<Nack | void>,
+    requeueOnError: boolean,
+  ): Promise<boolean> {
+    try {
+      await this.amqp.createSubscriber(
+        (_content: unknown, message?: ConsumeMessage) => work(message!),
         {
-          // Bindings are `declare`'s; the queue options match, so either setup may run first.
           queue,
-          queueOptions: workQueueOptions(queue, this.messaging.queueType),
-          // The runner reads and validates the raw body itself, so poison reaches it.
+          queueOptions,
           allowNonJsonMessages: true,
           deserializer: (content: Buffer) => content,
-          // Never golevelup's default (requeue forever): anything the runner let through goes to the DLQ.
-          errorHandler: (channel, message) => nackQuietly(() => channel.nack(message, false, false)),
+          errorHandler: (channel, message) => nackQuietly(() => channel.nack(message, false, requeueOnError)),
         },
         queue,
-      )
-      .then(() => this.logger.log(`${queue} ← ${routingKeys.join(', ')}, retries after ${delaysMs.join(', ')} ms`))
-      .catch(fail);
-    const deadLetters = deadLetterQueueName(queue);
-    this.amqp
-      .createSubscriber(
-        (_content: unknown, message?: ConsumeMessage) => this.drain.drain(queue, message!),
-        {
-          queue: deadLetters,
-          queueOptions: deadLetterQueueOptions(this.messaging.queueType),
-          allowNonJsonMessages: true,
-          deserializer: (content: Buffer) => content,
-          errorHandler: (channel, message) => nackQuietly(() => channel.nack(message, false, true)),
-        },
-        deadLetters,
-      )
-      .catch(fail);
+      );
+      return true;
+    } catch (error) {
+      this.logger.error(`cannot subscribe ${queue}: ${(error as Error).message}`);
+      return false;
+    }
   }
 }
 

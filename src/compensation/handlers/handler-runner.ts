@@ -1,27 +1,36 @@
+import {
+  ATTEMPT_HEADER,
+  type AttemptError,
+  deadLetterQueueName,
+  describeError,
+  ERRORS_HEADER,
+  type EventEnvelope,
+  failureHeaders,
+  formatDuration,
+  InvalidEnvelopeError,
+  MARK_PROCESSED_SQL,
+  nextAttemptHeaders,
+  readAttempt,
+  readEnvelope,
+  readErrors,
+  RERUN_HEADER,
+  retryQueueNames,
+  storedHeaders,
+  summariseAttempt,
+} from '@backstop/transport';
 import { Nack } from '@golevelup/nestjs-rabbitmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
-import { formatDuration } from '../../config/duration';
 import { Coordinator } from '../../coordinator/coordinator.service';
 import { Statement } from '../../database/statement';
-import { InvalidEnvelopeError, readEnvelope } from '../../messaging/envelope';
-import type { EventEnvelope } from '../../messaging/event-map';
-import { deadLetterQueueName } from '../../messaging/topology';
 import { Metrics } from '../../ops/metrics.service';
-import { describeError, summariseAttempt } from '../failed-messages/attempt-error';
-import type { AttemptError } from '../failed-messages/failed-message.entity';
 import { FailureRecorder } from '../failed-messages/failure-recorder';
 import { delayTierAtLeast } from '../retries/delay-tier';
-import { retryQueueNames } from '../retries/handler-topology';
-import { ATTEMPT_HEADER, ERRORS_HEADER, POISON_HEADER, readAttempt, readErrors, RERUN_HEADER, storedHeaders } from '../retries/message-headers';
 import { RetryPublisher } from '../retries/retry-publisher';
 import type { HandlerContext, HandlerOutcome, RetryAdvice } from './event-handler.decorator';
 import type { RegisteredHandler } from './registered-handler';
 
-const markProcessed = new Statement(
-  'mark processed',
-  `INSERT INTO processed_messages (handler, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING message_id`,
-);
+const markProcessed = new Statement('mark processed', MARK_PROCESSED_SQL);
 
 /**
  * Wraps every handler run: reads and validates the envelope, gives the handler its
@@ -61,7 +70,7 @@ export class HandlerRunner {
       }
     } catch (error) {
       if (!(error instanceof InvalidEnvelopeError)) throw error;
-      this.logger.error(`poison message ${message.properties.messageId ?? '(no id)'} on ${handler.queue}: ${error.message}`);
+      this.logger.error({ handler: handler.queue, messageId: message.properties.messageId ?? null, attempt: readAttempt(message) }, `poison message on ${handler.queue}: ${error.message}`);
       this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'poison' });
       return this.setAside(handler, message, 1, [], error, true);
     }
@@ -73,12 +82,13 @@ export class HandlerRunner {
     try {
       const outcome = await handler.invoke(envelope, this.contextFor(handler, envelope, attempt, retryDelayMs));
       if (typeof outcome === 'object') return this.refused(handler, message, envelope, attempt, rerunOf, outcome.refused);
-      this.logger.debug(`${handler.queue} ${outcome} ${envelope.type} ${envelope.id} (attempt ${attempt})`);
+      this.logger.debug(logFields(handler, envelope, attempt), `${handler.queue} ${outcome} ${envelope.type}`);
       this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: rerunOf ? 'rerun_resolved' : outcome });
       if (rerunOf) await this.recorder.rerunSucceeded(rerunOf);
       return;
     } catch (error) {
-      this.logger.warn(`${handler.queue} failed on ${envelope.type} ${envelope.id} (attempt ${attempt}): ${(error as Error).message}`);
+      if ((error as RetryAdvice).notYet) return this.notYet(handler, message);
+      this.logger.warn(logFields(handler, envelope, attempt), `${handler.queue} failed on ${envelope.type}: ${(error as Error).message}`);
       const errors = [...readErrors(message), summariseAttempt(attempt, error)];
       if (rerunOf) {
         this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'rerun_failed' });
@@ -92,16 +102,24 @@ export class HandlerRunner {
         this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'retried' });
         this.metrics.retries.inc({ handler: handler.queue, tier: formatDuration(delayMs) });
         // Confirmed onto the delay queue before the original is acked: a crash in between duplicates, never loses.
-        await this.publisher.toQueue(retryQueueNames(handler.queue, handler.delaysMs).get(delayMs)!, message.content, message.properties, {
-          ...storedHeaders(message),
-          [ATTEMPT_HEADER]: attempt + 1,
-          [ERRORS_HEADER]: JSON.stringify(errors),
-        });
+        const delayQueue = retryQueueNames(handler.queue, handler.delaysMs).get(delayMs)!;
+        await this.publisher.toQueue(delayQueue, message.content, message.properties, nextAttemptHeaders(message, attempt, errors));
         return;
       }
       this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'failed' });
       return this.setAside(handler, message, attempt, errors.slice(0, -1), error, false);
     }
+  }
+
+  /** Back after the shortest delay with the attempt number and errors it came with: it was not tried. */
+  private async notYet(handler: RegisteredHandler, message: ConsumeMessage): Promise<void> {
+    this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'not_yet' });
+    const shortestMs = Math.min(...handler.delaysMs);
+    await this.publisher.toQueue(retryQueueNames(handler.queue, handler.delaysMs).get(shortestMs)!, message.content, message.properties, {
+      ...storedHeaders(message),
+      [ATTEMPT_HEADER]: readAttempt(message),
+      ...(message.properties.headers?.[ERRORS_HEADER] === undefined ? {} : { [ERRORS_HEADER]: message.properties.headers[ERRORS_HEADER] }),
+    });
   }
 
   /** The handler found the event contradicts the database: set aside as poison, with no effect and no retry. */
@@ -113,7 +131,7 @@ export class HandlerRunner {
     rerunOf: string | undefined,
     reason: string,
   ): Promise<Nack | void> {
-    this.logger.error(`${handler.queue} refused ${envelope.type} ${envelope.id}: ${reason}`);
+    this.logger.error(logFields(handler, envelope, attempt), `${handler.queue} refused ${envelope.type}: ${reason}`);
     this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'poison' });
     const error = new InvalidEnvelopeError(reason);
     if (rerunOf) return this.recorder.rerunFailed(rerunOf, attempt, describeError(error), summariseAttempt(attempt, error).error);
@@ -144,14 +162,12 @@ export class HandlerRunner {
         poison,
       });
     } catch (recordError) {
-      this.logger.error(`cannot record failure of ${message.properties.messageId} on ${handler.queue}, parking it in the DLQ: ${(recordError as Error).message}`);
+      this.logger.error(
+        { handler: handler.queue, messageId: message.properties.messageId ?? null, orderId: orderIdOf(message), attempt },
+        `cannot record the failure on ${handler.queue}, parking it in the DLQ: ${(recordError as Error).message}`,
+      );
       try {
-        await this.publisher.toQueue(deadLetterQueueName(handler.queue), message.content, message.properties, {
-          ...storedHeaders(message),
-          [ATTEMPT_HEADER]: attempt,
-          [ERRORS_HEADER]: JSON.stringify(errors),
-          ...(poison ? { [POISON_HEADER]: true } : {}),
-        });
+        await this.publisher.toQueue(deadLetterQueueName(handler.queue), message.content, message.properties, failureHeaders(message, attempt, errors, poison));
       } catch {
         // Last resort: the work queue dead-letters a rejected message into the same DLQ.
         return new Nack(false);
@@ -172,5 +188,20 @@ export class HandlerRunner {
           return (await work(transaction)) ?? 'done';
         }),
     };
+  }
+}
+
+/** The fields every handler log line carries, so one order's or one message's story can be filtered out of the logs. */
+function logFields(handler: RegisteredHandler, envelope: EventEnvelope, attempt: number) {
+  const data = envelope.data as { orderId?: string; id?: string };
+  return { handler: handler.queue, messageId: envelope.id, orderId: data.orderId ?? (envelope.type === 'order.created' ? data.id : undefined) ?? null, attempt, type: envelope.type };
+}
+
+function orderIdOf(message: ConsumeMessage): string | null {
+  try {
+    const data = JSON.parse(message.content.toString('utf8'))?.data;
+    return data?.orderId ?? null;
+  } catch {
+    return null;
   }
 }

@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../../messaging/event-map';
+import type { EventEnvelope } from '@backstop/transport';
 import type { EventHandlerOptions, HandlerContext, HandlerOutcome } from './event-handler.decorator';
 
 /** A discovered `@EventHandler` method, bound to its instance, with its resolved schedule. */

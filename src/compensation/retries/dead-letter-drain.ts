@@ -1,9 +1,9 @@
+import { deadLetterErrors, POISON_HEADER, readAttempt, storedHeaders } from '@backstop/transport';
 import { Nack } from '@golevelup/nestjs-rabbitmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
 import { setTimeout as delay } from 'node:timers/promises';
-import { FailureRecorder } from '../failed-messages/failure-recorder';
-import { POISON_HEADER, readAttempt, readErrors, storedHeaders } from './message-headers';
+import { Failure, FailureRecorder } from '../failed-messages/failure-recorder';
 
 /** How long to hold a message while the database is still away before handing it back. */
 const DATABASE_BACKOFF_MS = 2_000;
@@ -18,26 +18,35 @@ export class DeadLetterDrain {
 
   constructor(private readonly recorder: FailureRecorder) {}
 
-  async drain(queue: string, message: ConsumeMessage): Promise<Nack | void> {
-    const errors = readErrors(message);
-    const reason = message.properties.headers?.['x-first-death-reason'];
+  drain(queue: string, message: ConsumeMessage): Promise<Nack | void> {
+    const errors = deadLetterErrors(message, queue);
+    const failure: Failure = {
+      handler: queue,
+      messageId: message.properties.messageId ?? `no-id:${Date.now()}:${message.fields.deliveryTag}`,
+      routingKey: message.properties.type ?? null,
+      payload: message.content.toString('utf8'),
+      headers: storedHeaders(message),
+      attempts: readAttempt(message),
+      errors,
+      error: errors.at(-1)!.error,
+      poison: message.properties.headers?.[POISON_HEADER] === true,
+    };
+    return this.recordOrHandBack(failure, message, `${queue}.dlq`);
+  }
+
+  /** Records a failure taken off a queue; while the database is away, hands the message back to that queue after a pause. */
+  async recordOrHandBack(failure: Failure, message: ConsumeMessage, queue: string): Promise<Nack | void> {
     try {
-      await this.recorder.record({
-        handler: queue,
-        messageId: message.properties.messageId ?? `no-id:${Date.now()}:${message.fields.deliveryTag}`,
-        routingKey: message.properties.type ?? null,
-        payload: message.content.toString('utf8'),
-        headers: storedHeaders(message),
-        attempts: readAttempt(message),
-        errors,
-        error: errors.at(-1)?.error ?? `dead-lettered from ${queue}${reason ? ` (${String(reason)})` : ''}`,
-        poison: message.properties.headers?.[POISON_HEADER] === true,
-      });
+      await this.recorder.record(failure);
     } catch (error) {
-      this.logger.warn(`cannot record ${message.properties.messageId} from ${queue}.dlq yet: ${(error as Error).message}`);
-      // A backoff, so a database outage does not turn the DLQ into a hot loop.
-      await delay(DATABASE_BACKOFF_MS);
-      return new Nack(true);
+      this.logger.warn(`cannot record ${message.properties.messageId} from ${queue} yet: ${(error as Error).message}`);
+      return handBackLater();
     }
   }
+}
+
+/** Hands a message back to its queue after a pause, so a database outage does not turn the queue into a hot loop. */
+export async function handBackLater(): Promise<Nack> {
+  await delay(DATABASE_BACKOFF_MS);
+  return new Nack(true);
 }

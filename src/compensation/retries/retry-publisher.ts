@@ -1,8 +1,7 @@
+import { ConfirmedChannel } from '@backstop/transport';
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { MessageProperties } from 'amqplib';
-import { randomUUID } from 'node:crypto';
-import { ConfirmedChannel } from '../../messaging/confirmed-channel';
 
 /**
  * Puts a message straight onto one queue (a delay queue, or a handler's own queue for
@@ -20,15 +19,6 @@ export class RetryPublisher implements OnModuleInit {
   }
 
   toQueue(queue: string, content: Buffer, properties: Partial<MessageProperties>, headers: Record<string, unknown>): Promise<void> {
-    return this.channel.publish('', queue, content, {
-      persistent: true,
-      contentType: properties.contentType ?? 'application/json',
-      // Poison may come without one; the copy still needs a key to be told apart if returned.
-      messageId: properties.messageId ?? randomUUID(),
-      type: properties.type,
-      timestamp: properties.timestamp,
-      correlationId: properties.correlationId,
-      headers,
-    });
+    return this.channel.sendToQueue(queue, content, properties, headers);
   }
 }

@@ -1,4 +1,9 @@
-import type { AttemptError } from './failed-message.entity';
+/** One failed attempt of a handler, as it travels in the `x-errors` header and piles up in a failure record. */
+export interface AttemptError {
+  attempt: number;
+  at: string;
+  error: string;
+}
 
 const SUMMARY_LENGTH = 500;
 

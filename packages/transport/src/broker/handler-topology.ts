@@ -1,6 +1,6 @@
 import type { Channel, Options } from 'amqplib';
-import { formatDuration } from '../../config/duration';
-import { deadLetterQueueName, retryQueueName } from '../../messaging/topology';
+import { formatDuration } from '../config/duration';
+import { deadLetterQueueName, ERRORS_QUEUE, RERUN_RESULTS_QUEUE, retryQueueName } from './topology';
 
 export type QueueType = 'classic' | 'quorum';
 
@@ -25,6 +25,15 @@ export function workQueueOptions(queue: string, queueType: QueueType): Options.A
 
 export function deadLetterQueueOptions(queueType: QueueType): Options.AssertQueue {
   return { durable: true, arguments: { 'x-queue-type': queueType } };
+}
+
+/**
+ * `backstop.errors` and `backstop.rerun-results`, declared alike by backstop and by every
+ * service (a queue declared twice must be declared the same), so a report waits in its
+ * queue whichever of them starts first, and while backstop is down.
+ */
+export async function declareCentralQueues(channel: Channel, queueType: QueueType): Promise<void> {
+  for (const queue of [ERRORS_QUEUE, RERUN_RESULTS_QUEUE]) await channel.assertQueue(queue, deadLetterQueueOptions(queueType));
 }
 
 export function retryQueueNames(queue: string, delaysMs: readonly number[]): Map<number, string> {

@@ -1,13 +1,9 @@
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
-import type { ConfirmChannel, Message, Options } from 'amqplib';
+import type { ConfirmChannel, Message, MessageProperties, Options } from 'amqplib';
+import { randomUUID } from 'node:crypto';
 
 /** How long a publish waits for the broker's confirm before it counts as failed. */
 export const PUBLISH_TIMEOUT_MS = 5_000;
-/**
- * How long a row claimed for a publish stays with its claimer (a lease, see database/lease.ts):
- * longer than a publish may take, so nobody else publishes it meanwhile.
- */
-export const PUBLISH_LEASE_MS = 2 * PUBLISH_TIMEOUT_MS;
 
 /**
  * A publishing channel that resolves only on the broker's confirm and rejects a message
@@ -45,6 +41,24 @@ export class ConfirmedChannel {
     // The broker sends basic.return before the confirm, so by now it is here if it was returned.
     if (this.takeReturn(key)) throw new Error(`no queue took ${routingKey} on ${exchange || 'the default exchange'}`);
     if (failure) throw failure;
+  }
+
+  /**
+   * Puts a copy of a message straight onto one queue through the default exchange (a delay
+   * queue, a dead-letter queue, a handler's queue for a re-run, a central queue), with new
+   * headers; resolved means the copy is safe, so the caller may ack the original.
+   */
+  sendToQueue(queue: string, content: Buffer, properties: Partial<MessageProperties>, headers: Record<string, unknown>): Promise<void> {
+    return this.publish('', queue, content, {
+      persistent: true,
+      contentType: properties.contentType ?? 'application/json',
+      // Poison may come without one; the copy still needs a key to be told apart if returned.
+      messageId: properties.messageId ?? randomUUID(),
+      type: properties.type,
+      timestamp: properties.timestamp,
+      correlationId: properties.correlationId,
+      headers,
+    });
   }
 
   private takeReturn(key: string): boolean {

@@ -1,0 +1,148 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { TestWorld } from '../../test/support/test-world';
+import { LoadClient, Merchant, oneOrder, OrderTiming } from './closed-loop';
+import { percentile } from './measure';
+import { startBackstop } from './systems';
+
+export interface NoisyOptions {
+  clients: number;
+  orders: number;
+  /** Orders through the same loop before the clock starts. */
+  warmup: number;
+  endpoints: number;
+  /** Shares of the endpoints that hang, each run against a run with none. */
+  hangingShares: number[];
+  pollMs: number;
+  adminToken: string;
+  callbackSecret: string;
+}
+
+interface NoisyRun {
+  share: number;
+  hanging: number;
+  ordersPerSecond: number;
+  healthyNotifyP50: number;
+  healthyNotifyP99: number;
+  healthyOrders: number;
+  /** Notifications that waited for their endpoint (not attempts), over the whole run. */
+  waits: number;
+  circuitsOpened: number;
+}
+
+/** An endpoint that accepts connections and reads requests but never answers. */
+class HangingEndpoint {
+  private server: Server;
+  url: string;
+
+  static async start(): Promise<HangingEndpoint> {
+    const endpoint = new HangingEndpoint();
+    endpoint.server = createServer(() => undefined);
+    await new Promise<void>((resolve) => endpoint.server.listen(0, '127.0.0.1', resolve));
+    endpoint.url = `http://127.0.0.1:${(endpoint.server.address() as AddressInfo).port}`;
+    return endpoint;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+/**
+ * The noisy-neighbour scenario (G9): orders spread over `endpoints` merchant origins in
+ * turn, of which a share accept connections and never answer. Measures the healthy
+ * merchants' notification times and the loop's throughput against the same run with no
+ * hanging endpoint, each run on a fresh backstop with the production notify settings.
+ */
+export async function noisyNeighbour(options: NoisyOptions, undoLater: (undo: () => Promise<unknown>) => () => Promise<void>): Promise<void> {
+  const runs: NoisyRun[] = [];
+  for (const share of [0, ...options.hangingShares]) {
+    runs.push(await oneRun(share, options, undoLater));
+    const run = runs.at(-1)!;
+    process.stderr.write(`noisy neighbour: ${run.hanging}/${options.endpoints} endpoints hanging: ${run.ordersPerSecond.toFixed(1)} orders/s, healthy notify p99 ${run.healthyNotifyP99.toFixed(1)} ms\n`);
+  }
+  const [calm, ...noisy] = runs;
+  console.log(`\nnoisy neighbour: ${options.orders} orders after ${options.warmup} warm-up, ${options.clients} clients, ${options.endpoints} endpoints; ratio = run with hanging endpoints / run with none\n`);
+  console.log(`${'hanging endpoints'.padEnd(20)} ${'orders/s'.padStart(9)} ${'ratio'.padStart(6)} ${'healthy p50 ms'.padStart(15)} ${'ratio'.padStart(6)} ${'healthy p99 ms'.padStart(15)} ${'ratio'.padStart(6)} ${'waits'.padStart(6)} ${'circuits opened'.padStart(16)}`);
+  for (const run of runs) {
+    const ratio = (ours: number, theirs: number) => (run === calm ? '' : (ours / theirs).toFixed(2)).padStart(6);
+    console.log(
+      `${`${run.hanging}/${options.endpoints} (${Math.round(run.share * 100)}%)`.padEnd(20)} ${run.ordersPerSecond.toFixed(1).padStart(9)} ${ratio(run.ordersPerSecond, calm.ordersPerSecond)} ` +
+        `${run.healthyNotifyP50.toFixed(1).padStart(15)} ${ratio(run.healthyNotifyP50, calm.healthyNotifyP50)} ${run.healthyNotifyP99.toFixed(1).padStart(15)} ${ratio(run.healthyNotifyP99, calm.healthyNotifyP99)} ` +
+        `${String(run.waits).padStart(6)} ${String(run.circuitsOpened).padStart(16)}`,
+    );
+  }
+  if (noisy.length === 0) console.log('(no --hanging share given: nothing to compare)');
+}
+
+function counterOf(metrics: string, series: string): number {
+  const line = metrics.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+async function oneRun(share: number, options: NoisyOptions, undoLater: (undo: () => Promise<unknown>) => () => Promise<void>): Promise<NoisyRun> {
+  const hangingCount = Math.round(options.endpoints * share);
+  const healthy = await Promise.all(Array.from({ length: options.endpoints - hangingCount }, () => Merchant.start('127.0.0.1', 0)));
+  const hanging = await Promise.all(Array.from({ length: hangingCount }, () => HangingEndpoint.start()));
+  const everyEndpoint = [...healthy, ...hanging];
+  const stopEndpoints = undoLater(async () => {
+    for (const endpoint of everyEndpoint) await endpoint.stop();
+  });
+  // The hanging ones spread evenly through the turn order, rather than bunched at its start.
+  const routes = Array.from({ length: options.endpoints }, (_, index) => {
+    const hangs = Math.floor(((index + 1) * hangingCount) / options.endpoints) > Math.floor((index * hangingCount) / options.endpoints);
+    if (hangs) return { url: hanging[hanging.length - 1 - (Math.floor(((index + 1) * hangingCount) / options.endpoints) - 1)].url, merchant: undefined };
+    const merchant = healthy.pop()!;
+    return { url: merchant.localUrl, merchant };
+  });
+  const world = await TestWorld.create('bench_noisy');
+  const destroyWorld = undoLater(() => world.destroy());
+  // The production notify settings, not the test worlds' compressed schedule and idle circuit breaker.
+  const system = await startBackstop(world, { NOTIFY_RETRY_SCHEDULE: '3s,30s,60s,120s,180s,300s', NOTIFY_TIMEOUT: '5s', NOTIFY_CIRCUIT_MIN_REQUESTS: '10' });
+  const stopSystem = undoLater(() => system.stop());
+  const client = new LoadClient();
+  const sku = `NOISY-${Math.round(share * 100)}`;
+  const stocked = await client.send('PUT', `${system.url}/admin/stock/${sku}`, JSON.stringify({ available: 1_000_000_000, unitPrice: 1999 }), {
+    authorization: `Bearer ${options.adminToken}`,
+  });
+  if (stocked.status !== 200) throw new Error(`PUT /admin/stock/${sku}: ${stocked.status} ${stocked.text}`);
+
+  // A warm-up through the same turn order (JIT, pools, and the hanging endpoints' first
+  // requests already hanging) before the clock starts.
+  const timings: (OrderTiming & { healthy: boolean })[] = [];
+  let next = 0;
+  const runClients = (until: number, record: boolean) =>
+    Promise.all(
+      Array.from({ length: options.clients }, async () => {
+        while (next < until) {
+          const route = routes[next % routes.length];
+          next += 1;
+          const target = { url: system.url, callbackSecret: options.callbackSecret, sku, notifyUrl: `${route.url}/notify` };
+          const timing = await oneOrder(client, route.merchant, target, options.pollMs);
+          if (record) timings.push({ ...timing, healthy: route.merchant !== undefined });
+        }
+      }),
+    );
+  await runClients(options.warmup, false);
+  const began = performance.now();
+  await runClients(options.warmup + options.orders, true);
+  const seconds = (performance.now() - began) / 1000;
+  const metrics = (await client.send('GET', `${system.url}/metrics`)).text;
+  client.close();
+  await stopSystem();
+  await destroyWorld();
+  await stopEndpoints();
+  const notify = timings.filter((timing) => timing.healthy).map((timing) => timing.notifyMs).sort((a, b) => a - b);
+  return {
+    share,
+    hanging: hangingCount,
+    ordersPerSecond: timings.length / seconds,
+    healthyNotifyP50: percentile(notify, 0.5),
+    healthyNotifyP99: percentile(notify, 0.99),
+    healthyOrders: notify.length,
+    waits: counterOf(metrics, 'backstop_handler_runs_total{handler="notify.merchant",outcome="not_yet"}'),
+    circuitsOpened: counterOf(metrics, 'backstop_endpoint_circuit_transitions_total{transition="opened"}'),
+  };
+}

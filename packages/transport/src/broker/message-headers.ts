@@ -1,0 +1,70 @@
+import type { Message } from 'amqplib';
+import type { AttemptError } from './attempt-error';
+
+/** Headers we own; RabbitMQ 4 no longer honours a re-published `x-death`, so the count travels here. */
+export const ATTEMPT_HEADER = 'x-attempt';
+export const ERRORS_HEADER = 'x-errors';
+/** On a re-run: the failed_messages row it re-runs. */
+export const RERUN_HEADER = 'x-rerun';
+export const POISON_HEADER = 'x-poison';
+/** On a report to `backstop.errors`: the queue of the service that gave up on the message. */
+export const FAILED_QUEUE_HEADER = 'x-failed-queue';
+
+export function readAttempt(message: Message): number {
+  const value = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 1);
+  return Number.isInteger(value) && value >= 1 ? value : 1;
+}
+
+export function readErrors(message: Message): AttemptError[] {
+  const raw = message.properties.headers?.[ERRORS_HEADER];
+  if (typeof raw !== 'string' && !Buffer.isBuffer(raw)) return [];
+  try {
+    const parsed: unknown = JSON.parse(raw.toString());
+    return Array.isArray(parsed) ? (parsed as AttemptError[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The headers worth keeping with a message: the broker's dead-letter bookkeeping is
+ * noise, and the errors so far are kept in their own column.
+ */
+export function storedHeaders(message: Message): Record<string, unknown> {
+  const {
+    'x-death': _death,
+    'x-first-death-exchange': _exchange,
+    'x-first-death-queue': _queue,
+    'x-first-death-reason': _reason,
+    [ERRORS_HEADER]: _errors,
+    ...rest
+  } = message.properties.headers ?? {};
+  return rest;
+}
+
+/** The headers of the copy that goes to a delay queue after `attempt` failed. */
+export function nextAttemptHeaders(message: Message, attempt: number, errors: AttemptError[]): Record<string, unknown> {
+  return { ...storedHeaders(message), [ATTEMPT_HEADER]: attempt + 1, [ERRORS_HEADER]: JSON.stringify(errors) };
+}
+
+/** The headers of a message set aside after `attempt`: what a failure record is made from. */
+export function failureHeaders(message: Message, attempt: number, errors: AttemptError[], poison: boolean): Record<string, unknown> {
+  return {
+    ...storedHeaders(message),
+    [ATTEMPT_HEADER]: attempt,
+    [ERRORS_HEADER]: JSON.stringify(errors),
+    ...(poison ? { [POISON_HEADER]: true } : {}),
+  };
+}
+
+/**
+ * The errors of a message found in a dead-letter queue: those it carries, or, when it was
+ * dead-lettered before any was written (rejected in flight), one that says so.
+ */
+export function deadLetterErrors(message: Message, queue: string): AttemptError[] {
+  const errors = readErrors(message);
+  if (errors.length > 0) return errors;
+  const reason = message.properties.headers?.['x-first-death-reason'];
+  const error = `dead-lettered from ${queue}${reason ? ` (${String(reason)})` : ''}`;
+  return [{ attempt: readAttempt(message), at: new Date().toISOString(), error }];
+}

@@ -1,0 +1,99 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import 'uplot/dist/uPlot.min.css';
+import './console.css';
+import { ApiError, token } from './api';
+import { useConfirm } from './confirm';
+import { DeliveriesView } from './deliveries-view';
+import { EndpointsView } from './endpoints-view';
+import { FailedMessagesView } from './failed-messages-view';
+import { Notice, NoticeValue } from './notice';
+import { SignIn } from './sign-in';
+import { SummaryView } from './summary-view';
+
+const VIEWS = { summary: 'Summary', failed: 'Failed messages', deliveries: 'Deliveries', endpoints: 'Endpoints' } as const;
+type View = keyof typeof VIEWS;
+const REFRESH_MS = 5000;
+
+/** What every view gets: the refresh tick, a way to report, and the confirmation dialog. */
+export interface ViewProps {
+  tick: number;
+  report: (notice: NoticeValue) => void;
+  fail: (error: unknown) => void;
+  confirm: (title: string, detail: string, action: string) => Promise<boolean>;
+}
+
+function viewOfHash(): View {
+  const name = location.hash.slice(1);
+  return name in VIEWS ? (name as View) : 'summary';
+}
+
+function App() {
+  const [signedIn, setSignedIn] = useState(Boolean(token.get()));
+  const [view, setView] = useState<View>(viewOfHash());
+  const [autoRefresh, setAutoRefresh] = useState(true);
+  const [tick, setTick] = useState(0);
+  const [notice, setNotice] = useState<NoticeValue | null>(null);
+  const { confirm, element: confirmDialog } = useConfirm();
+
+  useEffect(() => {
+    const follow = () => setView(viewOfHash());
+    addEventListener('hashchange', follow);
+    return () => removeEventListener('hashchange', follow);
+  }, []);
+  useEffect(() => {
+    if (!autoRefresh || !signedIn) return;
+    const timer = setInterval(() => setTick((count) => count + 1), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [autoRefresh, signedIn]);
+
+  const signOut = (why?: string) => {
+    token.clear();
+    setSignedIn(false);
+    setNotice(why ? { kind: 'error', text: why } : null);
+  };
+  const fail = (error: unknown) => {
+    if (error instanceof ApiError && error.status === 401) return signOut('The admin token was refused; sign in again.');
+    setNotice({ kind: 'error', text: error instanceof Error ? error.message : String(error) });
+  };
+  const props: ViewProps = { tick, report: setNotice, fail, confirm };
+
+  if (!signedIn) {
+    return (
+      <main>
+        <h1>backstop ops</h1>
+        <Notice notice={notice} />
+        <SignIn onSignedIn={() => { setNotice(null); setSignedIn(true); }} />
+      </main>
+    );
+  }
+  return (
+    <>
+      <header>
+        <h1>backstop ops</h1>
+        <nav aria-label="Views">
+          {(Object.keys(VIEWS) as View[]).map((name) => (
+            <a href={`#${name}`} aria-current={view === name ? 'page' : undefined}>{VIEWS[name]}</a>
+          ))}
+        </nav>
+        <div class="session">
+          <label>
+            <input type="checkbox" checked={autoRefresh} onChange={(event) => setAutoRefresh(event.currentTarget.checked)} /> Auto-refresh (5 s)
+          </label>
+          <button type="button" onClick={() => setTick((count) => count + 1)}>Refresh now</button>
+          <button type="button" onClick={() => signOut()}>Sign out</button>
+        </div>
+      </header>
+      <main>
+        <Notice notice={notice} />
+        {view === 'summary' && <SummaryView {...props} />}
+        {view === 'failed' && <FailedMessagesView {...props} />}
+        {view === 'deliveries' && <DeliveriesView {...props} />}
+        {view === 'endpoints' && <EndpointsView {...props} />}
+      </main>
+      {confirmDialog}
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);
