@@ -1,80 +1,105 @@
-import { Type } from 'class-transformer';
-import {
-  IsArray,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import type { JSONSchemaType } from 'ajv';
 
 /**
- * The one map from routing key to payload (SPEC §5). The publisher, the outbox and
- * every handler are typed against it, and the same classes validate what comes off
- * the broker, so a renamed field fails both the build and a stale message.
+ * The one map from routing key to payload (SPEC §5). The publisher, the outbox and every
+ * handler are typed against these interfaces, and each has a JSON schema that ajv's
+ * `JSONSchemaType` checks against it at build time, so a renamed field fails both the
+ * build and a stale message. Extra fields are allowed: a newer producer may add some.
  */
-export class EventItem {
-  @IsString() sku: string;
-  @IsInt() @Min(1) quantity: number;
-  @IsOptional() @IsInt() @Min(0) unitPrice?: number;
+export interface EventItem {
+  sku: string;
+  quantity: number;
+  unitPrice?: number;
 }
 
-export class OrderCreatedData {
-  @IsUUID() id: string;
-  @IsString() merchantId: string;
-  @IsString() status: string;
-  @IsArray() @ValidateNested({ each: true }) @Type(() => EventItem) items: EventItem[];
-  @IsInt() totalAmount: number;
-  @IsString() currency: string;
-  @IsString() notifyUrl: string;
-  @IsISO8601() createdAt: string;
+export interface OrderCreatedData {
+  id: string;
+  merchantId: string;
+  status: string;
+  items: EventItem[];
+  totalAmount: number;
+  currency: string;
+  notifyUrl: string;
+  createdAt: string;
 }
 
-export class StockResultData {
-  @IsUUID() orderId: string;
-  @IsArray() @ValidateNested({ each: true }) @Type(() => EventItem) items: EventItem[];
-  @IsOptional() @IsString() reason?: string;
+export interface StockResultData {
+  orderId: string;
+  items: EventItem[];
+  reason?: string;
 }
 
-export class OrderConfirmedData {
-  @IsUUID() orderId: string;
+export interface OrderConfirmedData {
+  orderId: string;
 }
 
-export class OrderRejectedData {
-  @IsUUID() orderId: string;
-  @IsOptional() @IsString() reason?: string;
+export interface OrderRejectedData {
+  orderId: string;
+  reason?: string;
 }
 
-export class OrderPaidData {
-  @IsUUID() orderId: string;
-  @IsString() tradeNo: string;
-  @IsInt() amount: number;
-  @IsString() currency: string;
-  @IsISO8601() paidAt: string;
+export interface OrderPaidData {
+  orderId: string;
+  tradeNo: string;
+  amount: number;
+  currency: string;
+  paidAt: string;
 }
 
-export class OrderCancelledData {
-  @IsUUID() orderId: string;
-  @IsString() reason: string;
+export interface OrderCancelledData {
+  orderId: string;
+  reason: string;
 }
 
-export const EVENT_PAYLOADS = {
-  'order.created': OrderCreatedData,
-  'stock.reserved': StockResultData,
-  'stock.rejected': StockResultData,
-  'order.confirmed': OrderConfirmedData,
-  'order.rejected': OrderRejectedData,
-  'order.paid': OrderPaidData,
-  'order.cancelled': OrderCancelledData,
-} as const;
+export interface EventMap {
+  'order.created': OrderCreatedData;
+  'stock.reserved': StockResultData;
+  'stock.rejected': StockResultData;
+  'order.confirmed': OrderConfirmedData;
+  'order.rejected': OrderRejectedData;
+  'order.paid': OrderPaidData;
+  'order.cancelled': OrderCancelledData;
+}
 
-export type RoutingKey = keyof typeof EVENT_PAYLOADS;
-export type EventMap = { [K in RoutingKey]: InstanceType<(typeof EVENT_PAYLOADS)[K]> };
-export const ROUTING_KEYS = Object.keys(EVENT_PAYLOADS) as RoutingKey[];
+export type RoutingKey = keyof EventMap;
+
+const uuid = { type: 'string', format: 'uuid' } as const;
+const text = { type: 'string' } as const;
+const instant = { type: 'string', format: 'iso8601' } as const;
+const integer = { type: 'integer' } as const;
+
+const item: JSONSchemaType<EventItem> = {
+  type: 'object',
+  properties: { sku: text, quantity: { type: 'integer', minimum: 1 }, unitPrice: { type: 'integer', minimum: 0, nullable: true } },
+  required: ['sku', 'quantity'],
+};
+const items = { type: 'array', items: item } as const;
+
+const stockResult: JSONSchemaType<StockResultData> = {
+  type: 'object',
+  properties: { orderId: uuid, items, reason: { ...text, nullable: true } },
+  required: ['orderId', 'items'],
+};
+
+export const EVENT_SCHEMAS: { [K in RoutingKey]: JSONSchemaType<EventMap[K]> } = {
+  'order.created': {
+    type: 'object',
+    properties: { id: uuid, merchantId: text, status: text, items, totalAmount: integer, currency: text, notifyUrl: text, createdAt: instant },
+    required: ['id', 'merchantId', 'status', 'items', 'totalAmount', 'currency', 'notifyUrl', 'createdAt'],
+  },
+  'stock.reserved': stockResult,
+  'stock.rejected': stockResult,
+  'order.confirmed': { type: 'object', properties: { orderId: uuid }, required: ['orderId'] },
+  'order.rejected': { type: 'object', properties: { orderId: uuid, reason: { ...text, nullable: true } }, required: ['orderId'] },
+  'order.paid': {
+    type: 'object',
+    properties: { orderId: uuid, tradeNo: text, amount: integer, currency: text, paidAt: instant },
+    required: ['orderId', 'tradeNo', 'amount', 'currency', 'paidAt'],
+  },
+  'order.cancelled': { type: 'object', properties: { orderId: uuid, reason: text }, required: ['orderId', 'reason'] },
+};
+
+export const ROUTING_KEYS = Object.keys(EVENT_SCHEMAS) as RoutingKey[];
 
 export interface EventEnvelope<K extends RoutingKey = RoutingKey> {
   id: string;
@@ -86,9 +111,9 @@ export interface EventEnvelope<K extends RoutingKey = RoutingKey> {
 /** Distributes over a union, so a handler of several keys gets a discriminated union. */
 export type EventOf<K extends RoutingKey> = K extends RoutingKey ? EventEnvelope<K> : never;
 
-export class EnvelopeShape {
-  @IsUUID() id: string;
-  @IsIn(ROUTING_KEYS) type: RoutingKey;
-  @IsISO8601() occurredAt: string;
-  @IsObject() data: object;
-}
+/** The envelope every event travels in; `data` is checked against the schema of its `type`. */
+export const ENVELOPE_SCHEMA = {
+  type: 'object',
+  properties: { id: uuid, type: { type: 'string', enum: ROUTING_KEYS }, occurredAt: instant, data: { type: 'object' } },
+  required: ['id', 'type', 'occurredAt', 'data'],
+} as const;
