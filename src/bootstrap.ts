@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { validateAllConfigurations } from './config/configuration';
 import { AppLogger } from './logging/app-logger';
+import { logRequests } from './logging/request-log';
 import { CONSOLE_ASSETS, CONSOLE_ASSETS_PREFIX } from './ops/admin-page';
 import { Metrics } from './ops/metrics.service';
 
@@ -42,6 +43,7 @@ export async function createApplication(): Promise<NestFastifyApplication> {
   app.useGlobalFilters(new HttpErrorFilter(app.get(HttpAdapterHost).httpAdapter));
   acceptBodylessJson(app);
   countRequests(app);
+  logRequests(app);
   // The console's bundle; Swagger UI already decorates the reply with sendFile.
   app.useStaticAssets({ root: CONSOLE_ASSETS, prefix: CONSOLE_ASSETS_PREFIX, decorateReply: false });
   app.enableShutdownHooks();

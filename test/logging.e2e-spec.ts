@@ -38,6 +38,12 @@ describe('logs', () => {
     const request = parsed(platform).find((line) => line.req?.method === 'POST' && line.req?.url === '/orders');
     expect(request).toMatchObject({ level: 'info', res: { statusCode: 201 }, responseTime: expect.any(Number) });
     expect(JSON.stringify(request)).not.toContain('authorization');
+    // Fastify answers unreadable JSON before Nest sees the request: still one line.
+    expect((await http(platform.url, 'POST', '/orders', { rawBody: '{nope' })).status).toBe(400);
+    const refused = await waitFor(() => parsed(platform).find((line) => line.req?.url === '/orders' && line.res?.statusCode === 400), { what: 'the line of the refused request' });
+    expect(refused).toMatchObject({ level: 'info', req: { method: 'POST' }, responseTime: expect.any(Number) });
+    const probes = parsed(platform).filter((line) => String(line.req?.url).startsWith('/health/'));
+    expect(probes).toEqual([]);
     const messages = parsed(platform).map((line) => String(line.msg));
     expect(messages.filter((message) => /Skipping RabbitMQ Handlers|^Successfully connected to RabbitMQ$|Connection Failed/.test(message))).toEqual([]);
     expect(messages.some((message) => /listening on/.test(message))).toBe(true);

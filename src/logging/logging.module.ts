@@ -1,46 +1,51 @@
 import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
-import { stdTimeFunctions } from 'pino';
+import pino, { type Logger as Pino, stdTimeFunctions } from 'pino';
 import pretty from 'pino-pretty';
 import { appConfig, LogLevel } from '../config/app.config';
 import { AppLogger } from './app-logger';
 
-const PINO_LEVEL: Record<LogLevel, string> = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
-// Probes and scrapes every few seconds would drown the request log.
-const UNLOGGED = /^\/(health\/|metrics|admin\/assets\/)/;
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
-/**
- * One pino logger for Nest's lines and the request log: JSON lines (LOG_FORMAT=json) for a
- * log pipeline, or pino-pretty for a terminal, coloured only when it is one.
- */
+const PINO_LEVEL: Record<LogLevel, string> = { fatal: 'fatal', error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
+
+/** The one pino logger: JSON lines (LOG_FORMAT=json) for a log pipeline, or pino-pretty for a terminal, coloured only when it is one. */
 @Module({
-  imports: [
-    LoggerModule.forRootAsync({
+  providers: [
+    {
+      provide: ROOT_LOGGER,
       inject: [appConfig.KEY],
-      useFactory: (config: ConfigType<typeof appConfig>) => ({
-        pinoHttp: [
-          {
-            level: PINO_LEVEL[config.logLevel],
-            formatters: { level: (label: string) => ({ level: label }) },
-            timestamp: stdTimeFunctions.isoTime,
-            // Method, URL and status only: headers carry the admin token and signatures.
-            serializers: {
-              req: (request: { method: string; url: string; id: unknown }) => ({ id: request.id, method: request.method, url: request.url }),
-              res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
-            },
-            autoLogging: { ignore: (request: IncomingMessage) => UNLOGGED.test(request.url ?? '') },
-            customLogLevel: (_: IncomingMessage, response: ServerResponse, error?: Error) => (error || response.statusCode >= 500 ? 'warn' : 'info'),
-          },
+      useFactory: (config: ConfigType<typeof appConfig>): Pino =>
+        pino(
+          { level: PINO_LEVEL[config.logLevel], formatters: { level: (label: string) => ({ level: label }) }, timestamp: stdTimeFunctions.isoTime },
           config.logFormat === 'pretty'
             ? pretty({ sync: true, colorize: Boolean(process.stdout.isTTY), singleLine: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' })
             : process.stdout,
-        ],
-      }),
+        ),
+    },
+  ],
+  exports: [ROOT_LOGGER],
+})
+class RootLoggerModule {}
+
+/**
+ * Nest's lines go through nestjs-pino to the root logger. Its per-request middleware is not
+ * bound (`forRoutes: []`): it keeps a request-scoped logger in an AsyncLocalStorage, which
+ * turns on promise hooks for every promise of the process, and goes through Fastify's
+ * middleware layer on every request; nothing here logs with request scope, and the request
+ * log is a Fastify hook (`logRequests`).
+ */
+@Module({
+  imports: [
+    RootLoggerModule,
+    LoggerModule.forRootAsync({
+      imports: [RootLoggerModule],
+      inject: [ROOT_LOGGER],
+      useFactory: (logger: Pino) => ({ pinoHttp: { logger }, forRoutes: [] }),
     }),
   ],
   providers: [AppLogger],
-  exports: [AppLogger],
+  exports: [AppLogger, RootLoggerModule],
 })
 export class LoggingModule {}
