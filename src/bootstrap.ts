@@ -1,4 +1,4 @@
-import { HttpStatus, INestApplication, ValidationPipe } from '@nestjs/common';
+import { HttpStatus, INestApplication } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
@@ -6,6 +6,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { apiDocument } from './api-document';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
+import { SyncValidationPipe } from './common/sync-validation.pipe';
 import { validateAllConfigurations } from './config/configuration';
 import { AppLogger } from './logging/app-logger';
 import { logRequests } from './logging/request-log';
@@ -33,7 +34,7 @@ export async function createApplication(): Promise<NestFastifyApplication> {
   );
   app.useLogger(app.get(AppLogger));
   app.useGlobalPipes(
-    new ValidationPipe({
+    new SyncValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
