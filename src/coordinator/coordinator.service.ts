@@ -24,8 +24,7 @@ export class Coordinator {
       await begin(runner, client);
       transaction = new EventTransaction(runner.manager, this.publisher.writerLeaseMs);
       value = await work(transaction);
-      await transaction.settle();
-      await client.query('COMMIT');
+      await client.query(transaction.closingSql());
       markOpen(runner, false);
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);

@@ -1,22 +1,24 @@
 import { createEnvelope, EventEnvelope, EventMap, RoutingKey } from '@backstop/transport';
+import { escapeLiteral } from 'pg';
 import { EntityManager } from 'typeorm';
 import { Statement } from '../database/statement';
-
-const insertReady = new Statement(
-  'insert outbox READY',
-  `INSERT INTO outbox (id, state, routing_key, envelope, next_attempt_at)
-   VALUES ($1, 'READY', $2, $3, now() + $4 * interval '1 millisecond')`,
-);
 
 const deleteReady = new Statement('delete outbox READY', `DELETE FROM outbox WHERE id = $1 AND state = 'READY'`);
 
 /**
- * A database transaction that can also emit events: each `emit` writes a READY outbox
- * row with the state change that causes it; the coordinator publishes the envelopes
- * after commit, from memory.
+ * A database transaction that can also emit events: each `emit` adds a READY outbox row to
+ * the transaction, committed with the state change that causes it; the coordinator
+ * publishes the envelopes after commit, from memory.
+ *
+ * The rows are written by the transaction's last round trip, as one simple query that also
+ * commits (`closingSql`): they are part of the same transaction either way, and on every
+ * order's four transactions this saves four round trips, each a socket write and read in
+ * both processes.
  */
 export class EventTransaction {
   readonly emitted: EventEnvelope[] = [];
+  /** Emitted and not written yet: they go in with the commit. */
+  private readonly unwritten = new Set<EventEnvelope>();
   /** A PREPARE row this transaction settles: the next event emitted turns it READY. */
   private fulfilling?: string;
 
@@ -55,21 +57,34 @@ export class EventTransaction {
       }
     }
     const envelope = createEnvelope(type, data);
-    await insertReady.run(this.manager, [envelope.id, type, envelope, this.writerLeaseMs]);
+    this.unwritten.add(envelope);
     this.emitted.push(envelope);
     return envelope;
   }
 
   /** Takes back an event emitted earlier in this transaction: the outcome turned out otherwise. */
   async retract(envelope: EventEnvelope): Promise<void> {
-    await deleteReady.run(this.manager, [envelope.id]);
+    if (!this.unwritten.delete(envelope)) await deleteReady.run(this.manager, [envelope.id]);
     this.emitted.splice(this.emitted.indexOf(envelope), 1);
   }
 
-  /** Drops a PREPARE row nothing was emitted into (the outcome needed no event). */
-  async settle(): Promise<void> {
-    if (!this.fulfilling) return;
-    await this.manager.query(`DELETE FROM outbox WHERE id = $1 AND state = 'PREPARE'`, [this.fulfilling]);
-    this.fulfilling = undefined;
+  /**
+   * The statements that end the transaction, as one simple query: the outbox rows emitted,
+   * the PREPARE row nothing was emitted into (the outcome needed no event) dropped, and
+   * COMMIT. A simple query takes no parameters, so the values are quoted with pg's own
+   * `escapeLiteral`; every one is a string or a whole number this process made.
+   */
+  closingSql(): string {
+    const statements: string[] = [];
+    if (this.unwritten.size > 0) {
+      const lease = `now() + ${Math.trunc(this.writerLeaseMs)} * interval '1 millisecond'`;
+      const rows = [...this.unwritten].map(
+        (envelope) => `(${escapeLiteral(envelope.id)}::uuid, 'READY', ${escapeLiteral(envelope.type)}, ${escapeLiteral(JSON.stringify(envelope))}::jsonb, ${lease})`,
+      );
+      statements.push(`INSERT INTO outbox (id, state, routing_key, envelope, next_attempt_at) VALUES ${rows.join(', ')}`);
+    }
+    if (this.fulfilling) statements.push(`DELETE FROM outbox WHERE id = ${escapeLiteral(this.fulfilling)}::uuid AND state = 'PREPARE'`);
+    statements.push('COMMIT');
+    return statements.join('; ');
   }
 }

@@ -70,20 +70,26 @@ export class MerchantClient implements OnApplicationShutdown {
       if (problem) throw new RefusedAddressError(problem);
     }
     const timeoutMs = this.config.timeoutMs;
+    // Not AbortSignal.timeout: its timer cannot be cleared, so every notification would leave
+    // one running for the whole timeout and then build an abort error nobody reads.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
     try {
       const answer = await request(target, {
         dispatcher: this.agent,
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json' },
         body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: deadline.signal,
       });
       const retryAfter = answer.headers['retry-after'];
       const { text, truncated } = await readStart(answer.body);
       return { status: answer.statusCode, body: text, truncated, ...(typeof retryAfter === 'string' ? { retryAfter } : {}) };
     } catch (error) {
-      if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError') throw new Error(`no answer within ${timeoutMs} ms`);
+      if (deadline.signal.aborted) throw new Error(`no answer within ${timeoutMs} ms`);
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
