@@ -1,3 +1,4 @@
+import { escapeLiteral } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
@@ -7,6 +8,8 @@ export type Database = DataSource | EntityManager;
 interface PgClient {
   query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
+
+export type Inlinable = string | number | null;
 
 const texts = new Map<string, string>();
 
@@ -24,6 +27,22 @@ export class Statement<Row = Record<string, unknown>> {
   ) {
     if (texts.has(name) && texts.get(name) !== text) throw new Error(`two statements are named ${name}`);
     texts.set(name, text);
+  }
+
+  /**
+   * The statement with its values written in as quoted literals, for a simple query that
+   * carries more than one statement (see Coordinator.transaction's opening). Only strings,
+   * whole numbers and null: each is quoted by pg's own `escapeLiteral`, and nothing else is
+   * needed where this is used.
+   */
+  inline(values: Inlinable[]): string {
+    return this.text.replace(/\$(\d+)/g, (_, index: string) => {
+      const value = values[Number(index) - 1];
+      if (value === null) return 'NULL';
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+      if (typeof value === 'string') return escapeLiteral(value);
+      throw new Error(`${this.name}: $${index} cannot be written as a literal`);
+    });
   }
 
   async run(database: Database, values: unknown[] = []): Promise<Row[]> {

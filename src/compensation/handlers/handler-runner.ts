@@ -182,11 +182,10 @@ export class HandlerRunner {
       retryDelayMs,
       retryDelayAtLeast: (atLeastMs) => (retryDelayMs === undefined ? undefined : delayTierAtLeast(handler.delaysMs, retryDelayMs, atLeastMs)),
       once: (work) =>
-        this.coordinator.transaction(async (transaction): Promise<HandlerOutcome> => {
-          const claimed = await markProcessed.run(transaction.manager, [handler.queue, envelope.id]);
-          if (claimed.length === 0) return 'skipped';
-          return (await work(transaction)) ?? 'done';
-        }),
+        this.coordinator.transaction(
+          async (transaction, claimed): Promise<HandlerOutcome> => (claimed.length === 0 ? 'skipped' : ((await work(transaction)) ?? 'done')),
+          { statement: markProcessed, values: [handler.queue, envelope.id] },
+        ),
     };
   }
 }
