@@ -243,7 +243,7 @@ const HAS_ROOM = (e: string) => `(SELECT count(*) FROM jsonb_each(${e}.in_flight
  * until recordAttempt completes it. It always answers one row: the attempt's id and what the
  * endpoint says of sending (its state and success rule), or else why not: the notification's
  * state, whether its lease was taken (then the endpoint filled up meanwhile) and whether the
- * endpoint was busy.
+ * endpoint was busy (both looked up only then: a claim that goes does not pay for them).
  */
 const notificationLease = new Lease<{
   id: string | null;
@@ -278,8 +278,8 @@ const notificationLease = new Lease<{
       RETURNING id)`,
   then: `SELECT logged.id, slot.id AS endpoint_id, slot.state AS endpoint_state, slot.success_rule,
                 claimed.event_id IS NOT NULL AS claimed,
-                (SELECT state FROM notifications WHERE event_id = $3) AS state,
-                EXISTS (SELECT 1 FROM endpoints e WHERE e.origin = $7 AND NOT (${HAS_ROOM('e')})) AS busy
+                CASE WHEN logged.id IS NULL THEN (SELECT state FROM notifications WHERE event_id = $3) END AS state,
+                CASE WHEN logged.id IS NULL THEN EXISTS (SELECT 1 FROM endpoints e WHERE e.origin = $7 AND NOT (${HAS_ROOM('e')})) ELSE false END AS busy
            FROM (SELECT) AS one LEFT JOIN claimed ON true LEFT JOIN slot ON true LEFT JOIN logged ON true`,
 });
 
