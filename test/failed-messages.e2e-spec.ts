@@ -465,6 +465,10 @@ describe('failed messages: the database is down when a handler gives up', () => 
     merchant.answerWith(refuse);
     const order = await rejectedOrder(platform.url, 'FM-DBDOWN-1', merchant.url);
     await waitFor(() => merchant.forOrder(order.id).length >= 1, { what: 'the first notification attempt' });
+    // Its outcome recorded too, before the outage: the merchant's answer is not the end of the attempt.
+    await waitFor(async () => (await world.query(`SELECT 1 FROM deliveries WHERE order_id = $1 AND http_status = 500`, [order.id])).length === 1, {
+      what: 'the first attempt to be recorded',
+    });
 
     await blockDatabase(admin, world.name);
     await expect(databaseClient(world.name)).rejects.toThrow(/not currently accepting connections/);
