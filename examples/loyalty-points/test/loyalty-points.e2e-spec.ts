@@ -123,6 +123,24 @@ describe('an internal service on the backstop transport', () => {
     expect((await failedMessage(platform.url, someRow.id)).status).toBe(someRow.status);
   });
 
+  it("counts a re-run's failure that arrives before its row is marked RETRYING, once", async () => {
+    await loyalty.query(`DELETE FROM point_rates`);
+    const order = await paidOrderTo(platform.url, 'LOYALTY-EARLY', 'https://merchant.example/notify');
+    const failed = await waitFor(() => serviceFailureOf(platform.url, order.id), { what: 'the loyalty failure in the console', timeoutMs: 20_000 });
+    expect(failed).toMatchObject({ status: 'FAILED', attempts: 3 });
+
+    // What the transport reports when a re-run of attempt 4 fails, here ahead of any RETRYING mark; and its redelivery.
+    const result = { failedMessageId: failed.id, queue: QUEUE, outcome: 'FAILED', attempt: 4, error: 'PointsException: still no rate', summary: 'still no rate' };
+    await publish((channel) => {
+      channel.sendToQueue('backstop.rerun-results', Buffer.from(JSON.stringify(result)), { messageId: `early-${failed.id}`, persistent: true });
+      channel.sendToQueue('backstop.rerun-results', Buffer.from(JSON.stringify(result)), { messageId: `early-${failed.id}`, persistent: true });
+    });
+    await waitFor(async () => (await queueDepth('backstop.rerun-results')) === 0, { what: 'backstop.rerun-results to drain', intervalMs: 100 });
+    const counted = await failedMessage(platform.url, failed.id);
+    expect(counted).toMatchObject({ status: 'FAILED', attempts: 4, sweepCount: 1, error: 'PointsException: still no rate' });
+    expect(counted.errors.map((error) => error.attempt)).toEqual([1, 2, 3, 4]);
+  });
+
   async function pointsOf(orderId: string): Promise<number[]> {
     const { rows } = await loyalty.query('SELECT points FROM points_entries WHERE order_id = $1', [orderId]);
     return rows.map((row) => row.points as number);

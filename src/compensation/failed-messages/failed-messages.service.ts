@@ -169,15 +169,17 @@ export class FailedMessagesService {
         );
       }),
     );
-    const published = rows.filter((_, index) => outcomes[index].status === 'fulfilled').map((row) => row.id);
+    const published = rows.filter((_, index) => outcomes[index].status === 'fulfilled');
     if (published.length > 0) {
-      // A re-run may have succeeded already (a service answers over the broker, a handler here
-      // in-process): a row it RESOLVED stays so. The action is recorded either way.
+      // A re-run may have settled already (a service answers over the broker, a handler here
+      // in-process): a row it RESOLVED stays so, and so does one whose attempt count its
+      // failure has moved on. The action is recorded either way.
       await this.dataSource.query(
-        `WITH marked AS (UPDATE failed_messages SET status = 'RETRYING', next_sweep_at = NULL
-                         WHERE id = ANY($1::uuid[]) AND status IN ('FAILED', 'RETRYING'))
+        `WITH marked AS (UPDATE failed_messages f SET status = 'RETRYING', next_sweep_at = NULL
+                           FROM unnest($1::uuid[], $4::int[]) AS claimed (id, attempts)
+                          WHERE f.id = claimed.id AND f.attempts = claimed.attempts AND f.status IN ('FAILED', 'RETRYING'))
          INSERT INTO failed_message_actions (failed_message_id, action, actor) SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id`,
-        [published, action, actor],
+        [published.map((row) => row.id), action, actor, published.map((row) => row.attempts)],
       );
     }
     const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');

@@ -77,11 +77,17 @@ export class FailureRecorder {
     );
   }
 
-  /** Back to FAILED, one sweep round further along the schedule. */
+  /**
+   * Back to FAILED, one sweep round further along the schedule. Also from FAILED when the
+   * attempt is past the row's count: the re-run's failure arrived before its publisher marked
+   * the row RETRYING (which then leaves it alone, see FailedMessagesService.rerun). A
+   * redelivered result of an attempt already counted changes nothing.
+   */
   async rerunFailed(id: string, attempt: number, error: string, summary: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const row = await manager.findOne(FailedMessage, { where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!row || row.status !== 'RETRYING') return;
+      const early = row?.status === 'FAILED' && attempt > row.attempts;
+      if (!row || (row.status !== 'RETRYING' && !early)) return;
       const now = new Date();
       const sweepCount = row.sweepCount + 1;
       await manager.update(FailedMessage, { id }, {
