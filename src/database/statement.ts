@@ -33,7 +33,8 @@ export class Statement<Row = Record<string, unknown>> {
    * The statement with its values written in as quoted literals, for a simple query that
    * carries more than one statement (see Coordinator.transaction's opening). Only strings,
    * whole numbers and null: each is quoted by pg's own `escapeLiteral`, and nothing else is
-   * needed where this is used.
+   * needed where this is used. Every `$n` of the text is taken for a parameter, so a
+   * statement written in this way holds none inside its own literals.
    */
   inline(values: Inlinable[]): string {
     return this.text.replace(/\$(\d+)/g, (_, index: string) => {
