@@ -108,6 +108,15 @@ describe('untrusted events and exact money', () => {
     expect(await world.query(`SELECT status FROM orders WHERE id = $1`, [orderId])).toEqual([{ status: 'PENDING' }]);
   });
 
+  it('stock.rejected for an order that holds a reservation does not reject it', async () => {
+    await setStock(platform.url, 'UNTRUSTED-4', 10, 100);
+    const order = await placeOrder(platform.url, [{ sku: 'UNTRUSTED-4', quantity: 1 }], `${merchant.url}/notify`);
+    await orderReaches(platform.url, order.id, ['CONFIRMED']);
+    const messageId = await forge('stock.rejected', { orderId: order.id, items: [{ sku: 'UNTRUSTED-4', quantity: 1 }], reason: 'forged' });
+    expect((await poisonOf(messageId, 'orders.stock-result')).error).toMatch(/holds a reservation/);
+    expect(await world.query(`SELECT status, reason FROM orders WHERE id = $1`, [order.id])).toEqual([{ status: 'CONFIRMED', reason: null }]);
+  });
+
   it('order.cancelled for a paid order releases nothing and tells the merchant nothing', async () => {
     await setStock(platform.url, 'UNTRUSTED-3', 10, 100);
     const order = await placeOrder(platform.url, [{ sku: 'UNTRUSTED-3', quantity: 4 }], `${merchant.url}/notify`);

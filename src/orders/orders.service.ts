@@ -12,7 +12,7 @@ import type { EventTransaction } from '../coordinator/event-transaction';
 import { HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
 import { Statement } from '../database/statement';
 import { NotificationStatus, NotificationStatusService } from '../notify/notification-status.service';
-import { StockService } from '../stock/stock.service';
+import { RESERVATION_HELD_SQL, StockService } from '../stock/stock.service';
 import type { CreateOrderDto } from './create-order.dto';
 import { OrderException } from './order.exception';
 import { OrderStatus, statusesThatCanBecome } from './order-state';
@@ -85,6 +85,18 @@ const moveOrder = new Statement<{ currency: string }>(
     WHERE id = $1 AND status = ANY($3) AND ($7::bigint IS NULL OR total_amount = $7) RETURNING currency`,
 );
 const orderExists = new Statement('order exists', `SELECT 1 FROM orders WHERE id = $1`);
+/**
+ * The stock module's answer about order $1 applied in one statement: whether the order
+ * holds a reservation, and the move to $2 (from the states $3, with reason $4) made only when
+ * that agrees with the answer ($5: reserved).
+ */
+const applyStockAnswer = new Statement<{ held: boolean; moved: boolean }>(
+  'apply stock answer',
+  `WITH held AS (SELECT ${RESERVATION_HELD_SQL} AS held),
+   moved AS (UPDATE orders SET status = $2, updated_at = now(), reason = coalesce($4, reason)
+              WHERE id = $1 AND status = ANY($3) AND (SELECT held FROM held) = $5 RETURNING id)
+   SELECT held.held, EXISTS (SELECT 1 FROM moved) AS moved FROM held`,
+);
 /** The order and its items in one statement. */
 const insertOrder = new Statement(
   'insert order',
@@ -208,12 +220,11 @@ export class OrdersService {
     result: { reserved: true } | { reserved: false; reason?: string },
     transaction: EventTransaction,
   ): Promise<HandlerOutcome> {
-    if ((await this.stock.hasReservation(orderId, transaction.manager)) !== result.reserved) {
-      return refuse(`order ${orderId} ${result.reserved ? 'holds no reservation' : 'holds a reservation'}`);
-    }
     const next: OrderStatus = result.reserved ? 'CONFIRMED' : 'REJECTED';
     const reason = result.reserved ? null : (result.reason ?? 'not enough stock');
-    if ((await this.transition(orderId, next, transaction, { reason })).length === 0) return this.missed(orderId, transaction);
+    const [{ held, moved }] = await applyStockAnswer.run(transaction.manager, [orderId, next, statusesThatCanBecome(next), reason, result.reserved]);
+    if (held !== result.reserved) return refuse(`order ${orderId} ${result.reserved ? 'holds no reservation' : 'holds a reservation'}`);
+    if (!moved) return this.missed(orderId, transaction);
     if (result.reserved) await transaction.emit('order.confirmed', { orderId });
     else await transaction.emit('order.rejected', { orderId, reason: reason! });
     return 'done';

@@ -10,7 +10,11 @@ import { StockItem } from './stock-item.entity';
 import { StockException } from './stock.exception';
 
 const pricesOf = new Statement<{ sku: string; unit_price: string }>('stock prices', `SELECT sku, unit_price FROM stock WHERE sku = ANY($1)`);
-const reservationOf = new Statement('stock reservation of order', `SELECT 1 FROM stock_reservations WHERE order_id = $1`);
+/**
+ * Whether order $1 holds a reservation (reserved, or reserved and released since), as an SQL
+ * expression: exported so that orders checks a stock answer in the statement that applies it.
+ */
+export const RESERVATION_HELD_SQL = `EXISTS (SELECT 1 FROM stock_reservations WHERE order_id = $1)`;
 
 /**
  * An order's items ($2 SKUs, $3 quantities, $4 as json) taken in one statement, all or
@@ -102,11 +106,6 @@ export class StockService {
     // The rows were locked and found sufficient in the same statement: anything else is a bug, never an oversell.
     if (outcome.taken !== new Set(items.map((item) => item.sku)).size) throw new Error(`order ${order.id}: took ${outcome.taken} of ${items.length} SKUs`);
     return 'done';
-  }
-
-  /** Whether the order holds a reservation (reserved, or reserved and released since). */
-  async hasReservation(orderId: string, database: Database): Promise<boolean> {
-    return (await reservationOf.run(database, [orderId])).length > 0;
   }
 
   /**
