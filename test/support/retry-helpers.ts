@@ -27,7 +27,12 @@ export function failFirst(merchant: MerchantServer, failures: number): void {
 
 /** Time between consecutive arrivals, in ms. */
 export function gapsOf(requests: ReceivedNotification[]): number[] {
-  return requests.slice(1).map((request, index) => request.at - requests[index].at);
+  return gapsBetween(requests.map((request) => request.at));
+}
+
+/** The gaps between successive instants, in whole ms. */
+export function gapsBetween(times: number[]): number[] {
+  return times.slice(1).map((at, index) => Math.round(at - times[index]));
 }
 
 /** Checks each gap against its delay within G4's bound, in one readable expectation. */
