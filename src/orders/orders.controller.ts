@@ -16,7 +16,7 @@ export class OrdersController {
 
   @Post()
   @ApiCreatedResponse({ type: OrderCreatedView, description: 'the order, made now' })
-  @ApiOkResponse({ type: OrderCreatedView, description: 'the same order again: a replay with the same Idempotency-Key and body' })
+  @ApiOkResponse({ type: OrderCreatedView, description: 'the same order again, as it stands now: a replay with the same Idempotency-Key and body' })
   @ApiErrors(400, 413, 422, 503)
   @ApiHeader({
     name: 'Idempotency-Key',
