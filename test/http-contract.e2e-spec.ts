@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { OutboxPublisher } from '../src/coordinator/outbox-publisher';
 import { expectError, messagesOf } from './support/contract-errors';
+import { WireTap } from './support/contract-wire';
 import { runToExit } from './support/contract-spawn';
 import { http } from './support/http';
 import { orderReaches, placeOrder, setStock } from './support/orders';
@@ -184,6 +187,39 @@ describe('HTTP contract', () => {
       const replay = await postOrder(validOrder({ merchantId: 'merchant-conflict' }), { 'Idempotency-Key': key });
       expect(replay.status).toBe(200);
       expect(replay.body.id).toBe(first.body.id);
+    });
+
+    it('answers a request that lost the race for its key as a replay would, and writes and publishes nothing of its own', async () => {
+      const key = `hc-lost-${randomUUID()}`;
+      // Publishing after commit, not leaving the events to the relay, is what this is about.
+      const publisher = platform.app.get(OutboxPublisher);
+      await waitFor(() => publisher.writerLeaseMs > 0, { what: 'the publisher to be ready' });
+      const wire = await WireTap.open(world.rabbitmqUrl, ['order.created']);
+      const first = new Client({ connectionString: world.databaseUrl });
+      await first.connect();
+      try {
+        // Another request with this key, not committed yet: this one's lookup misses it and its insert waits on the key.
+        await first.query('BEGIN');
+        await first.query(
+          `INSERT INTO orders (id, merchant_id, status, total_amount, currency, notify_url, idempotency_key, request_fingerprint, created_at, updated_at)
+           VALUES ($1, 'merchant-race-first', 'PENDING', 500, 'CNY', $2, $3, 'another body', now(), now())`,
+          [randomUUID(), NOTIFY_URL, key],
+        );
+        const answer = postOrder(validOrder({ merchantId: 'merchant-race-lost' }), { 'Idempotency-Key': key });
+        await waitFor(
+          async () => (await world.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).length > 0,
+          { what: 'the request to wait on its key' },
+        );
+        await first.query('COMMIT');
+        expectError(await answer, 422, /Idempotency-Key/);
+        expect(await orderRows('merchant_id = $1', ['merchant-race-lost'])).toBe(0);
+        expect(await world.query(`SELECT 1 FROM outbox WHERE envelope->'data'->>'merchantId' = 'merchant-race-lost'`)).toEqual([]);
+        await wire.caughtUp();
+        expect(wire.received.filter((message) => message.body.data.merchantId === 'merchant-race-lost')).toEqual([]);
+      } finally {
+        await first.end();
+        await wire.close();
+      }
     });
   });
 

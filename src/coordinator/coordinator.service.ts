@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { createEnvelope, EventMap, RoutingKey } from '@backstop/transport';
 import { randomUUID } from 'node:crypto';
-import type { PoolClient, QueryResult } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource, QueryRunner } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { Inlinable, Statement } from '../database/statement';
-import { EventTransaction } from './event-transaction';
+import { EventTransaction, outboxInsertSql } from './event-transaction';
 import { OutboxMessage } from './outbox-message.entity';
 import { OutboxPublisher } from './outbox-publisher';
 
@@ -46,6 +48,22 @@ export class Coordinator {
   }
 
   /**
+   * A change known in full before it is sent, one statement and the events it causes,
+   * written as one simple query, which PostgreSQL runs as one transaction: one round trip
+   * where `transaction` takes three (BEGIN, the statement, the commit). If the statement
+   * fails, nothing is written and nothing published.
+   */
+  async commit(change: Opening, events: Emission[]): Promise<void> {
+    const writerLeaseMs = this.publisher.writerLeaseMs;
+    const envelopes = events.map(({ type, data }) => createEnvelope(type, data));
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
+    const statements = [change.statement.inline(change.values)];
+    if (envelopes.length > 0) statements.push(outboxInsertSql(envelopes, writerLeaseMs));
+    await pool.query(statements.join('; '));
+    if (envelopes.length > 0 && writerLeaseMs > 0) this.publisher.publishSoon(envelopes);
+  }
+
+  /**
    * Records, before work whose outcome lives outside our database, that an event may be
    * owed (PREPARE, checked back by `checkBackId`). One per kind and id: a second call
    * while one is open returns the same row.
@@ -81,6 +99,9 @@ export interface Opening {
   statement: Statement;
   values: Inlinable[];
 }
+
+/** An event a change causes, for `commit`. */
+export type Emission = { [K in RoutingKey]: { type: K; data: EventMap[K] } }[RoutingKey];
 
 /** BEGIN and the opening statement as one simple query; answers the statement's rows. */
 async function beginWith(client: PoolClient, { statement, values }: Opening): Promise<Record<string, unknown>[]> {

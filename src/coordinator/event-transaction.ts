@@ -76,15 +76,21 @@ export class EventTransaction {
    */
   closingSql(): string {
     const statements: string[] = [];
-    if (this.unwritten.size > 0) {
-      const lease = `now() + ${Math.trunc(this.writerLeaseMs)} * interval '1 millisecond'`;
-      const rows = [...this.unwritten].map(
-        (envelope) => `(${escapeLiteral(envelope.id)}::uuid, 'READY', ${escapeLiteral(envelope.type)}, ${escapeLiteral(JSON.stringify(envelope))}::jsonb, ${lease})`,
-      );
-      statements.push(`INSERT INTO outbox (id, state, routing_key, envelope, next_attempt_at) VALUES ${rows.join(', ')}`);
-    }
+    if (this.unwritten.size > 0) statements.push(outboxInsertSql([...this.unwritten], this.writerLeaseMs));
     if (this.fulfilling) statements.push(`DELETE FROM outbox WHERE id = ${escapeLiteral(this.fulfilling)}::uuid AND state = 'PREPARE'`);
     statements.push('COMMIT');
     return statements.join('; ');
   }
+}
+
+/**
+ * READY outbox rows for `envelopes` as one INSERT with its values quoted in (for a simple
+ * query, which takes no parameters), each kept for its writer for `writerLeaseMs`.
+ */
+export function outboxInsertSql(envelopes: EventEnvelope[], writerLeaseMs: number): string {
+  const lease = `now() + ${Math.trunc(writerLeaseMs)} * interval '1 millisecond'`;
+  const rows = envelopes.map(
+    (envelope) => `(${escapeLiteral(envelope.id)}::uuid, 'READY', ${escapeLiteral(envelope.type)}, ${escapeLiteral(JSON.stringify(envelope))}::jsonb, ${lease})`,
+  );
+  return `INSERT INTO outbox (id, state, routing_key, envelope, next_attempt_at) VALUES ${rows.join(', ')}`;
 }

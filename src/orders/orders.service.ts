@@ -97,7 +97,10 @@ const applyStockAnswer = new Statement<{ held: boolean; moved: boolean }>(
               WHERE id = $1 AND status = ANY($3) AND (SELECT held FROM held) = $5 RETURNING id)
    SELECT held.held, EXISTS (SELECT 1 FROM moved) AS moved FROM held`,
 );
-/** The order and its items in one statement. */
+/**
+ * The order and its items in one statement; its values are written inline (see
+ * Coordinator.commit), so the items come as one JSON text ($10: sku, quantity, unit_price).
+ */
 const insertOrder = new Statement(
   'insert order',
   `WITH placed AS (
@@ -105,7 +108,7 @@ const insertOrder = new Statement(
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id)
    INSERT INTO order_items (order_id, sku, quantity, unit_price)
    SELECT placed.id, item.sku, item.quantity, item.unit_price
-     FROM placed, unnest($10::text[], $11::int[], $12::bigint[]) AS item (sku, quantity, unit_price)`,
+     FROM placed, jsonb_to_recordset($10::jsonb) AS item (sku text, quantity int, unit_price bigint)`,
 );
 
 /** The largest amount in minor units that every JSON reader takes exactly (SPEC §4). */
@@ -142,45 +145,49 @@ export class OrdersService {
     const problem = this.notify.allowPrivate ? undefined : literalHostProblem(new URL(request.notifyUrl));
     if (problem) throw OrderException.refusedNotifyUrl(problem);
 
+    // Prices are read before the order's transaction rather than in it: READ COMMITTED reads
+    // each statement's own snapshot and no lock is taken, so inside it they would read the
+    // same, and the order can then be written and committed in one round trip.
+    const { prices, unknown } = await this.stock.prices(
+      request.items.map((item) => item.sku),
+      this.dataSource,
+    );
+    if (unknown.length > 0) throw OrderException.unknownSkus(unknown);
+    const total = request.items.reduce((sum, { sku, quantity }) => sum + BigInt(quantity) * prices.get(sku)!, 0n);
+    if (total > MAX_AMOUNT) throw OrderException.totalTooLarge(total);
+    const order: OrderRecord = {
+      id: randomUUID(),
+      merchantId: request.merchantId,
+      status: 'PENDING',
+      items: request.items.map(({ sku, quantity }) => ({ sku, quantity, unitPrice: Number(prices.get(sku)!) })),
+      totalAmount: Number(total),
+      currency: request.currency ?? DEFAULT_CURRENCY,
+      notifyUrl: request.notifyUrl,
+      reason: null,
+      tradeNo: null,
+      paidAt: null,
+      createdAt: new Date(),
+    };
+    const items = request.items.map(({ sku, quantity }) => ({ sku, quantity, unit_price: String(prices.get(sku)!) }));
     try {
-      const order = await this.coordinator.transaction(async (transaction) => {
-        const { prices, unknown } = await this.stock.prices(
-          request.items.map((item) => item.sku),
-          transaction.manager,
-        );
-        if (unknown.length > 0) throw OrderException.unknownSkus(unknown);
-        const total = request.items.reduce((sum, { sku, quantity }) => sum + BigInt(quantity) * prices.get(sku)!, 0n);
-        if (total > MAX_AMOUNT) throw OrderException.totalTooLarge(total);
-        const order: OrderRecord = {
-          id: randomUUID(),
-          merchantId: request.merchantId,
-          status: 'PENDING',
-          items: request.items.map(({ sku, quantity }) => ({ sku, quantity, unitPrice: Number(prices.get(sku)!) })),
-          totalAmount: Number(total),
-          currency: request.currency ?? DEFAULT_CURRENCY,
-          notifyUrl: request.notifyUrl,
-          reason: null,
-          tradeNo: null,
-          paidAt: null,
-          createdAt: new Date(),
-        };
-        await insertOrder.run(transaction.manager, [
-          order.id,
-          order.merchantId,
-          order.status,
-          order.totalAmount,
-          order.currency,
-          order.notifyUrl,
-          idempotencyKey ?? null,
-          fingerprint,
-          order.createdAt,
-          order.items.map((item) => item.sku),
-          order.items.map((item) => item.quantity),
-          order.items.map((item) => String(prices.get(item.sku)!)),
-        ]);
-        await transaction.emit('order.created', createdEventOf(order));
-        return order;
-      });
+      await this.coordinator.commit(
+        {
+          statement: insertOrder,
+          values: [
+            order.id,
+            order.merchantId,
+            order.status,
+            order.totalAmount,
+            order.currency,
+            order.notifyUrl,
+            idempotencyKey ?? null,
+            fingerprint,
+            order.createdAt.toISOString(),
+            JSON.stringify(items),
+          ],
+        },
+        [{ type: 'order.created', data: createdEventOf(order) }],
+      );
       return { order, created: true };
     } catch (error) {
       // Two requests with the same key raced: the loser answers as a replay.
