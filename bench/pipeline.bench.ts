@@ -27,7 +27,7 @@ const USAGE = `npm run bench -- [flags]
   --runs N               repeat the whole comparison N times; medians at the end (1)
   --json                 also print one JSON line per run
   --top N                list the N statements each system calls most (0)
-  --cpu-prof DIR         write a CPU profile of the backstop process into DIR (node --cpu-prof)
+  --cpu-prof DIR         write a CPU profile of each system's process into DIR/<system> (node --cpu-prof)
   --soak                 a long run of backstop alone: RSS after warm-up and at the end
   --systems LIST         which systems to drive, of backstop,baseline (both; backstop alone with --soak)
   --mode http            the HTTP micro-benchmarks instead (bench/http.bench.ts)
@@ -137,14 +137,11 @@ async function runSpawned(name: 'backstop' | 'baseline', merchant: Merchant, not
   const destroyWorld = undoLater(() => world.destroy());
   // The one merchant endpoint here stands for all of them: its concurrency (SPEC §8, 4 by
   // default) as high as the clients, as the baseline has no such limit.
+  const profile = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}/${name}`] : [];
   const system: System =
     name === 'backstop'
-      ? await startBackstop(
-          world,
-          { NOTIFY_ENDPOINT_CONCURRENCY: String(Math.min(100, options.clients)) },
-          flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`] : [],
-        )
-      : await startBaseline(world);
+      ? await startBackstop(world, { NOTIFY_ENDPOINT_CONCURRENCY: String(Math.min(100, options.clients)) }, profile)
+      : await startBaseline(world, profile);
   const stopSystem = undoLater(() => system.stop());
   const cluster = await connect(world.databaseUrl.replace(/\/[^/]+$/, '/postgres'));
   const closeCluster = undoLater(() => cluster.end());

@@ -47,14 +47,14 @@ export async function startBackstop(world: TestWorld, overrides: Record<string, 
  * The hand-written baseline (bench/baseline/main.ts), transpiled here before it starts so
  * that no compiler runs, or sits in memory, in the process measured.
  */
-export async function startBaseline(world: TestWorld): Promise<System> {
+export async function startBaseline(world: TestWorld, nodeArguments: string[] = []): Promise<System> {
   const directory = mkdtempSync(join(tmpdir(), 'backstop-baseline-'));
   const source = readFileSync(join(ROOT, 'bench', 'baseline', 'main.ts'), 'utf8');
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
   });
   writeFileSync(join(directory, 'main.js'), outputText);
-  const child = spawn(process.execPath, [join(directory, 'main.js')], {
+  const child = spawn(process.execPath, [...nodeArguments, join(directory, 'main.js')], {
     env: { PATH: process.env.PATH, NODE_PATH: join(ROOT, 'node_modules'), ...world.environment({ PORT: '0' }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
