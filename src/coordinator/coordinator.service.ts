@@ -94,7 +94,7 @@ export class Coordinator {
   }
 }
 
-/** A transaction's first statement, sent with its BEGIN. */
+/** A statement and its values, written inline into a simple query: a transaction's first (sent with its BEGIN), or the whole change of `commit`. */
 export interface Opening {
   statement: Statement;
   values: Inlinable[];
