@@ -99,7 +99,7 @@ const applyStockAnswer = new Statement<{ held: boolean; moved: boolean }>(
 );
 /**
  * The order and its items in one statement; its values are written inline (see
- * Coordinator.commit), so the items come as one JSON text ($10: sku, quantity, unit_price).
+ * Coordinator.commit), so the items come as one JSON text ($10: the order's `items`).
  */
 const insertOrder = new Statement(
   'insert order',
@@ -107,8 +107,8 @@ const insertOrder = new Statement(
      INSERT INTO orders (id, merchant_id, status, total_amount, currency, notify_url, idempotency_key, request_fingerprint, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id)
    INSERT INTO order_items (order_id, sku, quantity, unit_price)
-   SELECT placed.id, item.sku, item.quantity, item.unit_price
-     FROM placed, jsonb_to_recordset($10::jsonb) AS item (sku text, quantity int, unit_price bigint)`,
+   SELECT placed.id, item.sku, item.quantity, item."unitPrice"
+     FROM placed, jsonb_to_recordset($10::jsonb) AS item (sku text, quantity int, "unitPrice" bigint)`,
 );
 
 /** The largest amount in minor units that every JSON reader takes exactly (SPEC §4). */
@@ -168,7 +168,6 @@ export class OrdersService {
       paidAt: null,
       createdAt: new Date(),
     };
-    const items = request.items.map(({ sku, quantity }) => ({ sku, quantity, unit_price: String(prices.get(sku)!) }));
     try {
       await this.coordinator.commit(
         {
@@ -183,7 +182,7 @@ export class OrdersService {
             idempotencyKey ?? null,
             fingerprint,
             order.createdAt.toISOString(),
-            JSON.stringify(items),
+            JSON.stringify(order.items),
           ],
         },
         [{ type: 'order.created', data: createdEventOf(order) }],
