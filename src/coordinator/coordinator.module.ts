@@ -1,16 +1,16 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { CheckBackDaemon } from './check-back.daemon';
 import { Coordinator } from './coordinator.service';
 import { OutboxController } from './outbox.controller';
-import { OutboxMessage } from './outbox-message.entity';
+import { OutboxMetrics } from './outbox-metrics';
 import { OutboxPublisher } from './outbox-publisher';
 import { OutboxRelay } from './outbox-relay';
+import { OutboxRepository } from './outbox.repository';
 
+/** Reliable publish: the outbox, its publisher and relay, and the check-back of outside work. */
 @Module({
-  imports: [TypeOrmModule.forFeature([OutboxMessage])],
   controllers: [OutboxController],
-  providers: [Coordinator, OutboxPublisher, OutboxRelay, CheckBackDaemon],
-  exports: [Coordinator, OutboxPublisher, CheckBackDaemon],
+  providers: [Coordinator, OutboxRepository, OutboxPublisher, OutboxRelay, CheckBackDaemon, OutboxMetrics],
+  exports: [Coordinator, OutboxPublisher, CheckBackDaemon, OutboxMetrics],
 })
 export class CoordinatorModule {}

@@ -1,21 +1,15 @@
 import { createEnvelope, EventEnvelope, EventMap, RoutingKey } from '@backstop/transport';
-import { escapeLiteral } from 'pg';
-import { EntityManager } from 'typeorm';
-import { Statement } from '../database/statement';
-
-const deleteReady = new Statement('delete outbox READY', `DELETE FROM outbox WHERE id = $1 AND state = 'READY'`);
+import type { Queryable, Tx } from '../database/db';
+import type { Statement } from '../database/sql';
+import type { OutboxRepository } from './outbox.repository';
 
 /**
- * A database transaction that can also emit events: each `emit` adds a READY outbox row to
- * the transaction, committed with the state change that causes it; the coordinator
- * publishes the envelopes after commit, from memory.
- *
- * The rows are written by the transaction's last round trip, as one simple query that also
- * commits (`closingSql`): they are part of the same transaction either way, and on every
- * order's four transactions this saves four round trips, each a socket write and read in
- * both processes.
+ * A database transaction that can also emit events: each `emit` adds a READY outbox row,
+ * committed with the state change that causes it; the coordinator publishes the envelopes
+ * after commit, from memory. The rows are written with the COMMIT, in its round trip.
+ * Repositories run their statements in it like on the database itself.
  */
-export class EventTransaction {
+export class EventTransaction implements Queryable {
   readonly emitted: EventEnvelope[] = [];
   /** Emitted and not written yet: they go in with the commit. */
   private readonly unwritten = new Set<EventEnvelope>();
@@ -27,13 +21,18 @@ export class EventTransaction {
    *   publishes them after commit, before the relay may take them (0: the relay's at once).
    */
   constructor(
-    readonly manager: EntityManager,
+    private readonly tx: Tx,
+    private readonly outbox: OutboxRepository,
     readonly writerLeaseMs: number,
   ) {}
 
+  run<Row>(statement: Statement<Row>, values?: unknown[]): Promise<Row[]> {
+    return this.tx.run(statement, values);
+  }
+
   /**
-   * Settles a PREPARE row (SPEC §7): the next event this transaction emits is written
-   * into it, turning it READY; if none is emitted, the row is dropped at commit.
+   * Settles a PREPARE row (outside work that may owe an event): the next event this
+   * transaction emits is written into it, turning it READY; if none is, the row is dropped.
    */
   fulfil(preparedId: string): void {
     this.fulfilling = preparedId;
@@ -44,14 +43,7 @@ export class EventTransaction {
     this.fulfilling = undefined;
     if (prepared) {
       const envelope = { ...createEnvelope(type, data), id: prepared };
-      // TypeORM answers an UPDATE with [rows, rowCount].
-      const [turned]: [unknown[], number] = await this.manager.query(
-        `UPDATE outbox SET state = 'READY', routing_key = $2, envelope = $3, attempts = 0,
-                next_attempt_at = now() + $4 * interval '1 millisecond'
-          WHERE id = $1 AND state = 'PREPARE' RETURNING id`,
-        [prepared, type, envelope, this.writerLeaseMs],
-      );
-      if (turned.length > 0) {
+      if (await this.outbox.turnReady(prepared, envelope, this.writerLeaseMs, this.tx)) {
         this.emitted.push(envelope);
         return envelope;
       }
@@ -64,33 +56,13 @@ export class EventTransaction {
 
   /** Takes back an event emitted earlier in this transaction: the outcome turned out otherwise. */
   async retract(envelope: EventEnvelope): Promise<void> {
-    if (!this.unwritten.delete(envelope)) await deleteReady.run(this.manager, [envelope.id]);
+    if (!this.unwritten.delete(envelope)) await this.outbox.deleteReady(envelope.id, this.tx);
     this.emitted.splice(this.emitted.indexOf(envelope), 1);
   }
 
-  /**
-   * The statements that end the transaction, as one simple query: the outbox rows emitted,
-   * the PREPARE row nothing was emitted into (the outcome needed no event) dropped, and
-   * COMMIT. A simple query takes no parameters, so the values are quoted with pg's own
-   * `escapeLiteral`; every one is a string or a whole number this process made.
-   */
-  closingSql(): string {
-    const statements: string[] = [];
-    if (this.unwritten.size > 0) statements.push(outboxInsertSql([...this.unwritten], this.writerLeaseMs));
-    if (this.fulfilling) statements.push(`DELETE FROM outbox WHERE id = ${escapeLiteral(this.fulfilling)}::uuid AND state = 'PREPARE'`);
-    statements.push('COMMIT');
-    return statements.join('; ');
+  /** Leaves with the commit what is still to write: the new outbox rows, and the PREPARE row no event went into. */
+  close(): void {
+    if (this.unwritten.size > 0) this.tx.atCommit(this.outbox.insertReady([...this.unwritten], this.writerLeaseMs));
+    if (this.fulfilling) this.tx.atCommit(this.outbox.dropPreparedAtCommit(this.fulfilling));
   }
-}
-
-/**
- * READY outbox rows for `envelopes` as one INSERT with its values quoted in (for a simple
- * query, which takes no parameters), each kept for its writer for `writerLeaseMs`.
- */
-export function outboxInsertSql(envelopes: EventEnvelope[], writerLeaseMs: number): string {
-  const lease = `now() + ${Math.trunc(writerLeaseMs)} * interval '1 millisecond'`;
-  const rows = envelopes.map(
-    (envelope) => `(${escapeLiteral(envelope.id)}::uuid, 'READY', ${escapeLiteral(envelope.type)}, ${escapeLiteral(JSON.stringify(envelope))}::jsonb, ${lease})`,
-  );
-  return `INSERT INTO outbox (id, state, routing_key, envelope, next_attempt_at) VALUES ${rows.join(', ')}`;
 }

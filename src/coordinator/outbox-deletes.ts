@@ -1,8 +1,7 @@
 import type { Logger } from '@nestjs/common';
-import { Database, Statement } from '../database/statement';
+import type { OutboxRepository } from './outbox.repository';
 
 const BATCH = 500;
-const deletePublished = new Statement('delete published outbox rows', `DELETE FROM outbox WHERE id = ANY($1::uuid[]) AND state = 'READY'`);
 /** Long enough to gather the confirms of a busy moment into one statement, far shorter than a publish lease. */
 const WINDOW_MS = 50;
 
@@ -17,7 +16,7 @@ export class OutboxDeletes {
   private flushing = Promise.resolve();
 
   constructor(
-    private readonly database: Database,
+    private readonly outbox: OutboxRepository,
     private readonly logger: Logger,
   ) {}
 
@@ -39,7 +38,7 @@ export class OutboxDeletes {
 
   private async delete(ids: string[]): Promise<void> {
     try {
-      await deletePublished.run(this.database, [ids]);
+      await this.outbox.deletePublished(ids);
     } catch (error) {
       this.logger.warn(`cannot delete ${ids.length} published outbox rows, the relay will send them again: ${(error as Error).message}`);
     }

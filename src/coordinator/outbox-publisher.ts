@@ -2,32 +2,14 @@ import { ConfirmedChannel, type EventEnvelope, ORDER_EVENTS_EXCHANGE } from '@ba
 import { PUBLISH_LEASE_MS } from '../messaging/publish-lease';
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { backoffMs, Lease } from '../database/lease';
+import { backoffMs } from '../database/backoff';
 import { TopologyReadiness } from '../messaging/topology-readiness';
 import { OutboxDeletes } from './outbox-deletes';
+import { OutboxRepository } from './outbox.repository';
 
 export const RELAY_BATCH = 200;
 /** Past this many events awaiting confirms, new ones are left to the relay rather than pile up in memory. */
 const MAX_IN_FLIGHT = 2_000;
-
-interface ReadyRow {
-  id: string;
-  envelope: EventEnvelope;
-  attempts: number;
-  created_at: Date;
-}
-
-const readyRows = new Lease<ReadyRow>({
-  name: 'outbox READY rows',
-  table: 'outbox',
-  key: 'id',
-  leaseColumn: 'next_attempt_at',
-  due: `state = 'READY' AND next_attempt_at <= now()`,
-  orderBy: 'created_at, id',
-  returning: 'id, envelope, attempts, created_at',
-});
 
 /**
  * Publishes READY outbox rows with publisher confirms and `mandatory`; a row is deleted
@@ -46,11 +28,11 @@ export class OutboxPublisher implements OnModuleInit, BeforeApplicationShutdown 
   private blocked = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: OutboxRepository,
     private readonly amqp: AmqpConnection,
     private readonly topology: TopologyReadiness,
   ) {
-    this.deletes = new OutboxDeletes(dataSource, this.logger);
+    this.deletes = new OutboxDeletes(outbox, this.logger);
   }
 
   onModuleInit(): void {
@@ -93,7 +75,7 @@ export class OutboxPublisher implements OnModuleInit, BeforeApplicationShutdown 
   /** One relay pass over rows whose lease has run out, oldest first; returns how many it claimed. */
   async relayOnce(): Promise<number> {
     if (!this.connected) return 0;
-    const rows = await readyRows.claim(this.dataSource, PUBLISH_LEASE_MS, RELAY_BATCH);
+    const rows = await this.outbox.claimDueReady(PUBLISH_LEASE_MS, RELAY_BATCH);
     rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id));
     const publishing = this.publishAll(rows);
     this.track(publishing, rows.length);
@@ -141,10 +123,7 @@ export class OutboxPublisher implements OnModuleInit, BeforeApplicationShutdown 
   private async postpone(envelope: EventEnvelope, attempts: number, error: Error): Promise<void> {
     this.logger.warn(`event ${envelope.id} (${envelope.type}) not published, attempt ${attempts}: ${error.message}`);
     try {
-      await this.dataSource.query(
-        `UPDATE outbox SET attempts = $2, last_error = $3, next_attempt_at = now() + $4 * interval '1 millisecond' WHERE id = $1`,
-        [envelope.id, attempts, error.message, backoffMs(attempts, 500, 60_000)],
-      );
+      await this.outbox.postpone(envelope.id, backoffMs(attempts, 500, 60_000), { attempts, error: error.message });
     } catch (recordError) {
       // The row keeps its lease and comes due when it runs out: nothing is lost.
       this.logger.warn(`cannot record the failed publish of ${envelope.id}: ${(recordError as Error).message}`);

@@ -1,11 +1,9 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../common/api-responses';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { AdminGuard } from '../common/admin.guard';
+import { ApiErrors } from '../common/api-responses';
 import { STUCK_AFTER_ATTEMPTS } from './check-back.daemon';
-import { OutboxMessage } from './outbox-message.entity';
+import { OutboxRepository } from './outbox.repository';
 import { OutboxList } from './outbox.responses';
 
 @ApiTags('ops')
@@ -13,14 +11,14 @@ import { OutboxList } from './outbox.responses';
 @UseGuards(AdminGuard)
 @Controller('admin/outbox')
 export class OutboxController {
-  constructor(@InjectRepository(OutboxMessage) private readonly outbox: Repository<OutboxMessage>) {}
+  constructor(private readonly outbox: OutboxRepository) {}
 
   /** Rows not yet published, oldest first. */
   @Get()
   @ApiOkResponse({ type: OutboxList, description: 'rows not yet published, oldest first' })
   @ApiErrors(401, 503)
   async list() {
-    const rows = await this.outbox.find({ order: { createdAt: 'ASC', id: 'ASC' }, take: 500 });
+    const rows = await this.outbox.oldest(500);
     return {
       items: rows.map((row) => ({
         ...row,

@@ -17,8 +17,8 @@ export function dataSourceOptions(config: DatabaseConfig): DataSourceOptions {
     migrations: [migrations],
     migrationsTransactionMode: 'each',
     synchronize: false,
-    // Fail fast when the database is gone (G7: 503 at once), and keep enough
-    // connections for handlers and the HTTP layer on a two-core machine.
-    extra: { max: 20, connectionTimeoutMillis: 2_000 },
+    // Fail fast when the database is gone (G7: 503 at once). Migrations and the ops
+    // API use these; every repository statement goes through Db, with a pool of its own.
+    extra: { max: 10, connectionTimeoutMillis: 2_000 },
   };
 }

@@ -1,24 +1,42 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, OnModuleInit } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CompensationModule } from '../compensation/compensation.module';
+import { HandlerSchedules } from '../compensation/handlers/handler-schedules';
+import { notifyConfig } from '../config/notify.config';
+import { OrderFactsModule } from '../orders/order-facts.module';
 import { CircuitBreaker } from './circuit-breaker';
 import { DeliveriesController } from './deliveries.controller';
+import { DeliveriesRepository } from './deliveries.repository';
 import { Delivery } from './delivery.entity';
 import { Endpoint } from './endpoint.entity';
 import { EndpointsController } from './endpoints.controller';
+import { EndpointsRepository } from './endpoints.repository';
 import { EndpointsService } from './endpoints.service';
 import { InFlightRequests } from './in-flight-requests';
 import { MerchantClient } from './merchant-client';
 import { Notification } from './notification.entity';
-import { NotificationStatusService } from './notification-status.service';
+import { NotificationsRepository } from './notifications.repository';
 import { NotifyMerchantHandler } from './notify-merchant.handler';
 import { NotifyService } from './notify.service';
 import { NotifyPruner } from './notify.pruner';
+import { NotifyHistoryRepository } from './notify-history.repository';
+import { DeliveryStats } from './delivery-stats';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Notification, Delivery, Endpoint]), CompensationModule],
+  imports: [TypeOrmModule.forFeature([Notification, Delivery, Endpoint]), CompensationModule, OrderFactsModule],
   controllers: [DeliveriesController, EndpointsController],
-  providers: [NotifyService, MerchantClient, InFlightRequests, NotifyMerchantHandler, NotificationStatusService, NotifyPruner, EndpointsService, CircuitBreaker],
-  exports: [NotificationStatusService],
+  providers: [NotifyService, MerchantClient, InFlightRequests, NotifyMerchantHandler, NotificationsRepository, NotifyPruner, EndpointsService, EndpointsRepository, DeliveriesRepository, CircuitBreaker, NotifyHistoryRepository, DeliveryStats],
+  exports: [DeliveryStats],
 })
-export class NotifyModule {}
+export class NotifyModule implements OnModuleInit {
+  constructor(
+    private readonly schedules: HandlerSchedules,
+    @Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>,
+  ) {}
+
+  /** `@EventHandler({ retry: 'notify' })`: merchant notifications retry on NOTIFY_RETRY_SCHEDULE. */
+  onModuleInit(): void {
+    this.schedules.define('notify', this.config.retryScheduleMs);
+  }
+}

@@ -1,22 +1,19 @@
 import { type EventOf, formatDuration } from '@backstop/transport';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { performance } from 'node:perf_hooks';
-import { DataSource } from 'typeorm';
 import { HandlerContext, HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
 import { notifyConfig } from '../config/notify.config';
-import { Metrics } from '../ops/metrics.service';
+import { Metrics } from '../metrics/metrics.service';
 import { retryAfterMs } from './retry-after';
-import { Lease } from '../database/lease';
-import { Statement } from '../database/statement';
-import { ORDER_ADDRESS_SQL, OrderAddress } from '../orders/order-facts';
+import { OrderAddress, OrderFacts } from '../orders/order-facts';
 import { CIRCUIT_OPEN, CircuitBreaker } from './circuit-breaker';
-import type { EndpointState, SuccessRule } from './endpoint.entity';
+import type { SuccessRule } from './endpoint.entity';
 import type { EndpointRoute } from './endpoints.service';
 import { MerchantAnswer, MerchantClient } from './merchant-client';
 import { DeliveryFailedError, EndpointBusyError } from './notify.exception';
 import { InFlightRequests } from './in-flight-requests';
+import { NotificationsRepository } from './notifications.repository';
 import { signWebhook } from './webhook-signature';
 
 export type OutcomeEvent = EventOf<'order.paid' | 'order.rejected' | 'order.cancelled'>;
@@ -50,7 +47,8 @@ export class NotifyService {
   private readonly logger = new Logger(NotifyService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly notifications: NotificationsRepository,
+    private readonly orders: OrderFacts,
     private readonly breaker: CircuitBreaker,
     private readonly client: MerchantClient,
     @Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>,
@@ -59,9 +57,10 @@ export class NotifyService {
   ) {}
 
   async notify(event: OutcomeEvent, context: HandlerContext): Promise<HandlerOutcome> {
-    const [order] = await recordNotification.run(this.dataSource, [event.data.orderId, event.id, event.type, STATUS_OF[event.type]]);
+    const order = await this.orders.addressOf(event.data.orderId);
     if (!order) return refuse(`order ${event.data.orderId} does not exist`);
     if (order.status !== STATUS_OF[event.type]) return refuse(`order ${order.id} is ${order.status}, not ${STATUS_OF[event.type]}`);
+    await this.notifications.record(order.id, event.id, event.type);
     const origin = new URL(order.notifyUrl).origin;
     const attempt = await this.claimWaiting(event, order.id, order.notifyUrl, origin, context.attempt);
     if (!attempt) return 'skipped';
@@ -102,22 +101,22 @@ export class NotifyService {
     const nextDelayMs = final ? undefined : wish === undefined ? context.retryDelayMs : context.retryDelayAtLeast(wish);
     const state = failure === undefined ? 'DELIVERED' : nextDelayMs === undefined ? 'FAILED' : 'PENDING';
     // The attempt's outcome in its log entry, the notification's new state and the endpoint's, in one statement.
-    await recordAttempt.run(this.dataSource, [
-      delivery,
-      answer?.status ?? null,
-      Math.round(performance.now() - started),
-      failure === undefined,
-      failure ?? null,
-      answer ? snippetOf(answer.body) : null,
+    await this.notifications.recordAttempt({
+      deliveryId: delivery,
+      eventId: event.id,
+      endpointId: endpoint.id,
+      httpStatus: answer?.status ?? null,
+      durationMs: Math.round(performance.now() - started),
+      delivered: failure === undefined,
+      error: failure ?? null,
+      snippet: answer ? snippetOf(answer.body) : null,
       state,
-      nextDelayMs ?? 0,
-      endpoint.id,
+      nextDelayMs: nextDelayMs ?? 0,
       sent,
       gone,
-      this.config.disableAfterMs,
-      formatDuration(this.config.disableAfterMs),
-      event.id,
-    ]);
+      disableAfterMs: this.config.disableAfterMs,
+      disableAfter: formatDuration(this.config.disableAfterMs),
+    });
     if (sent) await this.breaker.after(endpoint.id, admission, failure === undefined);
     if (failure === undefined) return 'done';
     this.logger.warn({ handler: 'notify.merchant', orderId: order.id, messageId: event.id, attempt: context.attempt }, `merchant not notified: ${failure}`);
@@ -164,14 +163,14 @@ export class NotifyService {
    */
   private async claim(event: OutcomeEvent, orderId: string, url: string, origin: string, attempt: number): Promise<Claimed | undefined> {
     const leaseMs = this.config.timeoutMs + LEASE_MARGIN_MS;
-    const [claim] = await notificationLease.claim(this.dataSource, leaseMs, 1, event.id, orderId, attempt, url, origin, this.config.endpointConcurrency);
+    const claim = await this.notifications.claimAttempt({ eventId: event.id, orderId, attempt, url, origin }, leaseMs, this.config.endpointConcurrency);
     if (claim.id) {
       const endpoint: EndpointRoute = { id: claim.endpoint_id!, state: claim.endpoint_state!, successRule: claim.success_rule };
       return { delivery: claim.id, endpoint };
     }
     if (claim.claimed) {
       // The endpoint filled up between this statement's snapshot and its lock: give the lease back.
-      await releaseLease.run(this.dataSource, [event.id]);
+      await this.notifications.releaseLease(event.id);
       throw new EndpointBusyError(origin);
     }
     if (claim.state === 'DELIVERED') return undefined;
@@ -179,109 +178,6 @@ export class NotifyService {
     throw new DeliveryFailedError(`event ${event.id} is being delivered by another attempt`);
   }
 }
-
-/**
- * Who to tell about order $1 (an OrderAddress), and the notification of event $2 (type $3)
- * recorded if new, when the order is in the state the event says ($4): one round trip.
- */
-const recordNotification = new Statement<OrderAddress>(
-  'record notification',
-  `WITH address AS (${ORDER_ADDRESS_SQL}),
-   recorded AS (INSERT INTO notifications (event_id, order_id, event_type, state)
-                SELECT $2::uuid, id, $3::text, 'PENDING' FROM address WHERE status = $4::text ON CONFLICT DO NOTHING)
-   SELECT * FROM address`,
-);
-
-/**
- * Completes attempt $1's log entry with its outcome, and sets the notification's state after it
- * ($7: PENDING, DELIVERED or FAILED) and frees its lease (DELIVERED stays DELIVERED); gives
- * the attempt's slot (event $14) back to its endpoint $9 and, when the request was sent ($10),
- * notes its outcome there, disabling the endpoint on 410 Gone ($11) or when every attempt has
- * failed for $12 ms (NOTIFY_DISABLE_AFTER, $13 as written).
- */
-const recordAttempt = new Statement(
-  'complete delivery attempt',
-  `WITH logged AS (
-     UPDATE deliveries SET http_status = $2, duration_ms = $3, delivered = $4, error = $5, response_snippet = $6
-      WHERE id = $1
-      RETURNING event_id, attempted_at),
-   endpoint AS (
-     UPDATE endpoints SET in_flight = in_flight - $14::text,
-            last_success_at = CASE WHEN $10 AND $4 THEN now() ELSE last_success_at END,
-            last_failure_at = CASE WHEN $10 AND NOT $4 THEN now() ELSE last_failure_at END,
-            last_error = CASE WHEN $10 AND NOT $4 THEN $5 ELSE last_error END,
-            failing_since = CASE WHEN NOT $10 THEN failing_since WHEN $4 THEN NULL ELSE coalesce(failing_since, now()) END,
-            state = CASE WHEN $10 AND ($11 OR (NOT $4 AND failing_since <= now() - $12 * interval '1 millisecond')) THEN 'DISABLED' ELSE state END,
-            disabled_reason = CASE WHEN $10 AND $11 THEN '410 Gone'
-                                   WHEN $10 AND NOT $4 AND failing_since <= now() - $12 * interval '1 millisecond' THEN 'every attempt failed for ' || $13
-                                   ELSE disabled_reason END
-      WHERE id = $9)
-   UPDATE notifications n SET state = $7, attempts = attempts + 1, last_attempt_at = logged.attempted_at, lease_until = NULL,
-          next_attempt_at = CASE WHEN $7 = 'PENDING' THEN now() + $8 * interval '1 millisecond' END,
-          delivered_at = CASE WHEN $7 = 'DELIVERED' THEN now() END
-     FROM logged
-    WHERE n.event_id = logged.event_id AND n.state <> 'DELIVERED'`,
-);
-
-const releaseLease = new Statement('release notification lease', `UPDATE notifications SET lease_until = NULL WHERE event_id = $1`);
-
-/** Now, as the epoch milliseconds the endpoint's in_flight slots hold. */
-const NOW_MS = `(extract(epoch FROM now()) * 1000)::bigint`;
-
-/** Whether endpoint `e` may take one more request now: under its concurrency (default $8) and, if it has one, its rate limit. */
-const HAS_ROOM = (e: string) => `(SELECT count(*) FROM jsonb_each(${e}.in_flight) f WHERE f.value::bigint > ${NOW_MS}) < coalesce(${e}.concurrency, $8::int)
-  AND (${e}.rate_limit IS NULL OR (SELECT count(*) FROM unnest(${e}.recent_sends) t WHERE t > now() - interval '1 second') < ${e}.rate_limit)`;
-
-/**
- * One notification ($3) not delivered yet, when its lease is free or has run out, never from
- * a live attempt, with a slot of its endpoint (origin $7, made on first use): fewer attempts in
- * flight there than its concurrency and, with a rate limit, fewer sent in the last second. The
- * slot is checked and taken on the endpoint row itself, under its lock (an upsert re-checks
- * its condition on the row's latest version), so processes never overbook it; the same check
- * on the statement's snapshot keeps a busy endpoint's notifications from taking a lease at
- * all. The same statement logs the attempt (order $4, attempt $5, url $6), its outcome unknown
- * until recordAttempt completes it. It always answers one row: the attempt's id and what the
- * endpoint says of sending (its state and success rule), or else why not: the notification's
- * state, whether its lease was taken (then the endpoint filled up meanwhile) and whether the
- * endpoint was busy (both looked up only then: a claim that goes does not pay for them).
- */
-const notificationLease = new Lease<{
-  id: string | null;
-  endpoint_id: string | null;
-  endpoint_state: EndpointState | null;
-  success_rule: SuccessRule | null;
-  claimed: boolean;
-  state: string | null;
-  busy: boolean;
-}>({
-  name: 'notification',
-  table: 'notifications',
-  key: 'event_id',
-  leaseColumn: 'lease_until',
-  due: `event_id = $3 AND state <> 'DELIVERED' AND (lease_until IS NULL OR lease_until < now())
-        AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.origin = $7 AND NOT (${HAS_ROOM('e')}))`,
-  orderBy: 'event_id',
-  returning: 'event_id',
-  set: `state = 'PENDING'`,
-  with: `slot AS (
-      INSERT INTO endpoints AS e (origin, in_flight) SELECT $7, jsonb_build_object($3::text, ${NOW_MS} + $1::bigint) FROM claimed
-      ON CONFLICT (origin) DO UPDATE
-         SET in_flight = (SELECT coalesce(jsonb_object_agg(f.key, f.value), '{}') FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > ${NOW_MS})
-                         || excluded.in_flight,
-             recent_sends = CASE WHEN e.rate_limit IS NULL THEN '{}'
-                                 ELSE array(SELECT t FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') || now() END
-       WHERE ${HAS_ROOM('e')}
-      RETURNING e.id, e.state, e.success_rule),
-    logged AS (
-      INSERT INTO deliveries (event_id, order_id, attempt, url, endpoint_id, attempted_at)
-      SELECT claimed.event_id, $4::uuid, $5::int, $6::text, slot.id, now() FROM claimed, slot
-      RETURNING id)`,
-  then: `SELECT logged.id, slot.id AS endpoint_id, slot.state AS endpoint_state, slot.success_rule,
-                claimed.event_id IS NOT NULL AS claimed,
-                CASE WHEN logged.id IS NULL THEN (SELECT state FROM notifications WHERE event_id = $3) END AS state,
-                CASE WHEN logged.id IS NULL THEN EXISTS (SELECT 1 FROM endpoints e WHERE e.origin = $7 AND NOT (${HAS_ROOM('e')})) ELSE false END AS busy
-           FROM (SELECT) AS one LEFT JOIN claimed ON true LEFT JOIN slot ON true LEFT JOIN logged ON true`,
-});
 
 function bodyOf(event: OutcomeEvent, order: OrderAddress) {
   return {

@@ -1,19 +1,31 @@
-import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { Inject, Module, OnModuleInit } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { CompensationModule } from '../compensation/compensation.module';
+import { HandlerSchedules } from '../compensation/handlers/handler-schedules';
+import { paymentConfig } from '../config/payment.config';
 import { CoordinatorModule } from '../coordinator/coordinator.module';
-import { NotifyModule } from '../notify/notify.module';
 import { StockModule } from '../stock/stock.module';
-import { OrderItem } from './order-item.entity';
-import { Order } from './order.entity';
+import { OrderFactsModule } from './order-facts.module';
 import { OrdersController } from './orders.controller';
+import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
 import { PaymentTimeoutHandler } from './payment-timeout.handler';
 import { StockResultHandler } from './stock-result.handler';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Order, OrderItem]), CoordinatorModule, StockModule, NotifyModule],
+  imports: [CoordinatorModule, StockModule, OrderFactsModule, CompensationModule],
   controllers: [OrdersController],
-  providers: [OrdersService, StockResultHandler, PaymentTimeoutHandler],
+  providers: [OrdersService, OrdersRepository, StockResultHandler, PaymentTimeoutHandler],
   exports: [OrdersService],
 })
-export class OrdersModule {}
+export class OrdersModule implements OnModuleInit {
+  constructor(
+    private readonly schedules: HandlerSchedules,
+    @Inject(paymentConfig.KEY) private readonly payment: ConfigType<typeof paymentConfig>,
+  ) {}
+
+  /** `@EventHandler({ deliverAfter: 'order-payment-timeout' })`: the unpaid-order timeout, ORDER_PAYMENT_TIMEOUT. */
+  onModuleInit(): void {
+    this.schedules.defineDelay('order-payment-timeout', this.payment.orderPaymentTimeoutMs);
+  }
+}

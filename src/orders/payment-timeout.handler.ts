@@ -16,7 +16,7 @@ export class PaymentTimeoutHandler {
     queue: 'orders.payment-timeout',
     routingKeys: ['order.confirmed'],
     retry: 'handler',
-    delivery: 'after-order-payment-timeout',
+    deliverAfter: 'order-payment-timeout',
   })
   handle(event: EventOf<'order.confirmed'>, context: HandlerContext) {
     return context.once((transaction) => this.orders.cancel(event.data.orderId, 'unpaid: payment timeout', transaction));

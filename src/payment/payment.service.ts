@@ -1,15 +1,19 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { paymentConfig } from '../config/payment.config';
-import { CheckBackDaemon, CheckBackVerdict, PAYMENT_CHECK_BACK } from '../coordinator/check-back.daemon';
+import { CheckBackDaemon, CheckBackVerdict } from '../coordinator/check-back.daemon';
 import { Coordinator } from '../coordinator/coordinator.service';
 import type { EventTransaction } from '../coordinator/event-transaction';
 import { OrderException } from '../orders/order.exception';
 import { OrdersService } from '../orders/orders.service';
 import { GatewayUnknownError, PaymentGateway } from './gateway/gateway';
 import type { PaymentCallbackDto } from './payment-callback.dto';
-import { PaymentIncident } from './payment-incident.entity';
+import type { PaymentIncident } from './payment-incident.entity';
 import { PaymentException } from './payment.exception';
+import { PaymentRepository } from './payment.repository';
+
+/** The outside work this module prepares (coordinator's PREPARE rows): a charge at the gateway, keyed by order id. */
+export const PAYMENT_CHECK_BACK = 'payment';
 
 export type PayResult = { status: 'PAID'; tradeNo: string } | { status: 'PAYMENT_PENDING' } | { status: 'DECLINED'; reason?: string };
 
@@ -27,11 +31,17 @@ export class PaymentService implements OnModuleInit {
     private readonly orders: OrdersService,
     private readonly gateway: PaymentGateway,
     private readonly checkBacks: CheckBackDaemon,
+    private readonly payments: PaymentRepository,
     @Inject(paymentConfig.KEY) private readonly config: ConfigType<typeof paymentConfig>,
   ) {}
 
   onModuleInit(): void {
-    this.checkBacks.register(PAYMENT_CHECK_BACK, (orderId, preparedId) => this.checkBack(orderId, preparedId));
+    // A charge is asked about once its own answer has had time to come (CHECKBACK_AFTER).
+    this.checkBacks.register(PAYMENT_CHECK_BACK, {
+      check: (orderId, preparedId) => this.checkBack(orderId, preparedId),
+      afterMs: this.config.checkBackAfterMs,
+      timeoutMs: this.config.gatewayTimeoutMs,
+    });
   }
 
   async pay(orderId: string): Promise<PayResult> {
@@ -101,13 +111,7 @@ export class PaymentService implements OnModuleInit {
     if (typeof outcome === 'object') {
       // Money for an order that cannot take it: keep the order as it is and tell ops.
       this.logger.warn(`payment ${charge.tradeNo} arrived for order ${orderId}, which is ${outcome.notPayable}`);
-      await transaction.manager.insert(PaymentIncident, {
-        orderId,
-        tradeNo: charge.tradeNo,
-        amount: charge.amount,
-        orderStatus: outcome.notPayable,
-        source,
-      });
+      await this.payments.recordIncident({ orderId, tradeNo: charge.tradeNo, amount: charge.amount, orderStatus: outcome.notPayable, source }, transaction);
     }
     return outcome;
   }

@@ -1,7 +1,7 @@
 import { BadRequestException, Body, Controller, Get, Param, PipeTransform, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags, ApiOkResponse } from '@nestjs/swagger';
 import { AdminGuard } from '../common/admin.guard';
-import { StockItem } from './stock-item.entity';
+import type { StockLevel } from './stock.repository';
 import { SetStockDto, SKU_PATTERN } from './stock.dto';
 import { StockService } from './stock.service';
 import { ApiErrors } from '../common/api-responses';
@@ -16,7 +16,7 @@ class SkuPipe implements PipeTransform<string, string> {
   }
 }
 
-const view = ({ sku, available, unitPrice }: StockItem) => ({ sku, available, unitPrice });
+const view = ({ sku, available, unitPrice }: StockLevel) => ({ sku, available, unitPrice });
 
 @ApiTags('stock')
 @Controller()

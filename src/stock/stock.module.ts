@@ -1,16 +1,13 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { OrderFactsModule } from '../orders/order-facts.module';
 import { StockController } from './stock.controller';
 import { StockHandlers } from './stock.handlers';
-import { StockItem } from './stock-item.entity';
-import { StockReservation } from './stock-reservation.entity';
+import { StockRepository } from './stock.repository';
 import { StockService } from './stock.service';
 
+/** Stock levels, prices and reservations. Its `OrderLookup` comes from the orders module's facts (global). */
 @Module({
-  imports: [TypeOrmModule.forFeature([StockItem, StockReservation]), OrderFactsModule],
   controllers: [StockController],
-  providers: [StockService, StockHandlers],
+  providers: [StockService, StockHandlers, StockRepository],
   exports: [StockService],
 })
 export class StockModule {}

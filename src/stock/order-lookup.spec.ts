@@ -1,4 +1,4 @@
-import { sameItems } from './order-facts';
+import { sameItems } from './order-lookup';
 
 describe('sameItems', () => {
   it('matches the same SKUs in the same quantities in any order', () => {

@@ -1,4 +1,4 @@
-import { backoffMs } from './lease';
+import { backoffMs } from './backoff';
 
 describe('backoffMs', () => {
   it('starts at the base, doubles with each failure in a row, and stops at the cap', () => {

@@ -1,0 +1,23 @@
+import { Statement } from './sql';
+
+describe('a bound statement written with its values inline', () => {
+  const statement = new Statement('inline example', 'SELECT $1, $2, $3, $4, $11 FROM t WHERE a = $1');
+  const values = ["it's", 42, null, true, 'x', 'x', 'x', 'x', 'x', 'x', 'back\\slash'];
+
+  it('quotes strings with pg, keeps whole numbers, booleans and NULL, and fills every occurrence', () => {
+    // pg writes a string with a backslash as an escape string, with a space before it.
+    expect(statement.bind(values).inline()).toBe(`SELECT 'it''s', 42, NULL, true,  E'back\\\\slash' FROM t WHERE a = 'it''s'`);
+  });
+
+  it.each([[1.5], [Number.MAX_SAFE_INTEGER * 2], [new Date()], [['a']], [undefined]])('refuses %p, which it cannot write safely', (value) => {
+    expect(() => new Statement('inline refusal', 'SELECT $1').bind([value as never]).inline()).toThrow(/cannot be written as a literal/);
+  });
+});
+
+describe('statement names', () => {
+  it('are one per text: a second statement under a name already taken fails at once', () => {
+    new Statement('named once', 'SELECT 1');
+    expect(() => new Statement('named once', 'SELECT 2')).toThrow(/two statements are named named once/);
+    expect(() => new Statement('named once', 'SELECT 1')).not.toThrow();
+  });
+});

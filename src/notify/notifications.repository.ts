@@ -1,0 +1,169 @@
+import { Injectable } from '@nestjs/common';
+import { Db } from '../database/db';
+import { Statement } from '../database/sql';
+import type { EndpointState, SuccessRule } from './endpoint.entity';
+
+/** A notification's lease and a slot of its endpoint, with its attempt logged; or why not. */
+export interface NotificationClaim {
+  /** The attempt's delivery log row; null when nothing was claimed. */
+  id: string | null;
+  endpoint_id: string | null;
+  endpoint_state: EndpointState | null;
+  success_rule: SuccessRule | null;
+  /** The lease was taken, but the endpoint filled up meanwhile. */
+  claimed: boolean;
+  state: string | null;
+  busy: boolean;
+}
+
+/** An attempt's outcome, for `recordAttempt`. */
+export interface AttemptRecord {
+  deliveryId: string;
+  eventId: string;
+  endpointId: string;
+  httpStatus: number | null;
+  durationMs: number;
+  delivered: boolean;
+  error: string | null;
+  snippet: string | null;
+  /** The notification's state after it: PENDING (with `nextDelayMs`), DELIVERED or FAILED. */
+  state: 'PENDING' | 'DELIVERED' | 'FAILED';
+  nextDelayMs: number;
+  /** The request went out (a disabled endpoint or an open circuit sends nothing). */
+  sent: boolean;
+  /** 410 Gone: the endpoint is disabled. */
+  gone: boolean;
+  /** NOTIFY_DISABLE_AFTER, in ms and as written (for the reason shown to ops). */
+  disableAfterMs: number;
+  disableAfter: string;
+}
+
+/** The notification of event $2 (type $3) for order $1, recorded if new. */
+const record = new Statement(
+  'notifications record',
+  `INSERT INTO notifications (event_id, order_id, event_type, state) VALUES ($2, $1, $3, 'PENDING') ON CONFLICT DO NOTHING`,
+);
+
+/**
+ * The claim of one attempt (lease $1 ms) at notification $2, never from a live attempt,
+ * with a slot of its endpoint (origin $6, made on first use; concurrency $7 by default):
+ * fewer attempts in flight there than its concurrency and, with a rate limit, fewer sent
+ * in the last second. The slot is checked and taken on the endpoint row itself, under its
+ * lock (an upsert re-checks its condition on the row's latest version), so processes never
+ * overbook it; the same check on the statement's snapshot keeps a busy endpoint's
+ * notifications from taking a lease at all. The attempt is logged (order $3, attempt $4,
+ * url $5) before anything is sent. It always answers one row: the attempt, or why not (the
+ * notification's state, whether the lease was taken, whether the endpoint was busy; looked
+ * up only then, so a claim that goes does not pay for them).
+ */
+const claim = new Statement<NotificationClaim>(
+  'notifications claim attempt',
+  `WITH claimed AS (
+     UPDATE notifications SET lease_until = now() + $1 * interval '1 millisecond', state = 'PENDING'
+      WHERE event_id IN (
+        SELECT event_id FROM notifications
+         WHERE event_id = $2 AND state <> 'DELIVERED' AND (lease_until IS NULL OR lease_until < now())
+           AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.origin = $6 AND NOT (
+                 (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < coalesce(e.concurrency, $7::int)
+                 AND (e.rate_limit IS NULL OR (SELECT count(*) FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') < e.rate_limit)))
+         FOR UPDATE SKIP LOCKED)
+     RETURNING event_id),
+   slot AS (
+     INSERT INTO endpoints AS e (origin, in_flight)
+     SELECT $6, jsonb_build_object($2::text, (extract(epoch FROM now()) * 1000)::bigint + $1::bigint) FROM claimed
+     ON CONFLICT (origin) DO UPDATE
+        SET in_flight = (SELECT coalesce(jsonb_object_agg(f.key, f.value), '{}') FROM jsonb_each(e.in_flight) f
+                          WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) || excluded.in_flight,
+            recent_sends = CASE WHEN e.rate_limit IS NULL THEN '{}'
+                                ELSE array(SELECT t FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') || now() END
+      WHERE (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < coalesce(e.concurrency, $7::int)
+        AND (e.rate_limit IS NULL OR (SELECT count(*) FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') < e.rate_limit)
+     RETURNING e.id, e.state, e.success_rule),
+   logged AS (
+     INSERT INTO deliveries (event_id, order_id, attempt, url, endpoint_id, attempted_at)
+     SELECT claimed.event_id, $3::uuid, $4::int, $5::text, slot.id, now() FROM claimed, slot
+     RETURNING id)
+   SELECT logged.id, slot.id AS endpoint_id, slot.state AS endpoint_state, slot.success_rule,
+          claimed.event_id IS NOT NULL AS claimed,
+          CASE WHEN logged.id IS NULL THEN (SELECT state FROM notifications WHERE event_id = $2) END AS state,
+          CASE WHEN logged.id IS NULL THEN EXISTS (
+            SELECT 1 FROM endpoints e WHERE e.origin = $6 AND NOT (
+              (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < coalesce(e.concurrency, $7::int)
+              AND (e.rate_limit IS NULL OR (SELECT count(*) FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') < e.rate_limit)))
+          ELSE false END AS busy
+     FROM (SELECT) AS one LEFT JOIN claimed ON true LEFT JOIN slot ON true LEFT JOIN logged ON true`,
+);
+
+/**
+ * Completes attempt $1's log entry with its outcome, sets the notification's state after it
+ * ($7) and frees its lease (DELIVERED stays DELIVERED); gives the attempt's slot (event $14)
+ * back to endpoint $9 and, when the request was sent ($10), notes its outcome there,
+ * disabling the endpoint on 410 Gone ($11) or when every attempt has failed for $12 ms ($13 as written).
+ */
+const recordAttempt = new Statement(
+  'notifications record attempt',
+  `WITH logged AS (
+     UPDATE deliveries SET http_status = $2, duration_ms = $3, delivered = $4, error = $5, response_snippet = $6
+      WHERE id = $1
+      RETURNING event_id, attempted_at),
+   endpoint AS (
+     UPDATE endpoints SET in_flight = in_flight - $14::text,
+            last_success_at = CASE WHEN $10 AND $4 THEN now() ELSE last_success_at END,
+            last_failure_at = CASE WHEN $10 AND NOT $4 THEN now() ELSE last_failure_at END,
+            last_error = CASE WHEN $10 AND NOT $4 THEN $5 ELSE last_error END,
+            failing_since = CASE WHEN NOT $10 THEN failing_since WHEN $4 THEN NULL ELSE coalesce(failing_since, now()) END,
+            state = CASE WHEN $10 AND ($11 OR (NOT $4 AND failing_since <= now() - $12 * interval '1 millisecond')) THEN 'DISABLED' ELSE state END,
+            disabled_reason = CASE WHEN $10 AND $11 THEN '410 Gone'
+                                   WHEN $10 AND NOT $4 AND failing_since <= now() - $12 * interval '1 millisecond' THEN 'every attempt failed for ' || $13
+                                   ELSE disabled_reason END
+      WHERE id = $9)
+   UPDATE notifications n SET state = $7, attempts = attempts + 1, last_attempt_at = logged.attempted_at, lease_until = NULL,
+          next_attempt_at = CASE WHEN $7 = 'PENDING' THEN now() + $8 * interval '1 millisecond' END,
+          delivered_at = CASE WHEN $7 = 'DELIVERED' THEN now() END
+     FROM logged
+    WHERE n.event_id = logged.event_id AND n.state <> 'DELIVERED'`,
+);
+
+const releaseLease = new Statement('notifications release lease', `UPDATE notifications SET lease_until = NULL WHERE event_id = $1`);
+
+/** Notify's notifications, with the delivery log row and endpoint slot each attempt takes. */
+@Injectable()
+export class NotificationsRepository {
+  constructor(private readonly db: Db) {}
+
+  async record(orderId: string, eventId: string, eventType: string): Promise<void> {
+    await this.db.run(record, [orderId, eventId, eventType]);
+  }
+
+  async claimAttempt(
+    notification: { eventId: string; orderId: string; attempt: number; url: string; origin: string },
+    leaseMs: number,
+    defaultConcurrency: number,
+  ): Promise<NotificationClaim> {
+    const { eventId, orderId, attempt, url, origin } = notification;
+    return (await this.db.run(claim, [Math.ceil(leaseMs), eventId, orderId, attempt, url, origin, defaultConcurrency]))[0];
+  }
+
+  async recordAttempt(attempt: AttemptRecord): Promise<void> {
+    await this.db.run(recordAttempt, [
+      attempt.deliveryId,
+      attempt.httpStatus,
+      attempt.durationMs,
+      attempt.delivered,
+      attempt.error,
+      attempt.snippet,
+      attempt.state,
+      attempt.nextDelayMs,
+      attempt.endpointId,
+      attempt.sent,
+      attempt.gone,
+      attempt.disableAfterMs,
+      attempt.disableAfter,
+      attempt.eventId,
+    ]);
+  }
+
+  async releaseLease(eventId: string): Promise<void> {
+    await this.db.run(releaseLease, [eventId]);
+  }
+}

@@ -1,0 +1,95 @@
+import { Pool } from 'pg';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { createEnvelope } from '@backstop/transport';
+import { OutboxRepository } from '../src/coordinator/outbox.repository';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { Db } from '../src/database/db';
+import { Statement } from '../src/database/sql';
+import { TestWorld } from './support/test-world';
+import { waitFor } from './support/wait-for';
+
+/**
+ * The database layer and a claim, against the real PostgreSQL: claims by processes side by
+ * side never overlap, a lease that runs out makes its rows due again, and a transaction's
+ * opening and closing statements, sent with BEGIN and COMMIT, are part of it.
+ */
+describe('claims and transactions', () => {
+  let world: TestWorld;
+  let db: Db;
+  let outbox: OutboxRepository;
+
+  beforeAll(async () => {
+    world = await TestWorld.create('claims');
+    const migrations = new DataSource(dataSourceOptions({ url: world.databaseUrl }));
+    await migrations.initialize();
+    await migrations.runMigrations();
+    await migrations.destroy();
+    db = new Db(new Pool({ connectionString: world.databaseUrl, max: 4 }));
+    outbox = new OutboxRepository(db);
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await world?.destroy();
+  });
+
+  beforeEach(() => world.query(`DELETE FROM outbox`));
+
+  /** READY rows due now, written a millisecond apart so their order is known. */
+  async function dueRows(count: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const envelope = createEnvelope('order.confirmed', { orderId: randomUUID() });
+      await db.runTogether([outbox.insertReady([envelope], 0)]);
+      ids.push(envelope.id);
+    }
+    return ids;
+  }
+
+  it('gives two claimers side by side disjoint rows, oldest first, and leases them', async () => {
+    const ids = await dueRows(30);
+    const [first, second] = await Promise.all([outbox.claimDueReady(60_000, 20), outbox.claimDueReady(60_000, 20)]);
+    const claimed = [...first, ...second].map((row) => row.id);
+    expect(new Set(claimed).size).toBe(claimed.length);
+    expect(new Set(claimed)).toEqual(new Set(ids));
+    // Each claimer took the oldest rows it could lock; together, every row once.
+    expect(await outbox.claimDueReady(60_000, 20)).toEqual([]);
+  });
+
+  it('makes rows due again when their lease runs out', async () => {
+    const ids = await dueRows(3);
+    expect((await outbox.claimDueReady(300, 10)).map((row) => row.id).sort()).toEqual([...ids].sort());
+    expect(await outbox.claimDueReady(300, 10)).toEqual([]);
+    const again = await waitFor(async () => {
+      const rows = await outbox.claimDueReady(300, 10);
+      return rows.length > 0 && rows;
+    }, { what: 'the lease to run out' });
+    expect(again.map((row) => row.id).sort()).toEqual([...ids].sort());
+  });
+
+  it('commits the statements left for the commit with the work, and keeps nothing when one fails', async () => {
+    const kept = createEnvelope('order.confirmed', { orderId: randomUUID() });
+    await db.transaction(async (tx) => tx.atCommit(outbox.insertReady([kept], 0)));
+    expect(await world.query(`SELECT id FROM outbox`)).toEqual([{ id: kept.id }]);
+
+    const lost = createEnvelope('order.confirmed', { orderId: randomUUID() });
+    const duplicate = outbox.insertReady([kept], 0);
+    await expect(
+      db.transaction(async (tx) => {
+        tx.atCommit(outbox.insertReady([lost], 0));
+        tx.atCommit(duplicate);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await world.query(`SELECT id FROM outbox`)).toEqual([{ id: kept.id }]);
+  });
+
+  it('hands the opening statement’s rows to the work, and rolls back when the opening fails', async () => {
+    const probe = new Statement<{ answer: number }>('claims test probe', `SELECT $1::int AS answer`);
+    expect(await db.transaction(async (_, opened) => opened, probe.bind([42]))).toEqual([{ answer: 42 }]);
+    const failing = new Statement('claims test failing opening', `SELECT 1 / $1::int`);
+    await expect(db.transaction(async () => 'never', failing.bind([0]))).rejects.toThrow(/division by zero/);
+    // The connection went back clean: the pool still answers.
+    expect(await db.run(probe, [7])).toEqual([{ answer: 7 }]);
+  });
+});
