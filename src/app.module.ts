@@ -6,6 +6,7 @@ import { configurations } from './config/configuration';
 import { CoordinatorModule } from './coordinator/coordinator.module';
 import { DatabaseModule } from './database/database.module';
 import { MessagingModule } from './messaging/messaging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { NotifyModule } from './notify/notify.module';
 import { OpsModule } from './ops/ops.module';
 import { OrdersModule } from './orders/orders.module';
@@ -20,6 +21,7 @@ import { LoggingModule } from './logging/logging.module';
     ScheduleModule.forRoot(),
     LoggingModule,
     DatabaseModule,
+    MetricsModule,
     MessagingModule,
     RetentionModule,
     CoordinatorModule,

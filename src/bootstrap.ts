@@ -11,7 +11,7 @@ import { validateAllConfigurations } from './config/configuration';
 import { AppLogger } from './logging/app-logger';
 import { logRequests } from './logging/request-log';
 import { CONSOLE_ASSETS, CONSOLE_ASSETS_PREFIX } from './ops/admin-page';
-import { Metrics } from './ops/metrics.service';
+import { Metrics } from './metrics/metrics.service';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 

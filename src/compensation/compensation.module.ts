@@ -1,4 +1,5 @@
 import { ProcessedMessage } from '@backstop/transport';
+import { ProcessedMessagesRepository } from './processed-messages.repository';
 import { DiscoveryModule } from '@golevelup/nestjs-discovery';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -10,7 +11,13 @@ import { FailedMessage } from './failed-messages/failed-message.entity';
 import { FailedMessagesController } from './failed-messages/failed-messages.controller';
 import { FailedMessagesService } from './failed-messages/failed-messages.service';
 import { FailureRecorder } from './failed-messages/failure-recorder';
+import { CompensationStats } from './failed-messages/compensation-stats';
+import { FailedMessageClaims } from './failed-messages/failed-message-claims.repository';
+import { FailedMessagesHistory } from './failed-messages/failed-messages-history.repository';
+import { FailedMessagesListing } from './failed-messages/failed-messages-listing.repository';
+import { FailedMessagesRepository } from './failed-messages/failed-messages.repository';
 import { HandlerExplorer } from './handlers/handler-explorer';
+import { HandlerSchedules } from './handlers/handler-schedules';
 import { HandlerRunner } from './handlers/handler-runner';
 import { RetryPublisher } from './retries/retry-publisher';
 import { Sweeper } from './failed-messages/sweeper';
@@ -25,7 +32,9 @@ import { ServiceFailureIntake } from './services/service-failure-intake';
   controllers: [FailedMessagesController],
   providers: [
     HandlerRunner,
+    ProcessedMessagesRepository,
     HandlerExplorer,
+    HandlerSchedules,
     RetryPublisher,
     FailureRecorder,
     DeadLetterDrain,
@@ -33,7 +42,13 @@ import { ServiceFailureIntake } from './services/service-failure-intake';
     FailedMessagesService,
     Sweeper,
     CompensationPruner,
+    FailedMessagesRepository,
+    FailedMessageClaims,
+    FailedMessagesListing,
+    FailedMessagesHistory,
+    CompensationStats,
   ],
-  exports: [FailedMessagesService],
+  // HandlerSchedules: each module defines the retry schedules and delivery delays its handlers name.
+  exports: [FailedMessagesService, CompensationStats, HandlerSchedules],
 })
 export class CompensationModule {}

@@ -1,5 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { RetentionService } from '../retention/retention.service';
+import { FailedMessagesHistory } from './failed-messages/failed-messages-history.repository';
+import { ProcessedMessagesRepository } from './processed-messages.repository';
 
 /**
  * What compensation keeps only for a while (SPEC §9, G10):
@@ -11,18 +13,22 @@ import { RetentionService } from '../retention/retention.service';
  */
 @Injectable()
 export class CompensationPruner implements OnModuleInit {
-  constructor(private readonly retention: RetentionService) {}
+  constructor(
+    private readonly retention: RetentionService,
+    private readonly processedMessages: ProcessedMessagesRepository,
+    private readonly failedMessages: FailedMessagesHistory,
+  ) {}
 
   onModuleInit(): void {
-    this.retention.register({ table: 'processed_messages', key: ['handler', 'message_id'], agedFrom: 'processed_at', retention: 'processed' });
     this.retention.register({
-      table: 'failed_messages',
-      key: ['id'],
-      agedFrom: 'resolved_at',
-      only: `status IN ('RESOLVED', 'DISCARDED')`,
-      // The audit trail has no foreign key to its row: it goes in the same statement.
-      dependents: { table: 'failed_message_actions', column: 'failed_message_id' },
+      name: 'processed_messages',
+      retention: 'processed',
+      pruneBatch: (olderThanMs, limit) => this.processedMessages.pruneBatch(olderThanMs, limit),
+    });
+    this.retention.register({
+      name: 'failed_messages',
       retention: 'history',
+      pruneBatch: (olderThanMs, limit) => this.failedMessages.pruneBatch(olderThanMs, limit),
     });
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { RetentionService } from '../retention/retention.service';
+import { NotifyHistoryRepository } from './notify-history.repository';
 
 /**
  * What notify keeps only for HISTORY_RETENTION (SPEC §9, G10): the delivery log, and
@@ -8,16 +9,21 @@ import { RetentionService } from '../retention/retention.service';
  */
 @Injectable()
 export class NotifyPruner implements OnModuleInit {
-  constructor(private readonly retention: RetentionService) {}
+  constructor(
+    private readonly retention: RetentionService,
+    private readonly history: NotifyHistoryRepository,
+  ) {}
 
   onModuleInit(): void {
-    this.retention.register({ table: 'deliveries', key: ['id'], agedFrom: 'attempted_at', retention: 'history' });
     this.retention.register({
-      table: 'notifications',
-      key: ['event_id'],
-      agedFrom: 'delivered_at',
-      only: `state = 'DELIVERED'`,
+      name: 'deliveries',
       retention: 'history',
+      pruneBatch: (olderThanMs, limit) => this.history.pruneDeliveries(olderThanMs, limit),
+    });
+    this.retention.register({
+      name: 'notifications',
+      retention: 'history',
+      pruneBatch: (olderThanMs, limit) => this.history.pruneDeliveredNotifications(olderThanMs, limit),
     });
   }
 }

@@ -1,15 +1,15 @@
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { Db } from '../database/db';
+import { pingDatabase } from '../database/ping.repository';
 import { LiveAnswer, NotReadyAnswer, ReadyAnswer } from './ops.responses';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 
 @ApiTags('ops')
 @Controller('health')
 export class HealthController {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly db: Db,
     private readonly amqp: AmqpConnection,
   ) {}
 
@@ -24,7 +24,7 @@ export class HealthController {
   @ApiOkResponse({ type: ReadyAnswer, description: 'the database and the broker answer' })
   @ApiServiceUnavailableResponse({ type: NotReadyAnswer, description: 'the database or the broker cannot be reached' })
   async ready() {
-    const database = await this.dataSource.query('SELECT 1').then(
+    const database = await pingDatabase(this.db).then(
       () => 'up',
       () => 'down',
     );

@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Metrics } from './metrics.service';
+import { Metrics } from '../metrics/metrics.service';
 
 @ApiTags('ops')
 @Controller('metrics')

@@ -2,7 +2,9 @@ import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-responses';
 import { AdminGuard } from '../common/admin.guard';
-import { OpsCounts } from './ops-counts.service';
+import { CompensationStats } from '../compensation/failed-messages/compensation-stats';
+import { OutboxMetrics } from '../coordinator/outbox-metrics';
+import { PaymentIncidents } from '../payment/payment-incidents';
 import { SummaryAnswer } from './ops.responses';
 
 /** The counts on top of the ops page: what needs a human now. */
@@ -11,16 +13,20 @@ import { SummaryAnswer } from './ops.responses';
 @UseGuards(AdminGuard)
 @Controller('admin/summary')
 export class OpsSummaryController {
-  constructor(private readonly counts: OpsCounts) {}
+  constructor(
+    private readonly compensation: CompensationStats,
+    private readonly outbox: OutboxMetrics,
+    private readonly paymentIncidents: PaymentIncidents,
+  ) {}
 
   @Get()
   @ApiOkResponse({ type: SummaryAnswer, description: 'what needs a human now' })
   @ApiErrors(401, 503)
   async summary() {
     const [failedMessages, outbox, paymentIncidents] = await Promise.all([
-      this.counts.failedMessagesByStatus(),
-      this.counts.outbox(),
-      this.counts.paymentIncidents(),
+      this.compensation.failedMessagesByStatus(),
+      this.outbox.counts(),
+      this.paymentIncidents.count(),
     ]);
     return { failedMessages, outbox, paymentIncidents };
   }

@@ -1,9 +1,7 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { AdminGuard } from '../common/admin.guard';
-import { PaymentIncident } from './payment-incident.entity';
+import { PaymentIncidents } from './payment-incidents';
 import { ApiErrors } from '../common/api-responses';
 import { PaymentIncidentList } from './payment.responses';
 
@@ -12,14 +10,14 @@ import { PaymentIncidentList } from './payment.responses';
 @UseGuards(AdminGuard)
 @Controller('admin/payment-incidents')
 export class PaymentIncidentsController {
-  constructor(@InjectRepository(PaymentIncident) private readonly incidents: Repository<PaymentIncident>) {}
+  constructor(private readonly incidents: PaymentIncidents) {}
 
   /** Payments that arrived for orders that could not take them, newest first: each needs a refund decision. */
   @Get()
   @ApiOkResponse({ type: PaymentIncidentList, description: 'payments that need a refund decision, newest first' })
   @ApiErrors(401, 503)
   async list() {
-    const rows = await this.incidents.find({ order: { receivedAt: 'DESC' }, take: 500 });
+    const rows = await this.incidents.newest(500);
     return { items: rows.map((row) => ({ ...row, id: Number(row.id), receivedAt: row.receivedAt.toISOString() })) };
   }
 }

@@ -14,12 +14,18 @@ import { PaymentService } from './payment.service';
 import { SandboxCharge } from './gateway/sandbox-charge.entity';
 import { SandboxGateway } from './gateway/sandbox-gateway';
 import { SandboxGatewayController } from './gateway/sandbox-gateway.controller';
+import { SandboxChargesRepository } from './gateway/sandbox-charges.repository';
+import { PaymentIncidents } from './payment-incidents';
+import { PaymentRepository } from './payment.repository';
 
 @Module({
   imports: [CoordinatorModule, OrdersModule, TypeOrmModule.forFeature([PaymentIncident, SandboxCharge])],
   controllers: [PaymentController, PaymentCallbackController, PaymentIncidentsController, SandboxGatewayController],
   providers: [
     PaymentService,
+    PaymentRepository,
+    PaymentIncidents,
+    SandboxChargesRepository,
     SandboxGateway,
     {
       // PAYMENT_GATEWAY_URL unset: the built-in sandbox, called in-process (the payment config
@@ -30,5 +36,6 @@ import { SandboxGatewayController } from './gateway/sandbox-gateway.controller';
         config.gatewayUrl ? new HttpGateway(config.gatewayUrl, config.gatewayTimeoutMs) : sandbox,
     },
   ],
+  exports: [PaymentIncidents],
 })
 export class PaymentModule {}

@@ -1,69 +1,44 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { PeriodicTask } from '../common/periodic-task';
-import { Statement } from '../database/statement';
 import { appConfig } from '../config/app.config';
 import { retentionConfig } from '../config/retention.config';
-import { Metrics } from '../ops/metrics.service';
+import { Metrics } from '../metrics/metrics.service';
 
 /** Often enough that a round has little to do; storage is flat at the retention plus this. */
 export const RETENTION_INTERVAL_MS = 5 * 60_000;
 /** Rows per delete: each batch is its own short transaction, so locks are held for moments. */
 export const RETENTION_BATCH = 1_000;
 
+/**
+ * How one module's rows of one table are pruned. `pruneBatch` is a statement of the owner's
+ * repository: at most `limit` rows older than `olderThanMs` by the database's clock, taken
+ * with FOR UPDATE SKIP LOCKED so processes pruning at the same time take different rows and
+ * never wait on each other or on the hot path, deleted in a short transaction of its own;
+ * it answers how many went.
+ */
 export interface PruneRule {
-  /** The table whose rows this rule deletes, as logs and metrics name it too. */
-  table: string;
-  /** The columns that identify a row. */
-  key: string[];
-  /** The time a row ages from. */
-  agedFrom: string;
-  /** Which rows may go at all, whatever their age: the rest are still needed. */
-  only?: string;
-  /** Rows of another table that belong to each pruned row and go with it: that table and its column naming our key. */
-  dependents?: { table: string; column: string };
+  /** The table whose rows it deletes, as logs and metrics name it. */
+  name: string;
   /** Which setting ages them: PROCESSED_RETENTION or HISTORY_RETENTION. */
   retention: 'processed' | 'history';
-}
-
-/**
- * One batch of a rule: at most $2 rows older than $1 ms by the database's clock, claimed
- * with FOR UPDATE SKIP LOCKED, so processes pruning at the same time take different rows
- * and never wait on each other or on the hot path.
- */
-function batchOf(rule: PruneRule): Statement {
-  const key = rule.key.join(', ');
-  const dependents = rule.dependents
-    ? `, dependents AS (DELETE FROM ${rule.dependents.table} WHERE ${rule.dependents.column} IN (SELECT ${key} FROM aged))`
-    : '';
-  return new Statement(
-    `prune ${rule.table}`,
-    `WITH aged AS (
-       SELECT ${key} FROM ${rule.table}
-        WHERE ${rule.agedFrom} < now() - $1 * interval '1 millisecond'${rule.only ? ` AND ${rule.only}` : ''}
-        ORDER BY ${rule.agedFrom} LIMIT $2
-          FOR UPDATE SKIP LOCKED)${dependents}
-     DELETE FROM ${rule.table} WHERE (${key}) IN (SELECT ${key} FROM aged) RETURNING 1`,
-  );
+  pruneBatch(olderThanMs: number, limit: number): Promise<number>;
 }
 
 /**
  * Keeps storage flat (G10). Each module knows which of its rows are history and which are
  * still needed, so it registers its own rule; this service only schedules them, in every
- * worker process, in small batches.
+ * worker process, in small batches, and counts what they delete.
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RetentionService.name);
-  private readonly rules: { rule: PruneRule; batch: Statement }[] = [];
+  private readonly rules: PruneRule[] = [];
   private readonly task: PeriodicTask;
   private stopping = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly metrics: Metrics,
     registry: SchedulerRegistry,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
@@ -73,7 +48,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   register(rule: PruneRule): void {
-    this.rules.push({ rule, batch: batchOf(rule) });
+    this.rules.push(rule);
   }
 
   onApplicationBootstrap(): void {
@@ -91,31 +66,27 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async prune(): Promise<void> {
-    for (const { rule, batch } of this.rules) {
+    for (const rule of this.rules) {
       try {
-        await this.pruneAll(rule, batch);
+        await this.pruneAll(rule);
       } catch (error) {
         // One table's trouble must not keep the others growing; the next round tries again.
-        this.logger.warn(`pruning ${rule.table} failed: ${(error as Error).message}`);
+        this.logger.warn(`pruning ${rule.name} failed: ${(error as Error).message}`);
       }
     }
   }
 
   /** Batch after batch until one comes back short: everything due is gone. */
-  private async pruneAll(rule: PruneRule, batch: Statement): Promise<void> {
+  private async pruneAll(rule: PruneRule): Promise<void> {
     const olderThanMs = rule.retention === 'processed' ? this.config.processedMs : this.config.historyMs;
     let total = 0;
     let pruned: number;
     do {
-      pruned = await this.dataSource.transaction(async (manager) => {
-        // Never wait long behind another lock (a migration, a VACUUM FULL): give up this round
-        // rather than have the hot path queue up behind our waiting delete.
-        await manager.query(`SET LOCAL lock_timeout = '2s'`);
-        return (await batch.run(manager, [olderThanMs, RETENTION_BATCH])).length;
-      });
+      // Not a lease claim: a batch deletes its rows in its own transaction, so nothing is held after it.
+      pruned = await rule.pruneBatch(olderThanMs, RETENTION_BATCH);
       total += pruned;
-      this.metrics.retentionPruned.inc({ table: rule.table }, pruned);
+      this.metrics.retentionPruned.inc({ table: rule.name }, pruned);
     } while (pruned === RETENTION_BATCH && !this.stopping);
-    if (total > 0) this.logger.log(`pruned ${total} rows of ${rule.table}`);
+    if (total > 0) this.logger.log(`pruned ${total} rows of ${rule.name}`);
   }
 }

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Repository } from 'typeorm';
 import { ChargeAnswer, PaymentGateway, QueryAnswer } from './gateway';
-import { SandboxCharge, SandboxScenario } from './sandbox-charge.entity';
+import type { SandboxScenario } from './sandbox-charge.entity';
+import { SandboxChargesRepository } from './sandbox-charges.repository';
 
 /** Longer than any sensible PAYMENT_GATEWAY_TIMEOUT: a hanging sandbox is never answered in time. */
 const HANG_MS = 10 * 60_000;
@@ -16,31 +15,31 @@ const HANG_MS = 10 * 60_000;
  */
 @Injectable()
 export class SandboxGateway extends PaymentGateway {
-  constructor(@InjectRepository(SandboxCharge) private readonly charges: Repository<SandboxCharge>) {
+  constructor(private readonly charges: SandboxChargesRepository) {
     super();
   }
 
   async setScenario(orderId: string, scenario: SandboxScenario): Promise<void> {
-    await this.charges.upsert({ orderId, scenario }, ['orderId']);
+    await this.charges.setScenario(orderId, scenario);
   }
 
   async charge(orderId: string, _amount: number, _currency: string): Promise<ChargeAnswer> {
-    const existing = await this.charges.findOneBy({ orderId });
+    const existing = await this.charges.find(orderId);
     const scenario = existing?.scenario ?? 'PAY';
     if (existing?.status === 'PAID') return { status: 'PAID', tradeNo: existing.tradeNo! };
     if (scenario === 'HANG') await delay(HANG_MS, undefined, { ref: false });
     if (scenario === 'DECLINE') {
-      await this.charges.upsert({ orderId, scenario, status: 'DECLINED' }, ['orderId']);
+      await this.charges.recordDeclined(orderId, scenario);
       return { status: 'DECLINED', reason: 'declined by the sandbox' };
     }
     const tradeNo = `SBX${Date.now()}${randomBytes(3).toString('hex')}`;
-    await this.charges.upsert({ orderId, scenario, status: 'PAID', tradeNo }, ['orderId']);
+    await this.charges.recordPaid(orderId, scenario, tradeNo);
     if (scenario === 'CHARGE_THEN_HANG') await delay(HANG_MS, undefined, { ref: false });
     return { status: 'PAID', tradeNo };
   }
 
   async query(orderId: string): Promise<QueryAnswer> {
-    const charge = await this.charges.findOneBy({ orderId });
+    const charge = await this.charges.find(orderId);
     if (!charge?.status) return { status: 'NOT_FOUND' };
     return charge.status === 'PAID' ? { status: 'PAID', tradeNo: charge.tradeNo! } : { status: 'DECLINED' };
   }

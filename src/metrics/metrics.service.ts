@@ -1,11 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { OpsCounts } from './ops-counts.service';
+
+/** What a collected gauge is called and labelled by, as Prometheus shows it. */
+export interface GaugeDefinition<Label extends string> {
+  name: string;
+  help: string;
+  labelNames?: readonly Label[];
+}
 
 /**
  * The Prometheus metrics of one process. Its own Registry rather than prom-client's
  * global one, so several application instances in one process (tests) never collide.
- * Counts that live in the database are read at scrape time, not kept in memory.
+ * Counts that live in the database are read at scrape time, not kept in memory, by the
+ * module that owns them (`gauge`): metrics knows no module's tables.
  */
 @Injectable()
 export class Metrics {
@@ -62,34 +69,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(counts: OpsCounts) {
+  constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'backstop_' });
-    new Gauge({
-      name: 'backstop_failed_messages',
-      help: 'Failed messages by status',
-      labelNames: ['status'] as const,
+  }
+
+  /** A gauge whose values `collect` sets on every scrape, e.g. counts read from the owner's tables. */
+  gauge<Label extends string = never>(definition: GaugeDefinition<Label>, collect: (gauge: Gauge<Label>) => Promise<void>): void {
+    new Gauge<Label>({
+      name: definition.name,
+      help: definition.help,
+      labelNames: definition.labelNames ?? [],
       registers: [this.registry],
       async collect() {
-        for (const [status, count] of Object.entries(await counts.failedMessagesByStatus())) this.set({ status }, count);
-      },
-    });
-    new Gauge({
-      name: 'backstop_outbox_pending',
-      help: 'Outbox rows not yet published, by state',
-      labelNames: ['state'] as const,
-      registers: [this.registry],
-      async collect() {
-        const { ready, prepare } = await counts.outbox();
-        this.set({ state: 'READY' }, ready);
-        this.set({ state: 'PREPARE' }, prepare);
-      },
-    });
-    new Gauge({
-      name: 'backstop_outbox_oldest_age_seconds',
-      help: 'Age of the oldest outbox row not yet published',
-      registers: [this.registry],
-      async collect() {
-        this.set((await counts.outbox()).oldestAgeSeconds ?? 0);
+        await collect(this);
       },
     });
   }

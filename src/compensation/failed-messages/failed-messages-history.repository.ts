@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { Db } from '../../database/db';
+import { Statement } from '../../database/sql';
+import type { FailedMessageStatus } from './failed-message.entity';
+
+const countByStatus = new Statement<{ status: FailedMessageStatus; count: number }>(
+  'compensation count failed by status',
+  `SELECT status, count(*)::int AS count FROM failed_messages GROUP BY status`,
+);
+
+// Every failed attempt is in its row's `errors`, so a re-run's failure counts as well.
+const failedAttemptBuckets = new Statement<{ at: Date; count: number }>(
+  'compensation failed attempt buckets',
+  `SELECT date_bin($1 * interval '1 millisecond', (attempt->>'at')::timestamptz, 'epoch') AS at, count(*)::int AS count
+     FROM failed_messages, jsonb_array_elements(errors) AS attempt
+    WHERE last_failed_at >= $2 AND (attempt->>'at')::timestamptz >= $2 GROUP BY 1`,
+);
+
+// Closed rows only (RESOLVED, DISCARDED), aged from their closing: FAILED and RETRYING rows
+// are still needed. The audit trail has no foreign key to its row: it goes in the same statement.
+const pruneBatch = new Statement(
+  'compensation prune failed messages',
+  `WITH aged AS (
+     SELECT id FROM failed_messages
+      WHERE resolved_at < now() - $1 * interval '1 millisecond' AND status IN ('RESOLVED', 'DISCARDED')
+      ORDER BY resolved_at LIMIT $2
+        FOR UPDATE SKIP LOCKED),
+   dependents AS (DELETE FROM failed_message_actions WHERE failed_message_id IN (SELECT id FROM aged))
+   DELETE FROM failed_messages WHERE id IN (SELECT id FROM aged) RETURNING 1`,
+);
+
+// Never wait long behind another lock (a migration, a VACUUM FULL): give up this round rather
+// than have the hot path queue up behind our waiting delete.
+const shortLockWait = new Statement('compensation failed messages prune lock wait', `SET LOCAL lock_timeout = '2s'`);
+
+/** What `failed_messages` says over time: counts for ops and metrics, and its retention. */
+@Injectable()
+export class FailedMessagesHistory {
+  constructor(private readonly db: Db) {}
+
+  async countByStatus(): Promise<Partial<Record<FailedMessageStatus, number>>> {
+    return Object.fromEntries((await this.db.run(countByStatus)).map((row) => [row.status, row.count]));
+  }
+
+  /** Failed attempts since `since`, in buckets of `bucketMs` counted from the epoch; empty buckets are left out. */
+  failedAttemptBuckets(bucketMs: number, since: Date): Promise<{ at: Date; count: number }[]> {
+    return this.db.run(failedAttemptBuckets, [bucketMs, since]);
+  }
+
+  /**
+   * Deletes up to `limit` closed rows closed over `olderThanMs` ago, with their actions, in
+   * a short transaction of its own; answers how many went.
+   */
+  pruneBatch(olderThanMs: number, limit: number): Promise<number> {
+    return this.db.transaction(async (transaction) => (await transaction.run(pruneBatch, [olderThanMs, limit])).length, shortLockWait.bind([]));
+  }
+}

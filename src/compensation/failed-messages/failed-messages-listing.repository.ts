@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Brackets, DataSource } from 'typeorm';
+import { FailedMessageAction } from './failed-message-action.entity';
+import { FailedMessage, FailedMessageStatus } from './failed-message.entity';
+
+/** SPEC §4: in lists a payload over 4 KiB is cut; the single view has it whole. */
+export const LISTED_PAYLOAD_BYTES = 4096;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface FailedMessageFilter {
+  status?: FailedMessageStatus;
+  handler?: string;
+  /** An order id, a message id or a routing key. */
+  q?: string;
+  orderId?: string;
+}
+
+/** A row as lists show it: the payload is whole unless `payloadTruncated`. */
+export type ListedFailedMessage = FailedMessage & { payloadTruncated: boolean };
+
+/** The ops listings of failed messages, through TypeORM's entities. */
+@Injectable()
+export class FailedMessagesListing {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Up to `limit` rows that match, newest first, after `before` (the last row of the previous page) when given. */
+  async list(filter: FailedMessageFilter, limit: number, before?: { at: string; id: string }): Promise<ListedFailedMessage[]> {
+    const columns = this.dataSource
+      .getMetadata(FailedMessage)
+      .columns.filter((column) => column.propertyName !== 'payload')
+      .map((column) => `failed.${column.propertyName}`);
+    const query = this.dataSource.manager
+      .createQueryBuilder(FailedMessage, 'failed')
+      .select(columns)
+      // Cut in the database: a 10 MB poison payload is never read whole for a list. `left`
+      // counts characters, so the byte limit is applied again below, on at most 4096 characters.
+      .addSelect(`left(failed.payload, ${LISTED_PAYLOAD_BYTES})`, 'listed_payload')
+      .addSelect(`octet_length(failed.payload) > ${LISTED_PAYLOAD_BYTES}`, 'listed_truncated')
+      .orderBy('failed.first_failed_at', 'DESC')
+      .addOrderBy('failed.id', 'DESC')
+      .limit(limit);
+    if (filter.status) query.andWhere('failed.status = :status', { status: filter.status });
+    if (filter.handler) query.andWhere('failed.handler = :handler', { handler: filter.handler });
+    if (filter.q) {
+      const q = filter.q;
+      query.andWhere(
+        new Brackets((where) => {
+          where.where('failed.message_id = :q', { q }).orWhere('failed.routing_key = :q', { q });
+          // An order id appears in the stored envelope; only a UUID is looked for there.
+          if (UUID.test(q)) where.orWhere('strpos(failed.payload, :orderId) > 0', { orderId: q.toLowerCase() });
+        }),
+      );
+    }
+    // An order id appears in the stored envelope (as `orderId`, or as `id` in order.created).
+    if (filter.orderId) query.andWhere('strpos(failed.payload, :orderId) > 0', { orderId: filter.orderId.toLowerCase() });
+    if (before) {
+      const { at, id } = before;
+      query.andWhere(
+        new Brackets((where) =>
+          where.where('failed.first_failed_at < :at', { at }).orWhere('failed.first_failed_at = :at AND failed.id < :id', { at, id }),
+        ),
+      );
+    }
+    const { entities, raw } = await query.getRawAndEntities<{ listed_payload: string; listed_truncated: boolean }>();
+    return entities.map((row, index) => {
+      const truncated = raw[index].listed_truncated;
+      const payload = truncated ? cutToBytes(raw[index].listed_payload, LISTED_PAYLOAD_BYTES) : raw[index].listed_payload;
+      return Object.assign(row, { payload, payloadTruncated: truncated });
+    });
+  }
+
+  find(id: string): Promise<FailedMessage | null> {
+    return this.dataSource.manager.findOneBy(FailedMessage, { id });
+  }
+
+  /** The audit trail of one row, oldest first. */
+  actionsOf(id: string): Promise<FailedMessageAction[]> {
+    return this.dataSource.manager.find(FailedMessageAction, { where: { failedMessageId: id }, order: { at: 'ASC', id: 'ASC' } });
+  }
+}
+
+/** The longest prefix of `text` that is at most `bytes` long in UTF-8, never splitting a character. */
+function cutToBytes(text: string, bytes: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= bytes) return text;
+  let end = 0;
+  let size = 0;
+  for (const character of text) {
+    size += Buffer.byteLength(character, 'utf8');
+    if (size > bytes) break;
+    end += character.length;
+  }
+  return text.slice(0, end);
+}

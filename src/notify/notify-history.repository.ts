@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { Db } from '../database/db';
+import { Statement } from '../database/sql';
+
+const pruneDeliveries = new Statement(
+  'notify prune deliveries',
+  `DELETE FROM deliveries
+    WHERE id IN (SELECT id FROM deliveries
+                  WHERE attempted_at < now() - $1 * interval '1 millisecond'
+                  ORDER BY attempted_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+   RETURNING 1`,
+);
+
+// DELIVERED only: a PENDING or FAILED notification is still owed to its merchant, however old.
+const pruneDeliveredNotifications = new Statement(
+  'notify prune delivered notifications',
+  `DELETE FROM notifications
+    WHERE event_id IN (SELECT event_id FROM notifications
+                        WHERE delivered_at < now() - $1 * interval '1 millisecond' AND state = 'DELIVERED'
+                        ORDER BY delivered_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+   RETURNING 1`,
+);
+
+// Never wait long behind another lock (a migration, a VACUUM FULL): give up this round rather
+// than have the hot path queue up behind our waiting delete.
+const shortLockWait = new Statement('notify prune lock wait', `SET LOCAL lock_timeout = '2s'`);
+
+/** Notify's retention: each batch deletes up to `limit` rows aged over `olderThanMs` in a short transaction, and answers how many went. */
+@Injectable()
+export class NotifyHistoryRepository {
+  constructor(private readonly db: Db) {}
+
+  pruneDeliveries(olderThanMs: number, limit: number): Promise<number> {
+    return this.pruneBatch(pruneDeliveries, olderThanMs, limit);
+  }
+
+  pruneDeliveredNotifications(olderThanMs: number, limit: number): Promise<number> {
+    return this.pruneBatch(pruneDeliveredNotifications, olderThanMs, limit);
+  }
+
+  private pruneBatch(statement: Statement, olderThanMs: number, limit: number): Promise<number> {
+    return this.db.transaction(async (transaction) => (await transaction.run(statement, [olderThanMs, limit])).length, shortLockWait.bind([]));
+  }
+}
