@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { Metrics } from '../ops/metrics.service';
-
-/** How many endpoints the gauge names; the rest are summed under `other`, so its series stay bounded however many merchants there are. */
-const NAMED_ENDPOINTS = 10;
+import { Metrics } from '../metrics/metrics.service';
+import { gaugeSeries, mayWaitHere, NAMED_ENDPOINTS } from './in-flight-limits';
 
 /**
  * This process's notification attempts under way, by endpoint origin: for the
@@ -23,9 +21,7 @@ export class InFlightRequests {
       registers: [metrics.registry],
       collect() {
         this.reset();
-        const busiest = [...byOrigin].sort(([, a], [, b]) => b - a);
-        for (const [origin, count] of busiest.slice(0, NAMED_ENDPOINTS)) this.set({ endpoint: origin }, count);
-        this.set({ endpoint: 'other' }, busiest.slice(NAMED_ENDPOINTS).reduce((sum, [, count]) => sum + count, 0));
+        for (const { endpoint, count } of gaugeSeries(byOrigin)) this.set({ endpoint }, count);
       },
     });
   }
@@ -54,7 +50,7 @@ export class InFlightRequests {
    */
   turnAt(origin: string, most: number, withinMs: number): Promise<boolean> {
     const queue = this.waiting.get(origin) ?? [];
-    if (!this.byOrigin.has(origin) || queue.length >= most) return Promise.resolve(false);
+    if (!mayWaitHere(this.byOrigin.get(origin) ?? 0, queue.length, most)) return Promise.resolve(false);
     this.waiting.set(origin, queue);
     return new Promise((resolve) => {
       const woken = () => {

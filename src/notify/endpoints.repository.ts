@@ -1,0 +1,172 @@
+import { Injectable } from '@nestjs/common';
+import { Db } from '../database/db';
+import { Statement } from '../database/sql';
+import { CIRCUIT_OPEN, CircuitClock, ENDPOINT_DISABLED } from './circuit';
+import type { EndpointState, SuccessRule } from './endpoint.entity';
+
+/** An endpoint as ops see it, with what it is doing now and did over the last hour. */
+export interface EndpointSummaryRow {
+  id: string;
+  origin: string;
+  state: EndpointState;
+  disabled_reason: string | null;
+  success_rule: SuccessRule | null;
+  concurrency: number | null;
+  rate_limit: number | null;
+  last_success_at: Date | null;
+  last_failure_at: Date | null;
+  last_error: string | null;
+  in_flight_now: number;
+  attempts_last_hour: number;
+  failures_last_hour: number;
+}
+
+/** An endpoint's own settings; null: the platform's default (success rule, concurrency) or no limit (rate). */
+export interface EndpointSettings {
+  successRule: SuccessRule | null;
+  concurrency: number | null;
+  rateLimit: number | null;
+}
+
+const SUMMARY = `SELECT e.id, e.origin, e.state, e.disabled_reason, e.success_rule, e.concurrency, e.rate_limit,
+       e.last_success_at, e.last_failure_at, e.last_error,
+       (SELECT count(*)::int FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > extract(epoch FROM now()) * 1000) AS in_flight_now,
+       (SELECT count(*)::int FROM deliveries d WHERE d.endpoint_id = e.id AND d.attempted_at > now() - interval '1 hour') AS attempts_last_hour,
+       (SELECT count(*)::int FROM deliveries d WHERE d.endpoint_id = e.id AND d.attempted_at > now() - interval '1 hour' AND d.delivered = false) AS failures_last_hour
+  FROM endpoints e`;
+const listSummaries = new Statement<EndpointSummaryRow>('notify list endpoints', `${SUMMARY} ORDER BY e.origin`);
+const summaryById = new Statement<EndpointSummaryRow>('notify endpoint by id', `${SUMMARY} WHERE e.id = $1`);
+
+const endpointExists = new Statement<{ id: string }>('notify endpoint exists', `SELECT id FROM endpoints WHERE id = $1`);
+const lockSettings = new Statement<{ success_rule: SuccessRule | null; concurrency: number | null; rate_limit: number | null }>(
+  'notify lock endpoint settings',
+  `SELECT success_rule, concurrency, rate_limit FROM endpoints WHERE id = $1 FOR UPDATE`,
+);
+const setSettings = new Statement(
+  'notify set endpoint settings',
+  `UPDATE endpoints SET success_rule = $2, concurrency = $3, rate_limit = $4 WHERE id = $1`,
+);
+const enableEndpoint = new Statement<{ id: string }>(
+  'notify enable endpoint',
+  `UPDATE endpoints SET state = 'ACTIVE', disabled_reason = NULL, failing_since = NULL, opened_at = NULL, probe_at = NULL
+    WHERE id = $1 RETURNING id`,
+);
+const failedEventIds = new Statement<{ event_id: string }>(
+  'notify failed events of endpoint',
+  `SELECT DISTINCT n.event_id FROM notifications n JOIN deliveries d ON d.event_id = n.event_id
+    WHERE d.endpoint_id = $1 AND n.state = 'FAILED'`,
+);
+
+const circuitClock = new Statement<{ state: EndpointState; now: Date; opened_at: Date | null; probe_at: Date | null }>(
+  'notify circuit clock',
+  `SELECT state, now() AS now, opened_at, probe_at FROM endpoints WHERE id = $1`,
+);
+/**
+ * The endpoint's state and its attempts over the last $2 ms whose outcome is known, and of
+ * those the failures: a timeout, a broken connection, a 5xx; not a 4xx, and not an attempt
+ * that was never sent (refused by the circuit, $3, or by a disabled endpoint, $4).
+ */
+/**
+ * ACTIVE → OPEN when, over the last $2 ms, at least $3 attempts were sent and a share of at
+ * least $4 of them failed (a timeout, a broken connection, a 5xx; never one the circuit or a
+ * disabled endpoint refused, $5 and $6): counted and applied in one statement, so no attempt
+ * is admitted between the count and the opening.
+ */
+const openIfFailing = new Statement<{ id: string }>(
+  'notify open circuit if failing',
+  `UPDATE endpoints e SET state = 'OPEN', opened_at = now()
+    WHERE e.id = $1 AND e.state = 'ACTIVE'
+      AND (SELECT count(*) >= $3 AND count(*) FILTER (WHERE NOT d.delivered AND (d.http_status IS NULL OR d.http_status >= 500)) >= $4::float8 * count(*)
+             FROM deliveries d
+            WHERE d.endpoint_id = e.id AND d.attempted_at > now() - $2 * interval '1 millisecond' AND d.delivered IS NOT NULL
+              AND coalesce(d.error, '') NOT IN ($5::text, $6::text))
+    RETURNING e.id`,
+);
+// A lease claim on one row by key: probe_at is the lease ($3 ms, taken over when its holder died); the UPDATE re-checks its WHERE under the row lock, so one process wins, and one row needs no SKIP LOCKED.
+const claimCircuitProbe = new Statement<{ id: string }>(
+  'notify claim circuit probe',
+  `UPDATE endpoints SET state = 'HALF_OPEN', probe_at = now()
+    WHERE id = $1 AND ((state = 'OPEN' AND opened_at <= now() - $2 * interval '1 millisecond')
+                    OR (state = 'HALF_OPEN' AND probe_at <= now() - $3 * interval '1 millisecond'))
+    RETURNING id`,
+);
+const closeCircuit = new Statement<{ opened_at: Date }>(
+  'notify close circuit',
+  `UPDATE endpoints SET state = 'ACTIVE', probe_at = NULL WHERE id = $1 AND state = 'HALF_OPEN' RETURNING opened_at`,
+);
+const reopenCircuit = new Statement<{ id: string }>(
+  'notify reopen circuit',
+  `UPDATE endpoints SET state = 'OPEN', opened_at = now(), probe_at = NULL WHERE id = $1 AND state = 'HALF_OPEN' RETURNING id`,
+);
+
+/** The endpoints table: ops' views and settings, and each endpoint's circuit. */
+@Injectable()
+export class EndpointsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Every endpoint, by origin. */
+  list(): Promise<EndpointSummaryRow[]> {
+    return this.db.run(listSummaries);
+  }
+
+  async summary(id: string): Promise<EndpointSummaryRow | undefined> {
+    return (await this.db.run(summaryById, [id]))[0];
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.db.run(endpointExists, [id])).length > 0;
+  }
+
+  /**
+   * Sets what `change` names (an absent field is left as it is), under the row's lock so
+   * that two changes of different settings both stay; false when there is no such endpoint.
+   */
+  changeSettings(id: string, change: Partial<EndpointSettings>): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const [current] = await tx.run(lockSettings, [id]);
+      if (!current) return false;
+      await tx.run(setSettings, [
+        id,
+        change.successRule === undefined ? current.success_rule : change.successRule,
+        change.concurrency === undefined ? current.concurrency : change.concurrency,
+        change.rateLimit === undefined ? current.rate_limit : change.rateLimit,
+      ]);
+      return true;
+    });
+  }
+
+  /** ACTIVE again, its disabled reason and circuit times cleared; false when there is no such endpoint. */
+  async enable(id: string): Promise<boolean> {
+    return (await this.db.run(enableEndpoint, [id])).length > 0;
+  }
+
+  /** The events of the FAILED notifications an attempt of which went to this endpoint. */
+  async failedEventIds(endpointId: string): Promise<string[]> {
+    return (await this.db.run(failedEventIds, [endpointId])).map((row) => row.event_id);
+  }
+
+  async circuitClock(id: string): Promise<(CircuitClock & { state: EndpointState }) | undefined> {
+    const [row] = await this.db.run(circuitClock, [id]);
+    return row && { state: row.state, now: row.now, openedAt: row.opened_at, probeAt: row.probe_at };
+  }
+
+  /** OPEN → HALF_OPEN after `cooldownMs`, or a HALF_OPEN probe older than `probeLeaseMs` taken over: true for the one attempt that gets it. */
+  async claimCircuitProbe(id: string, cooldownMs: number, probeLeaseMs: number): Promise<boolean> {
+    return (await this.db.run(claimCircuitProbe, [id, cooldownMs, probeLeaseMs])).length > 0;
+  }
+
+  /** ACTIVE → OPEN when the endpoint failed too often over the window; false when it did not (or was not ACTIVE). */
+  async openIfFailing(id: string, rule: { windowMs: number; minRequests: number; failureRate: number }): Promise<boolean> {
+    return (await this.db.run(openIfFailing, [id, rule.windowMs, rule.minRequests, rule.failureRate, CIRCUIT_OPEN, ENDPOINT_DISABLED])).length > 0;
+  }
+
+  /** HALF_OPEN → ACTIVE; answers when the circuit had opened, undefined when it was not HALF_OPEN. */
+  async closeCircuit(id: string): Promise<Date | undefined> {
+    return (await this.db.run(closeCircuit, [id]))[0]?.opened_at;
+  }
+
+  /** HALF_OPEN → OPEN, its cooldown from now; false when it was not HALF_OPEN. */
+  async reopenCircuit(id: string): Promise<boolean> {
+    return (await this.db.run(reopenCircuit, [id])).length > 0;
+  }
+}
