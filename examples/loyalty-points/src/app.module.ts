@@ -1,4 +1,4 @@
-import { ProcessedMessage } from '@backstop/transport';
+import { CreateProcessedMessages1700000000000, ProcessedMessage } from '@backstop/transport';
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { LoyaltyConfig } from './loyalty.config';
@@ -18,7 +18,8 @@ export class AppModule {
           type: 'postgres',
           url: config.DATABASE_URL,
           entities: [PointRate, PointsEntry, ProcessedMessage],
-          migrations: [LoyaltyPoints1795400000000],
+          // The transport's table for `once` first, then the service's own.
+          migrations: [CreateProcessedMessages1700000000000, LoyaltyPoints1795400000000],
           // The service owns its schema; it brings it up to date before it consumes anything.
           migrationsRun: true,
           synchronize: false,

@@ -20,6 +20,10 @@ class LoyaltyEnvironment {
 
   @IsOptional() @IsIn(['error', 'warn', 'log', 'debug'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' = 'log';
+
+  /** `json`: one JSON object a line, for a log pipeline; `text`: Nest's coloured lines, for a terminal. */
+  @IsOptional() @IsIn(['json', 'text'])
+  LOG_FORMAT: 'json' | 'text' = 'json';
 }
 
 export type LoyaltyConfig = LoyaltyEnvironment;

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { BackstopErrorFilter, BackstopTransport } from '@backstop/transport';
-import { Logger, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { AppModule } from './app.module';
@@ -18,7 +18,9 @@ async function main(): Promise<void> {
       prefetch: config.PREFETCH,
       queueType: config.QUEUE_TYPE,
     }),
-    logger: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.LOG_LEVEL) + 1),
+    // JSON lines: the transport logs each delivery as one object (queue, messageId, orderId,
+    // attempt, type, msg), which ConsoleLogger writes as the `message` of one line.
+    logger: new ConsoleLogger({ json: config.LOG_FORMAT === 'json', logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.LOG_LEVEL) + 1) }),
   });
   app.useGlobalFilters(new BackstopErrorFilter());
   app.enableShutdownHooks();

@@ -20,7 +20,13 @@ export class PointsService {
       const points = Math.floor(payment.amount / 100) * rate.pointsPerHundred;
       await manager.insert(PointsEntry, { orderId: payment.orderId, tradeNo: payment.tradeNo, points });
     });
-    this.logger.log(`order ${payment.orderId}: points ${outcome === 'done' ? 'awarded' : 'already awarded'} (attempt ${context.getAttempt()})`);
+    this.logger.log({
+      msg: `points ${outcome === 'done' ? 'awarded' : 'already awarded'}`,
+      queue: context.getQueue(),
+      messageId: context.getEventId(),
+      orderId: payment.orderId,
+      attempt: context.getAttempt(),
+    });
     return outcome;
   }
 }

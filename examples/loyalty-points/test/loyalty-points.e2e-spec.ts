@@ -1,3 +1,4 @@
+import { orderIdOf } from '@backstop/transport';
 import { connect } from 'amqplib';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -77,7 +78,7 @@ describe('an internal service on the backstop transport', () => {
     await publish((channel) => channel.sendToQueue(QUEUE, Buffer.from(JSON.stringify(detail.payload)), { messageId: detail.messageId, persistent: true }));
     await waitFor(async () => (await queueDepth(QUEUE)) === 0, { what: `${QUEUE} to take the redelivery`, intervalMs: 100 });
     expect(await pointsOf(order.id)).toEqual([50]);
-    expect((await listed(platform.url, QUEUE)).filter((row) => row.payload?.data?.orderId === order.id)).toHaveLength(1);
+    expect((await listed(platform.url, QUEUE)).filter((row) => orderIdOf(row.payload) === order.id)).toHaveLength(1);
   });
 
   it('sets poison aside at once, and its report waits in backstop.errors while backstop is down', async () => {
@@ -175,5 +176,5 @@ async function listed(base: string, handler: string): Promise<FailedMessageView[
 }
 
 async function serviceFailureOf(base: string, orderId: string): Promise<FailedMessageView | undefined> {
-  return (await listed(base, QUEUE)).find((row) => row.payload?.data?.orderId === orderId);
+  return (await listed(base, QUEUE)).find((row) => orderIdOf(row.payload) === orderId);
 }

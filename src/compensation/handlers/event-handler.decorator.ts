@@ -1,22 +1,26 @@
-import type { EventOf, RoutingKey } from '@backstop/transport';
+import type { EventOf, RetryAdvice, RoutingKey } from '@backstop/transport';
 import { SetMetadata } from '@nestjs/common';
 import type { EventTransaction } from '../../coordinator/event-transaction';
 
 export const EVENT_HANDLER = Symbol('backstop:event-handler');
 
-/** Which configured schedule a handler retries on: NOTIFY_RETRY_SCHEDULE or HANDLER_RETRY_SCHEDULE. */
-export type RetryPolicy = 'notify' | 'handler';
+export type { RetryAdvice };
 
 export interface EventHandlerOptions<K extends RoutingKey = RoutingKey> {
   /** The handler's own queue; also its name in failure records and metrics. */
   queue: string;
   routingKeys: K[];
-  retry: RetryPolicy;
+  /**
+   * The retry schedule it retries on, by the name a module defined it under
+   * (`HandlerSchedules.define`); by default `handler`, HANDLER_RETRY_SCHEDULE.
+   */
+  retry?: string;
   /**
    * Deliver each event this long after it was published (a per-handler delay queue sits
-   * between the exchange and the handler), e.g. the unpaid-order timeout.
+   * between the exchange and the handler): the name of a delivery delay a module defined
+   * (`HandlerSchedules.defineDelay`), e.g. the unpaid-order timeout.
    */
-  delivery?: 'after-order-payment-timeout';
+  deliverAfter?: string;
   /** A named consumer channel with its own prefetch (see messaging/consumer-channels.ts); by default the shared one (PREFETCH). */
   channel?: string;
 }
@@ -50,24 +54,11 @@ export interface HandlerContext {
   once(work: (transaction: EventTransaction) => Promise<HandlerOutcome | void>): Promise<HandlerOutcome>;
 }
 
-/** What a failure may say of the next attempt. */
-export interface RetryAdvice {
-  /** Not before this long (an HTTP 429's Retry-After). */
-  retryAfterMs?: number;
-  /** None: trying again cannot help (the far side is gone); recorded as failed at once. */
-  final?: boolean;
-  /**
-   * Not an attempt at all: the handler could not start yet (its merchant endpoint is at its
-   * concurrency or rate limit). The message waits out the shortest delay of the schedule and
-   * comes back with the same attempt number, holding no consumer slot meanwhile.
-   */
-  notYet?: boolean;
-}
-
 export type EventHandlerMethod<K extends RoutingKey> = (event: EventOf<K>, context: HandlerContext) => Promise<HandlerOutcome>;
 
 /**
- * Declares a handler: its queue, the routing keys bound to it and its retry policy.
+ * Declares a handler: its queue, the routing keys bound to it and its retry schedule.
+ * An error it throws may carry `RetryAdvice` (`retryAfterMs`, `final`, `notYet`).
  * The compensation module finds every such method at start, declares its topology and
  * subscribes it through golevelup's subscriber machinery (the same path `@RabbitSubscribe`
  * takes), wrapped in validation, idempotency, retries and failure records.

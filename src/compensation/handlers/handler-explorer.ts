@@ -14,11 +14,9 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { ConfigType } from '@nestjs/config';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { appConfig } from '../../config/app.config';
-import { compensationConfig } from '../../config/compensation.config';
 import { messagingConfig } from '../../config/messaging.config';
-import { notifyConfig } from '../../config/notify.config';
-import { paymentConfig } from '../../config/payment.config';
 import { EVENT_HANDLER, EventHandlerOptions } from './event-handler.decorator';
+import { HandlerSchedules } from './handler-schedules';
 import { TopologyReadiness } from '../../messaging/topology-readiness';
 import { DeadLetterDrain } from '../retries/dead-letter-drain';
 import { ServiceFailureIntake } from '../services/service-failure-intake';
@@ -41,24 +39,33 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
     private readonly drain: DeadLetterDrain,
     private readonly services: ServiceFailureIntake,
     private readonly topology: TopologyReadiness,
+    private readonly schedules: HandlerSchedules,
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
     @Inject(messagingConfig.KEY) private readonly messaging: ConfigType<typeof messagingConfig>,
-    @Inject(notifyConfig.KEY) private readonly notify: ConfigType<typeof notifyConfig>,
-    @Inject(compensationConfig.KEY) private readonly compensation: ConfigType<typeof compensationConfig>,
-    @Inject(paymentConfig.KEY) private readonly payment: ConfigType<typeof paymentConfig>,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const methods = await this.discovery.providerMethodsWithMetaAtKey<EventHandlerOptions>(EVENT_HANDLER);
+    // Every module has defined its schedules by now (in onModuleInit); one a handler names
+    // that nobody defined stops the start, naming the handler.
+    this.schedules.seal(HandlerExplorer.name);
+    const problems: string[] = [];
     for (const { meta, discoveredMethod } of methods) {
       const instance = discoveredMethod.parentClass.instance as Record<string, unknown>;
       const method = discoveredMethod.handler.bind(instance);
-      this.handlers.push({
-        ...meta,
-        delaysMs: meta.retry === 'notify' ? this.notify.retryScheduleMs : this.compensation.handlerRetryScheduleMs,
-        deliveryDelayMs: meta.delivery === 'after-order-payment-timeout' ? this.payment.orderPaymentTimeoutMs : undefined,
-        invoke: method,
-      });
+      try {
+        this.handlers.push({
+          ...meta,
+          delaysMs: this.schedules.retrySchedule(meta.retry),
+          deliveryDelayMs: meta.deliverAfter === undefined ? undefined : this.schedules.deliveryDelay(meta.deliverAfter),
+          invoke: method,
+        });
+      } catch (error) {
+        problems.push(`${meta.queue}: ${(error as Error).message}`);
+      }
+    }
+    if (problems.length > 0) {
+      throw new Error(`Cannot set up the event handlers:\n  ${problems.join('\n  ')}\n  (a module defines its schedules with HandlerSchedules.define or defineDelay in its onModuleInit)`);
     }
     this.declareAll();
     if (!this.app.runsWorker) return;
@@ -101,7 +108,7 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
     void this.consume(deadLetters, deadLetterQueueOptions(queueType), (message) => this.drain.drain(queue, message), true);
   }
 
-  /** What internal services report (SPEC §11): failures they gave up on, and how re-runs went. */
+  /** What internal services on the transport report: failures they gave up on, and how re-runs went. */
   private subscribeCentralQueues(): void {
     const options = deadLetterQueueOptions(this.messaging.queueType);
     const ownQueues = new Set(this.handlers.map((handler) => handler.queue));

@@ -1,20 +1,25 @@
 import {
-  ATTEMPT_HEADER,
   type AttemptError,
   deadLetterQueueName,
+  delayTierAtLeast,
   describeError,
-  ERRORS_HEADER,
   type EventEnvelope,
   failureHeaders,
   formatDuration,
   InvalidEnvelopeError,
-  MARK_PROCESSED_SQL,
+  messageIdOf,
+  type NextStep,
   nextAttemptHeaders,
+  nextStep,
+  orderIdOf,
   readAttempt,
   readEnvelope,
   readErrors,
-  RERUN_HEADER,
+  readRerun,
   retryQueueNames,
+  type Run,
+  sameAttemptHeaders,
+  scheduledDelay,
   storedHeaders,
   summariseAttempt,
 } from '@backstop/transport';
@@ -22,20 +27,18 @@ import { Nack } from '@golevelup/nestjs-rabbitmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
 import { Coordinator } from '../../coordinator/coordinator.service';
-import { Statement } from '../../database/statement';
-import { Metrics } from '../../ops/metrics.service';
+import { ProcessedMessagesRepository } from '../processed-messages.repository';
+import { Metrics } from '../../metrics/metrics.service';
 import { FailureRecorder } from '../failed-messages/failure-recorder';
-import { delayTierAtLeast } from '../retries/delay-tier';
 import { RetryPublisher } from '../retries/retry-publisher';
 import type { HandlerContext, HandlerOutcome, RetryAdvice } from './event-handler.decorator';
 import type { RegisteredHandler } from './registered-handler';
 
-const markProcessed = new Statement('mark processed', MARK_PROCESSED_SQL);
-
 /**
  * Wraps every handler run: reads and validates the envelope, gives the handler its
- * at-most-once transaction, and turns a thrown error into the next step of its policy:
- * the next delay queue, a failure record, or — with the database gone — the DLQ.
+ * at-most-once transaction, and follows the next step `nextStep` decides (shared with the
+ * transport of internal services): the next delay queue, a failure record, or — with the
+ * database gone — the DLQ.
  */
 @Injectable()
 export class HandlerRunner {
@@ -44,6 +47,7 @@ export class HandlerRunner {
 
   constructor(
     private readonly coordinator: Coordinator,
+    private readonly processed: ProcessedMessagesRepository,
     private readonly recorder: FailureRecorder,
     private readonly publisher: RetryPublisher,
     private readonly metrics: Metrics,
@@ -70,72 +74,68 @@ export class HandlerRunner {
       }
     } catch (error) {
       if (!(error instanceof InvalidEnvelopeError)) throw error;
-      this.logger.error({ handler: handler.queue, messageId: message.properties.messageId ?? null, attempt: readAttempt(message) }, `poison message on ${handler.queue}: ${error.message}`);
-      this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'poison' });
-      return this.setAside(handler, message, 1, [], error, true);
+      this.logger.error(
+        { handler: handler.queue, messageId: message.properties.messageId ?? null, orderId: orderIdOf(message.content), attempt: readAttempt(message) },
+        `poison message on ${handler.queue}: ${error.message}`,
+      );
+      // What cannot be read is recorded afresh, whatever its headers say: attempt 1, no
+      // earlier errors, and not as a re-run (a re-run of it updates its row in place).
+      return this.follow(handler, message, { outcome: 'poison', attempt: 1, rerun: false }, { error, earlierErrors: [] });
     }
 
     const attempt = readAttempt(message);
-    const rerunOf = message.properties.headers?.[RERUN_HEADER] as string | undefined;
+    const rerunOf = readRerun(message);
+    const rerun = rerunOf !== undefined;
     // A re-run is one attempt with no delay tiers; otherwise the schedule says what is next.
-    const retryDelayMs = rerunOf ? undefined : handler.delaysMs[attempt - 1];
+    const retryDelayMs = rerun ? undefined : scheduledDelay(handler.delaysMs, attempt);
+    let outcome: HandlerOutcome;
     try {
-      const outcome = await handler.invoke(envelope, this.contextFor(handler, envelope, attempt, retryDelayMs));
-      if (typeof outcome === 'object') return this.refused(handler, message, envelope, attempt, rerunOf, outcome.refused);
-      this.logger.debug(logFields(handler, envelope, attempt), `${handler.queue} ${outcome} ${envelope.type}`);
-      this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: rerunOf ? 'rerun_resolved' : outcome });
-      if (rerunOf) await this.recorder.rerunSucceeded(rerunOf);
-      return;
+      outcome = await handler.invoke(envelope, this.contextFor(handler, envelope, attempt, retryDelayMs));
     } catch (error) {
-      if ((error as RetryAdvice).notYet) return this.notYet(handler, message);
-      this.logger.warn(logFields(handler, envelope, attempt), `${handler.queue} failed on ${envelope.type}: ${(error as Error).message}`);
-      const errors = [...readErrors(message), summariseAttempt(attempt, error)];
-      if (rerunOf) {
-        this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'rerun_failed' });
-        await this.recorder.rerunFailed(rerunOf, attempt, describeError(error), errors.at(-1)!.error);
+      const run: Run = { outcome: 'failed', advice: adviceOf(error), attempt, rerun };
+      if (!run.advice?.notYet) this.logger.warn(logFields(handler, envelope, attempt), `${handler.queue} failed on ${envelope.type}: ${(error as Error).message}`);
+      return this.follow(handler, message, run, { rerunOf, error, earlierErrors: readErrors(message) });
+    }
+    if (typeof outcome === 'object') {
+      this.logger.error(logFields(handler, envelope, attempt), `${handler.queue} refused ${envelope.type}: ${outcome.refused}`);
+      const error = new InvalidEnvelopeError(outcome.refused);
+      return this.follow(handler, message, { outcome: 'poison', attempt, rerun }, { rerunOf, error, earlierErrors: readErrors(message) });
+    }
+    this.logger.debug(logFields(handler, envelope, attempt), `${handler.queue} ${outcome} ${envelope.type}`);
+    return this.follow(handler, message, { outcome: 'handled', attempt, rerun }, { rerunOf, handled: outcome });
+  }
+
+  /**
+   * Carries out the next step `nextStep` gives the run: acknowledge, settle a re-run's row,
+   * publish a copy to a delay queue (confirmed before the original is acked: a crash in
+   * between duplicates, never loses), or record the message as failed.
+   */
+  private async follow(handler: RegisteredHandler, message: ConsumeMessage, run: Run, about: RunDetails): Promise<Nack | void> {
+    const step = nextStep(run, handler.delaysMs);
+    const { attempt } = run;
+    this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: run.outcome === 'poison' ? 'poison' : (STEP_OUTCOME[step.step] ?? about.handled!) });
+    switch (step.step) {
+      case 'ack':
         return;
+      case 'rerun-resolved':
+        return this.recorder.rerunSucceeded(about.rerunOf!);
+      case 'rerun-failed':
+        return this.recorder.rerunFailed(about.rerunOf!, attempt, describeError(about.error), summariseAttempt(attempt, about.error).error);
+      case 'retry': {
+        this.metrics.retries.inc({ handler: handler.queue, tier: formatDuration(step.delayMs) });
+        const errors = [...about.earlierErrors!, summariseAttempt(attempt, about.error)];
+        return this.publisher.toQueue(this.delayQueue(handler, step.delayMs), message.content, message.properties, nextAttemptHeaders(message, attempt, errors));
       }
-      const advice = error as RetryAdvice;
-      if (retryDelayMs !== undefined && !advice.final) {
-        const wish = advice.retryAfterMs;
-        const delayMs = wish === undefined ? retryDelayMs : delayTierAtLeast(handler.delaysMs, retryDelayMs, wish);
-        this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'retried' });
-        this.metrics.retries.inc({ handler: handler.queue, tier: formatDuration(delayMs) });
-        // Confirmed onto the delay queue before the original is acked: a crash in between duplicates, never loses.
-        const delayQueue = retryQueueNames(handler.queue, handler.delaysMs).get(delayMs)!;
-        await this.publisher.toQueue(delayQueue, message.content, message.properties, nextAttemptHeaders(message, attempt, errors));
-        return;
-      }
-      this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'failed' });
-      return this.setAside(handler, message, attempt, errors.slice(0, -1), error, false);
+      case 'wait':
+        // Back after the shortest delay with the attempt number and errors it came with: it was not tried.
+        return this.publisher.toQueue(this.delayQueue(handler, step.delayMs), message.content, message.properties, sameAttemptHeaders(message));
+      case 'set-aside':
+        return this.setAside(handler, message, attempt, about.earlierErrors!, about.error, step.poison);
     }
   }
 
-  /** Back after the shortest delay with the attempt number and errors it came with: it was not tried. */
-  private async notYet(handler: RegisteredHandler, message: ConsumeMessage): Promise<void> {
-    this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'not_yet' });
-    const shortestMs = Math.min(...handler.delaysMs);
-    await this.publisher.toQueue(retryQueueNames(handler.queue, handler.delaysMs).get(shortestMs)!, message.content, message.properties, {
-      ...storedHeaders(message),
-      [ATTEMPT_HEADER]: readAttempt(message),
-      ...(message.properties.headers?.[ERRORS_HEADER] === undefined ? {} : { [ERRORS_HEADER]: message.properties.headers[ERRORS_HEADER] }),
-    });
-  }
-
-  /** The handler found the event contradicts the database: set aside as poison, with no effect and no retry. */
-  private async refused(
-    handler: RegisteredHandler,
-    message: ConsumeMessage,
-    envelope: EventEnvelope,
-    attempt: number,
-    rerunOf: string | undefined,
-    reason: string,
-  ): Promise<Nack | void> {
-    this.logger.error(logFields(handler, envelope, attempt), `${handler.queue} refused ${envelope.type}: ${reason}`);
-    this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: 'poison' });
-    const error = new InvalidEnvelopeError(reason);
-    if (rerunOf) return this.recorder.rerunFailed(rerunOf, attempt, describeError(error), summariseAttempt(attempt, error).error);
-    return this.setAside(handler, message, attempt, readErrors(message), error, true);
+  private delayQueue(handler: RegisteredHandler, delayMs: number): string {
+    return retryQueueNames(handler.queue, handler.delaysMs).get(delayMs)!;
   }
 
   /** Records the message as failed; with the database unreachable, parks it in `<queue>.dlq` instead. */
@@ -151,7 +151,7 @@ export class HandlerRunner {
     try {
       await this.recorder.record({
         handler: handler.queue,
-        messageId: message.properties.messageId ?? `no-id:${message.fields.deliveryTag}:${Date.now()}`,
+        messageId: messageIdOf(message),
         // Back from a delay queue the routing key is the queue's name; the type keeps the event's.
         routingKey: message.properties.type ?? message.fields.routingKey,
         payload: message.content.toString('utf8'),
@@ -163,7 +163,7 @@ export class HandlerRunner {
       });
     } catch (recordError) {
       this.logger.error(
-        { handler: handler.queue, messageId: message.properties.messageId ?? null, orderId: orderIdOf(message), attempt },
+        { handler: handler.queue, messageId: message.properties.messageId ?? null, orderId: orderIdOf(message.content), attempt },
         `cannot record the failure on ${handler.queue}, parking it in the DLQ: ${(recordError as Error).message}`,
       );
       try {
@@ -184,23 +184,35 @@ export class HandlerRunner {
       once: (work) =>
         this.coordinator.transaction(
           async (transaction, claimed): Promise<HandlerOutcome> => (claimed.length === 0 ? 'skipped' : ((await work(transaction)) ?? 'done')),
-          { statement: markProcessed, values: [handler.queue, envelope.id] },
+          this.processed.markProcessed(handler.queue, envelope.id),
         ),
     };
   }
 }
 
-/** The fields every handler log line carries, so one order's or one message's story can be filtered out of the logs. */
-function logFields(handler: RegisteredHandler, envelope: EventEnvelope, attempt: number) {
-  const data = envelope.data as { orderId?: string; id?: string };
-  return { handler: handler.queue, messageId: envelope.id, orderId: data.orderId ?? (envelope.type === 'order.created' ? data.id : undefined) ?? null, attempt, type: envelope.type };
+/** What `follow` needs besides the step: the re-run's row, the error and the errors before it, or how the handler ended. */
+interface RunDetails {
+  rerunOf?: string;
+  error?: unknown;
+  earlierErrors?: AttemptError[];
+  handled?: 'done' | 'skipped';
 }
 
-function orderIdOf(message: ConsumeMessage): string | null {
-  try {
-    const data = JSON.parse(message.content.toString('utf8'))?.data;
-    return data?.orderId ?? null;
-  } catch {
-    return null;
-  }
+/** The `outcome` label of `backstop_handler_runs_total` for each step; an acknowledged run counts as what the handler did. */
+const STEP_OUTCOME: Partial<Record<NextStep['step'], string>> = {
+  'rerun-resolved': 'rerun_resolved',
+  'rerun-failed': 'rerun_failed',
+  retry: 'retried',
+  wait: 'not_yet',
+  'set-aside': 'failed',
+};
+
+/** What a thrown error says of the next attempt, if it is an object that can say anything. */
+function adviceOf(error: unknown): RetryAdvice | undefined {
+  return typeof error === 'object' && error !== null ? (error as RetryAdvice) : undefined;
+}
+
+/** The fields every handler log line carries, so one order's or one message's story can be filtered out of the logs. */
+function logFields(handler: RegisteredHandler, envelope: EventEnvelope, attempt: number) {
+  return { handler: handler.queue, messageId: envelope.id, orderId: orderIdOf(envelope), attempt, type: envelope.type };
 }

@@ -1,4 +1,4 @@
-import { deadLetterErrors, POISON_HEADER, readAttempt, storedHeaders } from '@backstop/transport';
+import { deadLetterErrors, messageIdOf, orderIdOf, POISON_HEADER, readAttempt, storedHeaders } from '@backstop/transport';
 import { Nack } from '@golevelup/nestjs-rabbitmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
@@ -22,7 +22,7 @@ export class DeadLetterDrain {
     const errors = deadLetterErrors(message, queue);
     const failure: Failure = {
       handler: queue,
-      messageId: message.properties.messageId ?? `no-id:${Date.now()}:${message.fields.deliveryTag}`,
+      messageId: messageIdOf(message),
       routingKey: message.properties.type ?? null,
       payload: message.content.toString('utf8'),
       headers: storedHeaders(message),
@@ -39,7 +39,10 @@ export class DeadLetterDrain {
     try {
       await this.recorder.record(failure);
     } catch (error) {
-      this.logger.warn(`cannot record ${message.properties.messageId} from ${queue} yet: ${(error as Error).message}`);
+      this.logger.warn(
+        { handler: failure.handler, queue, messageId: failure.messageId, orderId: orderIdOf(failure.payload), attempt: failure.attempts },
+        `cannot record ${failure.messageId} from ${queue} yet: ${(error as Error).message}`,
+      );
       return handBackLater();
     }
   }

@@ -2,6 +2,8 @@ import {
   describeError,
   ERRORS_QUEUE,
   InvalidMessageError,
+  messageIdOf,
+  orderIdOf,
   readErrorReport,
   readRerunResult,
   RERUN_RESULTS_QUEUE,
@@ -11,12 +13,12 @@ import {
 import { Nack } from '@golevelup/nestjs-rabbitmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
-import { Metrics } from '../../ops/metrics.service';
+import { Metrics } from '../../metrics/metrics.service';
 import { FailureRecorder } from '../failed-messages/failure-recorder';
 import { DeadLetterDrain, handBackLater } from '../retries/dead-letter-drain';
 
 /**
- * What internal services send backstop (SPEC §11): a message one of them gave up on
+ * What internal services on the transport send backstop: a message one of them gave up on
  * becomes a `failed_messages` row of that service's queue, and a re-run's outcome settles
  * its row. A report that does not read is itself recorded, as poison of the central
  * queue it came on, so ops see it and the queue keeps flowing.
@@ -41,7 +43,10 @@ export class ServiceFailureIntake {
       if (!(error instanceof InvalidMessageError)) throw error;
       return this.refuse(ERRORS_QUEUE, message, error);
     }
-    this.logger.warn(`${report.queue} gave up on ${report.messageId} after ${report.attempts} attempts`);
+    this.logger.warn(
+      { handler: report.queue, messageId: report.messageId, orderId: orderIdOf(report.payload), attempt: report.attempts, type: report.routingKey },
+      `${report.queue} gave up on ${report.messageId} after ${report.attempts} attempts`,
+    );
     this.metrics.handlerRuns.inc({ handler: report.queue, outcome: report.poison ? 'poison' : 'failed' });
     const { queue, ...failure } = report;
     return this.drain.recordOrHandBack({ ...failure, handler: queue, error: report.errors.at(-1)!.error }, message, ERRORS_QUEUE);
@@ -71,11 +76,11 @@ export class ServiceFailureIntake {
   }
 
   private refuse(queue: string, message: ConsumeMessage, error: InvalidMessageError): Promise<Nack | void> {
-    this.logger.error(`refused ${message.properties.messageId ?? '(no id)'} on ${queue}: ${error.message}`);
+    this.logger.error({ handler: queue, messageId: message.properties.messageId ?? null }, `refused a message on ${queue}: ${error.message}`);
     this.metrics.handlerRuns.inc({ handler: queue, outcome: 'poison' });
     const failure = {
       handler: queue,
-      messageId: message.properties.messageId ?? `no-id:${Date.now()}:${message.fields.deliveryTag}`,
+      messageId: messageIdOf(message),
       routingKey: message.properties.type ?? null,
       payload: message.content.toString('utf8'),
       headers: storedHeaders(message),

@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** The service's own tables; `processed_messages` comes from @backstop/transport's CreateProcessedMessages migration. */
 export class LoyaltyPoints1795400000000 implements MigrationInterface {
   name = 'LoyaltyPoints1795400000000';
 
@@ -9,14 +10,9 @@ export class LoyaltyPoints1795400000000 implements MigrationInterface {
       `CREATE TABLE "points_entries" ("id" BIGSERIAL NOT NULL, "order_id" uuid NOT NULL, "trade_no" text NOT NULL, "points" integer NOT NULL, "awarded_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_points_entries" PRIMARY KEY ("id"))`,
     );
     await queryRunner.query(`CREATE INDEX "points_entries_order" ON "points_entries" ("order_id")`);
-    await queryRunner.query(
-      `CREATE TABLE "processed_messages" ("handler" text NOT NULL, "message_id" uuid NOT NULL, "processed_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_processed_messages" PRIMARY KEY ("handler", "message_id"))`,
-    );
-    await queryRunner.query(`CREATE INDEX "processed_messages_processed_at" ON "processed_messages" ("processed_at")`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TABLE "processed_messages"`);
     await queryRunner.query(`DROP TABLE "points_entries"`);
     await queryRunner.query(`DROP TABLE "point_rates"`);
   }

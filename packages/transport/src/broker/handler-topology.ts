@@ -41,10 +41,11 @@ export function retryQueueNames(queue: string, delaysMs: readonly number[]): Map
 }
 
 /**
- * Declares a handler's dead-letter queue and one delay queue per delay (SPEC §6). A delay
- * queue's TTL dead-letters back to that handler's work queue alone, through the default
- * exchange, so a retry never reaches another handler (G5) and, since every message in a
- * queue has the same TTL, a long delay never holds up a short one (G4).
+ * Declares a handler's dead-letter queue and one delay queue per delay of its retry
+ * schedule. A delay queue's TTL dead-letters back to that handler's work queue alone,
+ * through the default exchange, so a retry never reaches another handler bound to the same
+ * event and, since every message in a queue has the same TTL, a long delay never holds up
+ * a short one.
  */
 export async function declareRetryQueues(
   channel: Channel,

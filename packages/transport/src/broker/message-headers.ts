@@ -15,6 +15,12 @@ export function readAttempt(message: Message): number {
   return Number.isInteger(value) && value >= 1 ? value : 1;
 }
 
+/** The failed message a re-run from backstop's console re-runs (its `x-rerun` header), or undefined for an ordinary delivery. */
+export function readRerun(message: Message): string | undefined {
+  const value: unknown = message.properties.headers?.[RERUN_HEADER];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 export function readErrors(message: Message): AttemptError[] {
   const raw = message.properties.headers?.[ERRORS_HEADER];
   if (typeof raw !== 'string' && !Buffer.isBuffer(raw)) return [];
@@ -45,6 +51,12 @@ export function storedHeaders(message: Message): Record<string, unknown> {
 /** The headers of the copy that goes to a delay queue after `attempt` failed. */
 export function nextAttemptHeaders(message: Message, attempt: number, errors: AttemptError[]): Record<string, unknown> {
   return { ...storedHeaders(message), [ATTEMPT_HEADER]: attempt + 1, [ERRORS_HEADER]: JSON.stringify(errors) };
+}
+
+/** The headers of the copy that waits without counting an attempt: the attempt number and errors it came with. */
+export function sameAttemptHeaders(message: Message): Record<string, unknown> {
+  const errors = message.properties.headers?.[ERRORS_HEADER];
+  return { ...storedHeaders(message), [ATTEMPT_HEADER]: readAttempt(message), ...(errors === undefined ? {} : { [ERRORS_HEADER]: errors }) };
 }
 
 /** The headers of a message set aside after `attempt`: what a failure record is made from. */

@@ -28,7 +28,7 @@ export class InvalidReportError extends InvalidMessageError {
   readonly name = 'InvalidReportError';
 }
 
-/** A message a service gave up on, as backstop records it in `failed_messages` (SPEC §11). */
+/** A message a service gave up on, as backstop records it in `failed_messages` and shows it in its console. */
 export interface ErrorReport {
   queue: string;
   messageId: string;

@@ -1,7 +1,7 @@
 import type { JSONSchemaType } from 'ajv';
 
 /**
- * The one map from routing key to payload (SPEC §5). The publisher, the outbox and every
+ * The one map from routing key to payload of `order.events`. The publisher, the outbox and every
  * handler are typed against these interfaces, and each has a JSON schema that ajv's
  * `JSONSchemaType` checks against it at build time, so a renamed field fails both the
  * build and a stale message. Extra fields are allowed: a newer producer may add some.
@@ -110,6 +110,34 @@ export interface EventEnvelope<K extends RoutingKey = RoutingKey> {
 
 /** Distributes over a union, so a handler of several keys gets a discriminated union. */
 export type EventOf<K extends RoutingKey> = K extends RoutingKey ? EventEnvelope<K> : never;
+
+type Words<S extends string> = S extends `${infer Head}.${infer Tail}` ? [Head, ...Words<Tail>] : [S];
+
+/** Whether a topic pattern's words match a routing key's, as the broker matches them: `*` is one word, `#` none or more. */
+type MatchesWords<Pattern extends string[], Key extends string[]> = Pattern extends [infer Head extends string, ...infer Rest extends string[]]
+  ? Head extends '#'
+    ? MatchesWords<Rest, Key> extends true
+      ? true
+      : Key extends [string, ...infer KeyRest extends string[]]
+        ? MatchesWords<Pattern, KeyRest>
+        : false
+    : Key extends [infer Word extends string, ...infer KeyRest extends string[]]
+      ? Head extends '*' | Word
+        ? MatchesWords<Rest, KeyRest>
+        : false
+      : false
+  : Key extends []
+    ? true
+    : false;
+
+/** The routing keys a topic pattern matches: `KeysMatching<'stock.*'>` is `'stock.reserved' | 'stock.rejected'`. */
+export type KeysMatching<Pattern extends string> = { [K in RoutingKey]: MatchesWords<Words<Pattern>, Words<K>> extends true ? K : never }[RoutingKey];
+
+/**
+ * The events a handler of `@EventPattern(pattern)` receives, as a union discriminated by
+ * `type`: `EventMatching<'stock.*'>` is `EventOf<'stock.reserved' | 'stock.rejected'>`.
+ */
+export type EventMatching<Pattern extends string> = EventOf<KeysMatching<Pattern>>;
 
 /** The envelope every event travels in; `data` is checked against the schema of its `type`. */
 export const ENVELOPE_SCHEMA = {

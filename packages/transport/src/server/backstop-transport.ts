@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
@@ -6,10 +7,12 @@ import { lastValueFrom } from 'rxjs';
 import { describeError, summariseAttempt } from '../broker/attempt-error';
 import { ConfirmedChannel } from '../broker/confirmed-channel';
 import { declareCentralQueues, declareHandlerTopology } from '../broker/handler-topology';
-import { deadLetterErrors, POISON_HEADER, readAttempt, readErrors, RERUN_HEADER } from '../broker/message-headers';
+import { deadLetterErrors, POISON_HEADER, readAttempt, readErrors, readRerun } from '../broker/message-headers';
+import { nextStep, Run } from '../broker/next-step';
 import { deadLetterQueueName, ORDER_EVENTS_EXCHANGE } from '../broker/topology';
 import { InvalidEnvelopeError, readEnvelope } from '../events/envelope';
 import type { EventEnvelope } from '../events/event-map';
+import { orderIdOf } from '../events/order-id';
 import { BackstopContext } from './backstop-context';
 import { OutcomePublisher } from './outcome-publisher';
 import { EventRoute, eventRoutes } from './event-routes';
@@ -20,14 +23,18 @@ export const BACKSTOP_TRANSPORT = Symbol('backstop');
 const REPORT_BACKOFF_MS = 2_000;
 
 /**
- * A `@nestjs/microservices` transport for internal services that consume `order.events`
- * (SPEC §11): the service's own durable queue bound to its `@EventPattern` keys, envelope
- * validation, the retry delay queues of SPEC §6, manual acks and prefetch. A message the
- * service gives up on goes to `backstop.errors`, where backstop records it for ops; a
- * re-run from the console reports its outcome on `backstop.rerun-results`.
+ * A `@nestjs/microservices` transport for internal services that consume `order.events`:
+ * the service's own durable queue bound to its `@EventPattern` keys, envelope validation,
+ * retries through per-delay queues (`<queue>.retry.<delay>`), manual acks and prefetch. A
+ * message the service gives up on goes to `backstop.errors`, where backstop records it for
+ * its console; a re-run from the console reports its outcome on `backstop.rerun-results`.
+ *
+ * Every log line is one object of fields (`queue`, `messageId`, `orderId`, `attempt`,
+ * `type`) with its text in `msg`, so a JSON logger writes it as one line to filter on.
  */
 export class BackstopTransport extends Server implements CustomTransportStrategy {
   readonly transportId = BACKSTOP_TRANSPORT;
+  protected readonly logger = new Logger(BackstopTransport.name);
   private readonly settings: ResolvedTransportOptions;
   private routes: EventRoute[] = [];
   private connection?: AmqpConnectionManager;
@@ -51,12 +58,13 @@ export class BackstopTransport extends Server implements CustomTransportStrategy
     const { url, queue, delaysMs } = this.settings;
     // amqplib leaves Nagle's algorithm on, which holds each small ack and confirm up to 40 ms.
     this.connection = amqp.connect([url], { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1, connectionOptions: { noDelay: true } });
-    this.connection.on('disconnect', ({ err }) => this.logger.warn(`broker connection lost: ${err?.message ?? 'closed'}`));
+    this.connection.on('disconnect', ({ err }) => this.logger.warn({ msg: `broker connection lost: ${err?.message ?? 'closed'}`, queue }));
     this.outcomes = new OutcomePublisher(new ConfirmedChannel(this.connection, `${queue}.publisher`), queue, delaysMs);
     this.consumer = this.connection.createChannel({ name: `${queue}.consumer`, setup: (channel: Channel) => this.setUp(channel) });
     this.consumer.waitForConnect().then(
       () => {
-        this.logger.log(`${queue} ← ${this.routes.map((route) => route.pattern).join(', ')}, retries after ${delaysMs.join(', ')} ms`);
+        const patterns = this.routes.map((route) => route.pattern);
+        this.logger.log({ msg: `${queue} ← ${patterns.join(', ')}, retries after ${delaysMs.join(', ')} ms`, queue, patterns, retryScheduleMs: delaysMs });
         callback();
       },
       (error: unknown) => callback(error),
@@ -109,7 +117,7 @@ export class BackstopTransport extends Server implements CustomTransportStrategy
       await this.process(message);
       settled = true;
     } catch (error) {
-      this.logger.error(`cannot settle ${message.properties.messageId ?? '(no id)'} on ${this.settings.queue}, dead-lettering it: ${(error as Error).message}`);
+      this.logger.error({ msg: `cannot settle a message on ${this.settings.queue}, dead-lettering it: ${(error as Error).message}`, ...this.fieldsOf(message) });
       settled = false;
     }
     try {
@@ -123,8 +131,8 @@ export class BackstopTransport extends Server implements CustomTransportStrategy
   private async process(message: ConsumeMessage): Promise<void> {
     const { queue } = this.settings;
     const attempt = readAttempt(message);
-    const rerun = message.properties.headers?.[RERUN_HEADER];
-    const rerunOf = typeof rerun === 'string' ? rerun : undefined;
+    const rerunOf = readRerun(message);
+    const rerun = rerunOf !== undefined;
     let envelope: EventEnvelope;
     let route: EventRoute;
     try {
@@ -132,28 +140,60 @@ export class BackstopTransport extends Server implements CustomTransportStrategy
       route = this.routeOf(envelope.type);
     } catch (error) {
       if (!(error instanceof InvalidEnvelopeError)) throw error;
-      this.logger.error(`poison message ${message.properties.messageId ?? '(no id)'} on ${queue}: ${error.message}`);
-      return this.failed(message, attempt, rerunOf, error, true);
+      this.logger.error({ msg: `poison message on ${queue}: ${error.message}`, ...this.fieldsOf(message) });
+      return this.settle(message, { outcome: 'poison', attempt, rerun }, rerunOf, error);
     }
     const context = new BackstopContext([message, { queue, eventId: envelope.id, attempt, rerunOf }]);
     try {
       await this.invoke(route.handler, envelope, context);
     } catch (error) {
-      this.logger.warn(`${queue} failed on ${envelope.type} ${envelope.id} (attempt ${attempt}): ${(error as Error).message}`);
-      return this.failed(message, attempt, rerunOf, error, false);
+      this.logger.warn({ msg: `${queue} failed on ${envelope.type}: ${(error as Error).message}`, ...this.fieldsOf(message, envelope) });
+      return this.settle(message, { outcome: 'failed', attempt, rerun }, rerunOf, error);
     }
-    if (rerunOf) await this.outcomes!.rerunResult({ failedMessageId: rerunOf, outcome: 'RESOLVED', attempt });
+    this.logger.debug({ msg: `${queue} handled ${envelope.type}`, ...this.fieldsOf(message, envelope) });
+    return this.settle(message, { outcome: 'handled', attempt, rerun }, rerunOf);
   }
 
-  /** A re-run reports back; otherwise the next delay queue, or, after the last attempt (or for poison), `backstop.errors`. */
-  private async failed(message: ConsumeMessage, attempt: number, rerunOf: string | undefined, error: unknown, poison: boolean): Promise<void> {
-    const latest = summariseAttempt(attempt, error);
-    if (rerunOf) {
-      return this.outcomes!.rerunResult({ failedMessageId: rerunOf, outcome: 'FAILED', attempt, error: describeError(error), summary: latest.error });
+  /**
+   * Carries out the next step (see `nextStep`): a re-run reports back; otherwise the next
+   * delay queue, or, after the last attempt (or for poison), a report to `backstop.errors`.
+   * Errors carry no retry advice here: a service's failure retries on its schedule.
+   */
+  private async settle(message: ConsumeMessage, run: Run, rerunOf: string | undefined, error?: unknown): Promise<void> {
+    const outcomes = this.outcomes!;
+    const { attempt } = run;
+    const step = nextStep(run, this.settings.delaysMs);
+    switch (step.step) {
+      case 'ack':
+        return;
+      case 'rerun-resolved':
+        return outcomes.rerunResult({ failedMessageId: rerunOf!, outcome: 'RESOLVED', attempt });
+      case 'rerun-failed':
+        return outcomes.rerunResult({
+          failedMessageId: rerunOf!,
+          outcome: 'FAILED',
+          attempt,
+          error: describeError(error),
+          summary: summariseAttempt(attempt, error).error,
+        });
+      case 'retry':
+        return outcomes.retry(message, step.delayMs, attempt, [...readErrors(message), summariseAttempt(attempt, error)]);
+      case 'wait':
+        return outcomes.wait(message, step.delayMs);
+      case 'set-aside':
+        return outcomes.report(message, attempt, [...readErrors(message), summariseAttempt(attempt, error)], step.poison);
     }
-    const errors = [...readErrors(message), latest];
-    if (!poison && this.outcomes!.delayAfter(attempt) !== undefined) return this.outcomes!.retry(message, attempt, errors);
-    return this.outcomes!.report(message, attempt, errors, poison);
+  }
+
+  /** The fields of a log line about one delivery; the order's id is read from the body when it is not a valid envelope. */
+  private fieldsOf(message: ConsumeMessage, envelope?: EventEnvelope) {
+    return {
+      queue: this.settings.queue,
+      messageId: envelope?.id ?? message.properties.messageId ?? null,
+      orderId: envelope ? orderIdOf(envelope) : orderIdOf(message.content),
+      attempt: readAttempt(message),
+      type: envelope?.type ?? message.properties.type ?? null,
+    };
   }
 
   /** What was dead-lettered (its report could not be published) is reported once the broker takes it. */
@@ -163,7 +203,7 @@ export class BackstopTransport extends Server implements CustomTransportStrategy
       await this.outcomes!.report(message, readAttempt(message), deadLetterErrors(message, this.settings.queue), poison);
       channel.ack(message);
     } catch (error) {
-      this.logger.warn(`cannot report a dead letter of ${this.settings.queue} yet: ${(error as Error).message}`);
+      this.logger.warn({ msg: `cannot report a dead letter of ${this.settings.queue} yet: ${(error as Error).message}`, ...this.fieldsOf(message) });
       await delay(REPORT_BACKOFF_MS);
       try {
         channel.nack(message, false, true);
@@ -193,7 +233,10 @@ export class BackstopTransport extends Server implements CustomTransportStrategy
     if (error instanceof Error || typeof error !== 'object' || error === null) return error;
     if (!this.warnedOfDefaultFilter) {
       this.warnedOfDefaultFilter = true;
-      this.logger.warn('handler errors reach the transport as "Internal server error": register BackstopErrorFilter to record the real ones');
+      this.logger.warn({
+        msg: 'handler errors reach the transport as "Internal server error": register BackstopErrorFilter to record the real ones',
+        queue: this.settings.queue,
+      });
     }
     return new Error(String((error as { message?: unknown }).message ?? JSON.stringify(error)));
   }

@@ -2,14 +2,14 @@ import type { Message } from 'amqplib';
 import type { AttemptError } from '../broker/attempt-error';
 import type { ConfirmedChannel } from '../broker/confirmed-channel';
 import { retryQueueNames } from '../broker/handler-topology';
-import { nextAttemptHeaders } from '../broker/message-headers';
+import { nextAttemptHeaders, sameAttemptHeaders } from '../broker/message-headers';
 import { ERRORS_QUEUE, RERUN_RESULTS_QUEUE } from '../broker/topology';
 import { errorReportHeaders } from '../central/error-report';
 import type { RerunResult } from '../central/rerun-result';
 
 /**
  * What a service's delivery leads to on the broker, each confirmed before the original is
- * acked: the next delay queue, a report to `backstop.errors`, or a re-run's result.
+ * acked: a delay queue, a report to `backstop.errors`, or a re-run's result.
  */
 export class OutcomePublisher {
   private readonly retryQueues: Map<number, string>;
@@ -17,19 +17,19 @@ export class OutcomePublisher {
   constructor(
     private readonly channel: ConfirmedChannel,
     private readonly queue: string,
-    private readonly delaysMs: readonly number[],
+    delaysMs: readonly number[],
   ) {
     this.retryQueues = retryQueueNames(queue, delaysMs);
   }
 
-  /** The delay before the attempt after `attempt`, or undefined when `attempt` was the last. */
-  delayAfter(attempt: number): number | undefined {
-    return this.delaysMs[attempt - 1];
+  /** To the delay queue of `delayMs`, to come back as the attempt after `attempt`. */
+  retry(message: Message, delayMs: number, attempt: number, errors: AttemptError[]): Promise<void> {
+    return this.channel.sendToQueue(this.delayQueue(delayMs), message.content, message.properties, nextAttemptHeaders(message, attempt, errors));
   }
 
-  retry(message: Message, attempt: number, errors: AttemptError[]): Promise<void> {
-    const queue = this.retryQueues.get(this.delayAfter(attempt)!)!;
-    return this.channel.sendToQueue(queue, message.content, message.properties, nextAttemptHeaders(message, attempt, errors));
+  /** To the delay queue of `delayMs`, to come back as the same attempt: it was not tried. */
+  wait(message: Message, delayMs: number): Promise<void> {
+    return this.channel.sendToQueue(this.delayQueue(delayMs), message.content, message.properties, sameAttemptHeaders(message));
   }
 
   report(message: Message, attempt: number, errors: AttemptError[], poison: boolean): Promise<void> {
@@ -39,5 +39,11 @@ export class OutcomePublisher {
   rerunResult(result: Omit<RerunResult, 'queue'>): Promise<void> {
     const body = Buffer.from(JSON.stringify({ ...result, queue: this.queue }));
     return this.channel.sendToQueue(RERUN_RESULTS_QUEUE, body, { contentType: 'application/json' }, {});
+  }
+
+  private delayQueue(delayMs: number): string {
+    const queue = this.retryQueues.get(delayMs);
+    if (!queue) throw new Error(`${this.queue} has no delay queue of ${delayMs} ms`);
+    return queue;
   }
 }

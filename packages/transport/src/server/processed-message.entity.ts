@@ -1,8 +1,12 @@
 import { CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** A handler's effect and this row commit together, so a redelivery finds it and does nothing (G2). */
+/**
+ * A handler's effect and this row commit together, so a redelivery finds it and does
+ * nothing: an event has its effect once. Created by `CreateProcessedMessages1700000000000`
+ * or `sql/processed_messages.sql`.
+ */
 @Entity('processed_messages')
-// Retention deletes the oldest first (PROCESSED_RETENTION).
+// For deleting old rows, oldest first.
 @Index('processed_messages_processed_at', ['processedAt'])
 export class ProcessedMessage {
   @PrimaryColumn({ type: 'text' })

@@ -7,11 +7,15 @@ export interface BackstopTransportOptions {
   url: string;
   /** The service's own durable queue, e.g. `loyalty.points`; bound to its `@EventPattern` keys. */
   queue: string;
-  /** Delays between attempts (SPEC §6): `1s,5s,30s` or milliseconds. Default `1s,5s,30s`. */
+  /**
+   * Delays between attempts, one delay queue each: `1s,5s,30s` (ms, s, m, h, d) or an array of
+   * milliseconds. Its length is the number of retries, so `1s,5s,30s` makes 4 attempts in all.
+   * Default `1s,5s,30s`.
+   */
   retrySchedule?: string | readonly number[];
   /** Unacknowledged deliveries at a time. Default 20. */
   prefetch?: number;
-  /** As backstop's QUEUE_TYPE: the central queues are declared alike by both. Default `classic`. */
+  /** `classic` or `quorum`, the same as backstop's QUEUE_TYPE setting: both declare the central queues, which must be declared alike. Default `classic`. */
   queueType?: QueueType;
 }
 

@@ -1,0 +1,91 @@
+/**
+ * What happens to a delivery once its handler has run: the one decision backstop's own
+ * handlers and the services on `BackstopTransport` share. It is pure — no broker, no
+ * database — so each side only carries out the step it is given.
+ */
+
+/** What a failure may say of the next attempt (an error thrown by a handler may carry these fields). */
+export interface RetryAdvice {
+  /** Not before this long (an HTTP 429's Retry-After). */
+  retryAfterMs?: number;
+  /** None: trying again cannot help (the far side is gone); set aside as failed at once. */
+  final?: boolean;
+  /**
+   * Not an attempt at all: the handler could not start yet (say, its far side is at its
+   * concurrency limit). The message waits out the shortest delay of the schedule and comes
+   * back with the same attempt number, holding no consumer slot meanwhile.
+   */
+  notYet?: boolean;
+}
+
+/**
+ * How the run went: `handled` (done, or skipped as done before); `poison` (the message
+ * cannot be read, is not one of the handler's events, or the handler refused it as
+ * contradicting its data: trying again cannot help); `failed` (the handler threw).
+ */
+export type RunOutcome = 'handled' | 'poison' | 'failed';
+
+export interface Run {
+  outcome: RunOutcome;
+  /** With `failed`: what the error says of the next attempt. */
+  advice?: RetryAdvice;
+  /** The attempt that just ran, 1 on first delivery (the `x-attempt` header). */
+  attempt: number;
+  /** Whether this delivery is a re-run from backstop's console (it carries `x-rerun`). */
+  rerun: boolean;
+}
+
+export type NextStep =
+  /** Done: acknowledge the message. */
+  | { step: 'ack' }
+  /** A re-run succeeded: say so to backstop, then acknowledge. */
+  | { step: 'rerun-resolved' }
+  /** A re-run failed: say so to backstop (it keeps the record), then acknowledge. */
+  | { step: 'rerun-failed' }
+  /** Try again: a copy goes to the delay queue of `delayMs` with the attempt number one up. */
+  | { step: 'retry'; delayMs: number }
+  /** Not tried: a copy waits in the delay queue of `delayMs` (the shortest) with the same attempt number. */
+  | { step: 'wait'; delayMs: number }
+  /** Give up: record the message as failed (as poison: never swept, only ops may re-run it). */
+  | { step: 'set-aside'; poison: boolean };
+
+/** The delay the schedule puts after `attempt`, or undefined when `attempt` was the last. */
+export function scheduledDelay(delaysMs: readonly number[], attempt: number): number | undefined {
+  return delaysMs[attempt - 1];
+}
+
+/**
+ * The delay before the next attempt when the far side asked for at least `atLeastMs`
+ * (HTTP 429 with Retry-After): the first tier of the schedule at or past both the delay
+ * the schedule had next and that wish, or the longest tier when none is. Only the tiers of
+ * the schedule exist as delay queues, so a wish is met by a tier, never by a new delay.
+ */
+export function delayTierAtLeast(delaysMs: readonly number[], scheduledMs: number, atLeastMs: number): number {
+  const wanted = Math.max(scheduledMs, atLeastMs);
+  const tiers = [...new Set(delaysMs)].sort((a, b) => a - b);
+  return tiers.find((tier) => tier >= wanted) ?? tiers[tiers.length - 1];
+}
+
+/**
+ * The next step of a delivery after its handler ran, given the retry schedule (the delays
+ * between attempts, in milliseconds):
+ *
+ * - handled: acknowledge; on a re-run, report that it resolved;
+ * - failed with `notYet`: wait on the shortest tier without counting an attempt (also on a re-run);
+ * - otherwise, on a re-run: report that it failed (a re-run is one attempt, with no retries);
+ * - poison: set aside as poison;
+ * - failed, not `final`, with a delay left in the schedule: retry after that delay, or with
+ *   a `retryAfterMs` wish after the first tier at or past it;
+ * - failed otherwise: set aside as failed.
+ */
+export function nextStep(run: Run, delaysMs: readonly number[]): NextStep {
+  if (run.outcome === 'handled') return run.rerun ? { step: 'rerun-resolved' } : { step: 'ack' };
+  const advice = run.outcome === 'failed' ? run.advice : undefined;
+  if (advice?.notYet && delaysMs.length > 0) return { step: 'wait', delayMs: Math.min(...delaysMs) };
+  if (run.rerun) return { step: 'rerun-failed' };
+  if (run.outcome === 'poison') return { step: 'set-aside', poison: true };
+  const scheduledMs = scheduledDelay(delaysMs, run.attempt);
+  if (scheduledMs === undefined || advice?.final) return { step: 'set-aside', poison: false };
+  const wish = advice?.retryAfterMs;
+  return { step: 'retry', delayMs: wish === undefined ? scheduledMs : delayTierAtLeast(delaysMs, scheduledMs, wish) };
+}
