@@ -135,7 +135,7 @@ async function connect(connectionString: string): Promise<Client> {
 async function runSpawned(name: 'backstop' | 'baseline', merchant: Merchant, notifyUrl: string): Promise<Measurement> {
   const world = await TestWorld.create(`bench_${name}`);
   const destroyWorld = undoLater(() => world.destroy());
-  // The one merchant endpoint here stands for all of them: its concurrency (SPEC §8, 4 by
+  // The one merchant endpoint here stands for all of them: its concurrency (docs/architecture.md#merchant-notification, 4 by
   // default) as high as the clients, as the baseline has no such limit.
   const profile = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}/${name}`] : [];
   const system: System =

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
 
-/** SPEC §4: every error answers `{ statusCode, error, message }`; domain errors add a `code`. */
+/** docs/http-api.md: every error answers `{ statusCode, error, message }`; domain errors add a `code`. */
 export class ErrorBody {
   @ApiProperty({ type: 'integer', example: 400 }) statusCode: number;
   @ApiProperty({ example: 'Bad Request' }) error: string;

@@ -12,7 +12,7 @@ export function isCleanText(value: string): boolean {
 }
 
 /**
- * Text that PostgreSQL stores as given, in a text column or inside jsonb (SPEC §4); put it
+ * Text that PostgreSQL stores as given, in a text column or inside jsonb (docs/http-api.md); put it
  * on every text field that reaches the database. Other rules (length, pattern) stay separate.
  */
 export function IsCleanText(options?: ValidationOptions) {

@@ -4,7 +4,7 @@ import { FailedMessagesHistory } from './failed-messages/failed-messages-history
 import { ProcessedMessagesRepository } from './processed-messages.repository';
 
 /**
- * What compensation keeps only for a while (SPEC §9, G10):
+ * What compensation keeps only for a while (docs/configuration.md, G10):
  * - `processed_messages` markers, for PROCESSED_RETENTION. A message redelivered after its
  *   marker is gone is refused by the domain state its handler checks (a RELEASED reservation,
  *   an order no longer PENDING or CONFIRMED, a DELIVERED notification), not by the marker.

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * SPEC §9: outside production the three secrets may be left unset, so that `npm start` on a
+ * docs/configuration.md: outside production the three secrets may be left unset, so that `npm start` on a
  * machine with PostgreSQL and RabbitMQ just runs. Missing ones are made here, once per start,
  * and returned for printing; production keeps requiring them (validation names each one).
  */

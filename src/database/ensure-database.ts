@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 
 /**
- * Creates the database of `url` when it does not exist yet (outside production, SPEC §9), by
+ * Creates the database of `url` when it does not exist yet (outside production, docs/configuration.md), by
  * way of the server's `postgres` database. Answers whether it made it.
  */
 export async function ensureDatabase(url: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import type { EndpointState } from './endpoint.entity';
 
 /**
- * The circuit breaker of an endpoint (SPEC §8) as decisions only: what its state, its times
+ * The circuit breaker of an endpoint (docs/architecture.md#merchant-notification) as decisions only: what its state, its times
  * and recent attempts and an event make of it. No I/O here: CircuitBreaker loads and stores
  * through EndpointsRepository, whose statements keep the guards that make each transition
  * happen once however many processes decide it at the same moment.

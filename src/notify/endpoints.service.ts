@@ -37,7 +37,7 @@ export interface EndpointDefaults {
   concurrencyDefault: number;
 }
 
-/** Merchant endpoints (SPEC §8): the state notify sends by, and what ops see and change. */
+/** Merchant endpoints (docs/architecture.md#merchant-notification): the state notify sends by, and what ops see and change. */
 @Injectable()
 export class EndpointsService {
   constructor(

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-/** The body POSTed to a merchant's notifyUrl (SPEC §8), documented in the OpenAPI `webhooks` section. */
+/** The body POSTed to a merchant's notifyUrl (docs/architecture.md#merchant-notification), documented in the OpenAPI `webhooks` section. */
 export class MerchantNotification {
   @ApiProperty({ format: 'uuid', description: 'the event id; the same as the webhook-id header' }) id: string;
   @ApiProperty({ enum: ['order.paid', 'order.rejected', 'order.cancelled'] }) type: string;

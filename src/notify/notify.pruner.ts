@@ -3,7 +3,7 @@ import { RetentionService } from '../retention/retention.service';
 import { NotifyHistoryRepository } from './notify-history.repository';
 
 /**
- * What notify keeps only for HISTORY_RETENTION (SPEC §9, G10): the delivery log, and
+ * What notify keeps only for HISTORY_RETENTION (docs/configuration.md, G10): the delivery log, and
  * notifications once DELIVERED. A PENDING or FAILED notification is still owed to its
  * merchant and is never pruned, however old.
  */

@@ -41,7 +41,7 @@ interface Claimed {
   endpoint: EndpointRoute;
 }
 
-/** Tells a merchant an order's outcome (SPEC §8) and keeps the delivery log. */
+/** Tells a merchant an order's outcome (docs/architecture.md#merchant-notification) and keeps the delivery log. */
 @Injectable()
 export class NotifyService {
   private readonly logger = new Logger(NotifyService.name);
@@ -95,7 +95,7 @@ export class NotifyService {
     this.metrics.deliveries.inc({ outcome: failure === undefined ? 'delivered' : 'failed', endpoint_state: endpoint.state });
     // 410 Gone: the endpoint is disabled at once, and this notification is not tried again.
     const gone = answer?.status === 410;
-    // 429 with Retry-After: the next attempt waits at least that long, on a tier of the schedule (SPEC §8).
+    // 429 with Retry-After: the next attempt waits at least that long, on a tier of the schedule (docs/architecture.md#merchant-notification).
     const wish = answer?.status === 429 ? retryAfterMs(answer.retryAfter) : undefined;
     const final = gone || failure === ENDPOINT_DISABLED;
     const nextDelayMs = final ? undefined : wish === undefined ? context.retryDelayMs : context.retryDelayAtLeast(wish);
@@ -154,7 +154,7 @@ export class NotifyService {
    * unknown, before anything is sent; answers the attempt's delivery id. No lease when it was
    * delivered already (never again, 'skipped'), nor while another attempt holds it: the lease
    * outlasts a whole attempt, so that one may still be sending, and a second request must not
-   * go out beside it (SPEC §8, one attempt at a time). That case throws, so this message
+   * go out beside it (docs/architecture.md#merchant-notification, one attempt at a time). That case throws, so this message
    * follows the retry schedule: by its next attempt the other one has either delivered (then
    * this one is skipped) or failed, or its process died and the lease has run out (then this
    * one sends). Waiting here instead would hold a consumer for up to a whole attempt. With the

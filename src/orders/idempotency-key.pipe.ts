@@ -5,7 +5,7 @@ import { CLEAN_TEXT_RULE, isCleanText } from '../common/clean-text.validator';
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 
 /**
- * The optional `Idempotency-Key` header (SPEC §4): 1 to 255 characters, stored with the
+ * The optional `Idempotency-Key` header (docs/http-api.md): 1 to 255 characters, stored with the
  * order, so it follows the text rules of the body. Node already refuses NUL, CR and LF in a
  * header; a tab (U+0009) passes HTTP and is refused here.
  */

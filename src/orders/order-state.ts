@@ -1,7 +1,7 @@
 export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'REJECTED', 'PAID', 'CANCELLED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** SPEC §3: the only moves an order can make; PAID, REJECTED and CANCELLED are final. */
+/** docs/architecture.md#the-order-state-machine: the only moves an order can make; PAID, REJECTED and CANCELLED are final. */
 const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   PENDING: ['CONFIRMED', 'REJECTED'],
   CONFIRMED: ['PAID', 'CANCELLED'],

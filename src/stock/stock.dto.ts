@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
 
-/** SPEC §4: a unit price is at most 10^12 minor units, so an order's total is summed exactly. */
+/** docs/http-api.md: a unit price is at most 10^12 minor units, so an order's total is summed exactly. */
 export const MAX_UNIT_PRICE = 1_000_000_000_000;
 /**
  * `stock.available` is a PostgreSQL integer (at most 2^31 − 1). Setting it no higher than 10^9

@@ -4,7 +4,7 @@ import { Brackets, DataSource } from 'typeorm';
 import { FailedMessageAction } from './failed-message-action.entity';
 import { FailedMessage, FailedMessageStatus } from './failed-message.entity';
 
-/** SPEC §4: in lists a payload over 4 KiB is cut; the single view has it whole. */
+/** docs/http-api.md: in lists a payload over 4 KiB is cut; the single view has it whole. */
 export const LISTED_PAYLOAD_BYTES = 4096;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

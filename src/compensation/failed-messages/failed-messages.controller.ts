@@ -1,3 +1,4 @@
+import { orderIdOf } from '@backstop/transport';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, CountAnswer } from '../../common/api-responses';
@@ -70,7 +71,8 @@ export function failedMessageView(row: FailedMessage, payloadTruncated = false) 
     queue: row.queue,
     messageId: row.messageId,
     routingKey: row.routingKey,
-    orderId: orderIdIn(row.payload),
+    // From the text: it also finds the id in a payload that does not parse (one cut short).
+    orderId: orderIdOf(row.payload),
     payload: payloadTruncated ? row.payload : parseOrRaw(row.payload),
     payloadTruncated,
     headers: row.headers,
@@ -89,14 +91,6 @@ export function failedMessageView(row: FailedMessage, payloadTruncated = false) 
 
 function actionView(action: FailedMessageAction) {
   return { action: action.action, actor: action.actor, reason: action.reason, at: action.at.toISOString() };
-}
-
-// Read from the text rather than the parsed envelope: it also finds the id in a cut payload.
-const ORDER_ID = /"orderId"\s*:\s*"([0-9a-f-]{36})"/i;
-const CREATED_ORDER_ID = /"type"\s*:\s*"order\.created"[\s\S]*?"data"\s*:\s*\{\s*"id"\s*:\s*"([0-9a-f-]{36})"/i;
-
-function orderIdIn(payload: string): string | null {
-  return (ORDER_ID.exec(payload) ?? CREATED_ORDER_ID.exec(payload))?.[1] ?? null;
 }
 
 function parseOrRaw(payload: string): unknown {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { FAILED_MESSAGE_STATUSES } from './failed-messages.dto';
 
-/** The response schemas of the failed messages API (SPEC §4 FailedMessage), for the OpenAPI document. */
+/** The response schemas of the failed messages API (docs/http-api.md FailedMessage), for the OpenAPI document. */
 export class FailedMessageView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'notify.merchant', description: "the handler's name, which is also its queue" }) handler: string;

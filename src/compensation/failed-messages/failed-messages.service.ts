@@ -70,7 +70,7 @@ export class FailedMessagesService {
 
   /**
    * Re-runs, oldest first and once each, the FAILED rows of `handler` for these messages
-   * whose first failure is at or after `firstFailedSince` (an endpoint's recovery, SPEC §4).
+   * whose first failure is at or after `firstFailedSince` (an endpoint's recovery, docs/http-api.md).
    */
   async retryMessages(handler: string, messageIds: string[], firstFailedSince: Date, actor: string): Promise<number> {
     let count = 0;

@@ -1,4 +1,4 @@
-/** SPEC §7's gateway protocol, as the platform sees it. */
+/** docs/architecture.md#reliable-publish-the-coordinator's gateway protocol, as the platform sees it. */
 export type ChargeAnswer = { status: 'PAID'; tradeNo: string } | { status: 'DECLINED'; reason?: string };
 export type QueryAnswer = { status: 'PAID'; tradeNo: string } | { status: 'DECLINED' } | { status: 'NOT_FOUND' };
 

@@ -43,7 +43,7 @@ class SandboxOnlyGuard implements CanActivate {
 export class SandboxGatewayController {
   constructor(private readonly sandbox: SandboxGateway) {}
 
-  /** SPEC §7: a charge answers 200 (Nest's default for POST is 201, which HttpGateway reads as "unknown"). */
+  /** docs/architecture.md#reliable-publish-the-coordinator: a charge answers 200 (Nest's default for POST is 201, which HttpGateway reads as "unknown"). */
   @Post('charges')
   @HttpCode(HttpStatus.OK)
   async charge(@Body() body: SandboxChargeBody) {
