@@ -159,7 +159,8 @@ describe('paying through an HTTP gateway', () => {
     const started = Date.now();
     const answer = await pay(order.id);
     expect({ status: answer.status, body: answer.body }).toEqual({ status: 202, body: { status: 'PAYMENT_PENDING' } });
-    // Not before PAYMENT_GATEWAY_TIMEOUT (300ms) ran out.
+    // Not before PAYMENT_GATEWAY_TIMEOUT (300ms) ran out. Timed around the request, so load can
+    // only lengthen it and a lower bound cannot flake; 20 ms is for timer and clock granularity.
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
     expect(gateway.charges.get(order.id)?.status).toBe('PAID');
 
@@ -167,6 +168,8 @@ describe('paying through an HTTP gateway', () => {
     const charge = gateway.charges.get(order.id)!;
     expect(paid.payment).toEqual({ status: 'PAID', tradeNo: charge.tradeNo, paidAt: expect.any(String) });
     // It was the check-back that settled it: the gateway was asked, and the order was paid after that.
+    // Cause and effect on one clock (the gateway stamps the query before answering it, the platform
+    // stamps paidAt after reading that answer, both in this process), so load only widens the gap.
     const [firstQuery] = gateway.queries(order.id);
     expect(firstQuery).toBeDefined();
     expect(Date.parse(paid.payment.paidAt)).toBeGreaterThanOrEqual(firstQuery.at - 50);
@@ -241,6 +244,10 @@ describe('paying through an HTTP gateway', () => {
     expect(stuck).toMatchObject({ state: 'PREPARE', attempts: 5 });
 
     // Asked again later, not hammered: every gap is at least the first backoff step, and they grow.
+    // By arrival at the test's gateway: the platform keeps no record per check-back (the PREPARE
+    // row holds only its count and next due time). Arrival can be late by the test process's
+    // scheduling, tens of ms on a loaded machine; the backoff starts at 2 s and doubles, so
+    // ">= 900 ms" has over a second of slack and "last > 2 × first" a factor of four.
     const gaps = gateway.queries(order.id).slice(1).map((query, index) => query.at - gateway.queries(order.id)[index].at);
     expect(gaps.every((gap) => gap >= 900)).toBe(true);
     expect(gaps[gaps.length - 1]).toBeGreaterThan(gaps[0] * 2);
