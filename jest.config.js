@@ -14,9 +14,7 @@ module.exports = {
   // Built output of the workspaces: never tests, and its package.json files would clash by name.
   modulePathIgnorePatterns: ['<rootDir>/packages/.*/dist/', '<rootDir>/examples/.*/dist/'],
   transform: {
-    // Transpiled file by file, not type-checked: `npm run typecheck` checks the whole program
-    // once, where ts-jest would check it again in every worker for every spec.
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true }],
+    '^.+\\.ts$': 'ts-jest',
     // @fastify/static (Swagger UI) requires content-disposition 3, which ships only as an
     // ES module: Node 20 loads it natively, Jest's CommonJS runtime needs it transpiled.
     '/content-disposition/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true } }],
