@@ -146,6 +146,30 @@ describe('untrusted events and exact money', () => {
     expect((await http(platform.url, 'GET', `/orders/${order.id}`)).body.status).toBe('PAID');
   });
 
+  it('order.paid again for a paid order, under a new id, sends the merchant nothing new: forged facts are poison, the true ones change nothing', async () => {
+    await setStock(platform.url, 'UNTRUSTED-4', 10, 100);
+    const order = await placeOrder(platform.url, [{ sku: 'UNTRUSTED-4', quantity: 2 }], `${merchant.url}/notify`);
+    await orderReaches(platform.url, order.id, ['CONFIRMED']);
+    const tradeNo = await payByCallback(platform.url, order);
+    await waitFor(() => merchant.forOrder(order.id).length === 1, { what: 'the merchant to hear of the payment' });
+    const [{ paid_at: paidAt }] = await world.query<{ paid_at: Date }>(`SELECT paid_at FROM orders WHERE id = $1`, [order.id]);
+    const truth = { orderId: order.id, tradeNo, amount: order.totalAmount, currency: 'CNY', paidAt: paidAt.toISOString() };
+
+    // Another trade number, amount or time than the order's: refused as poison, never sent.
+    for (const forged of [{ tradeNo: 'FORGED-1' }, { amount: order.totalAmount + 1 }, { paidAt: new Date(0).toISOString() }]) {
+      const record = await poisonOf(await forge('order.paid', { ...truth, ...forged }), 'notify.merchant');
+      expect(record.error).toMatch(new RegExp(`order ${order.id}`));
+    }
+    // The order's own facts under a new envelope id: the outcome has its notification already.
+    const replayId = await forge('order.paid', truth);
+    await queuesIdle(world.name, HANDLER_QUEUES);
+    expect(await world.query(`SELECT 1 FROM failed_messages WHERE message_id = $1`, [replayId])).toEqual([]);
+    expect(await world.query(`SELECT count(*)::int AS count FROM notifications WHERE order_id = $1`, [order.id])).toEqual([{ count: 1 }]);
+    const heard = merchant.forOrder(order.id);
+    expect(heard).toHaveLength(1);
+    expect(heard[0].body).toMatchObject({ tradeNo, paidAt: truth.paidAt, totalAmount: order.totalAmount });
+  });
+
   it('an order whose total would pass 2^53 − 1 minor units is refused with 422; one just below is exact', async () => {
     const skus = Array.from({ length: 10 }, (_, index) => `MONEY-${index}`);
     for (const sku of skus) await setStock(platform.url, sku, 1_000_000, 1_000_000_000_000);

@@ -17,8 +17,9 @@ export class Delivery {
   @Column({ name: 'event_id', type: 'uuid' })
   eventId: string;
 
-  @Column({ name: 'order_id', type: 'uuid' })
-  orderId: string;
+  /** Null for an attempt that belongs to no order: a merchant's test `ping`. */
+  @Column({ name: 'order_id', type: 'uuid', nullable: true })
+  orderId: string | null;
 
   @Column({ type: 'int' })
   attempt: number;

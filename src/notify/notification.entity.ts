@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export type NotificationState = 'PENDING' | 'DELIVERED' | 'FAILED';
+/** NOT_SUBSCRIBED: the merchant does not take this event type; it is recorded and never sent. */
+export type NotificationState = 'PENDING' | 'DELIVERED' | 'FAILED' | 'NOT_SUBSCRIBED';
 
 /**
  * One outcome to tell a merchant about. Its id is the event id and the `webhook-id`,
@@ -8,6 +9,8 @@ export type NotificationState = 'PENDING' | 'DELIVERED' | 'FAILED';
  */
 @Entity('notifications')
 @Index('notifications_order', ['orderId', 'createdAt'])
+// One notification per order and outcome, whatever events claim it.
+@Index('notifications_order_outcome', ['orderId', 'eventType'], { unique: true })
 // Retention deletes delivered notifications only, the oldest first (HISTORY_RETENTION).
 @Index('notifications_delivered_at', ['deliveredAt'], { where: `state = 'DELIVERED'` })
 export class Notification {

@@ -38,10 +38,18 @@ export interface AttemptRecord {
   disableAfter: string;
 }
 
-/** The notification of event $2 (type $3) for order $1, recorded if new. */
-const record = new Statement(
+/**
+ * The notification of event $2 (outcome $3 of order $1, in state $4), recorded if new;
+ * whether it is this event's: false when another event already stands for the same order
+ * and outcome (one notification each, whatever events claim it). Under a race the unique
+ * index makes the second insert wait for the first and then do nothing; this statement's
+ * snapshot may not see the winner's row, but it sees that its own event has none.
+ */
+const record = new Statement<{ mine: boolean }>(
   'notifications record',
-  `INSERT INTO notifications (event_id, order_id, event_type, state) VALUES ($2, $1, $3, 'PENDING') ON CONFLICT DO NOTHING`,
+  `WITH recorded AS (
+     INSERT INTO notifications (event_id, order_id, event_type, state) VALUES ($2, $1, $3, $4) ON CONFLICT DO NOTHING RETURNING event_id)
+   SELECT EXISTS (SELECT 1 FROM recorded) OR EXISTS (SELECT 1 FROM notifications WHERE event_id = $2) AS mine`,
 );
 
 /**
@@ -131,8 +139,9 @@ const releaseLease = new Statement('notifications release lease', `UPDATE notifi
 export class NotificationsRepository {
   constructor(private readonly db: Db) {}
 
-  async record(orderId: string, eventId: string, eventType: string): Promise<void> {
-    await this.db.run(record, [orderId, eventId, eventType]);
+  /** Records the notification of an outcome; false when another event's notification stands for it already. */
+  async record(orderId: string, eventId: string, eventType: string, state: 'PENDING' | 'NOT_SUBSCRIBED'): Promise<boolean> {
+    return (await this.db.run(record, [orderId, eventId, eventType, state]))[0].mine;
   }
 
   async claimAttempt(

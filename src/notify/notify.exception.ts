@@ -33,4 +33,24 @@ export class NotifyException extends DomainException {
   static badCursor() {
     return new NotifyException('invalid', 'BAD_CURSOR', 'cursor is not one this API returned');
   }
+
+  static merchantNotFound(id: string) {
+    return new NotifyException('not-found', 'MERCHANT_NOT_FOUND', `merchant ${id} is not registered`);
+  }
+
+  static noTestUrl(merchantId: string) {
+    return new NotifyException('unprocessable', 'NO_TEST_URL', `url: none given, and merchant ${merchantId} has no order whose notifyUrl could be used`);
+  }
+
+  static urlRefused(reason: string) {
+    return new NotifyException('unprocessable', 'URL_REFUSED', `url ${reason}`);
+  }
+
+  static notificationNotFound(eventId: string) {
+    return new NotifyException('not-found', 'NOTIFICATION_NOT_FOUND', `notification ${eventId} does not exist`);
+  }
+
+  static notResendable(eventId: string, why: string) {
+    return new NotifyException('conflict', 'NOT_RESENDABLE', `notification ${eventId} cannot be sent again now: ${why}`);
+  }
 }

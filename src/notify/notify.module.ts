@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CompensationModule } from '../compensation/compensation.module';
 import { HandlerSchedules } from '../compensation/handlers/handler-schedules';
 import { notifyConfig } from '../config/notify.config';
+import { MerchantsModule } from '../merchants/merchants.module';
 import { OrderFactsModule } from '../orders/order-facts.module';
 import { CircuitBreaker } from './circuit-breaker';
 import { DeliveriesController } from './deliveries.controller';
@@ -22,11 +23,15 @@ import { NotifyService } from './notify.service';
 import { NotifyPruner } from './notify.pruner';
 import { NotifyHistoryRepository } from './notify-history.repository';
 import { DeliveryStats } from './delivery-stats';
+import { ManualSendsController } from './manual-sends.controller';
+import { ManualSendsRepository } from './manual-sends.repository';
+import { ManualSends } from './manual-sends.service';
+import { NotificationSender } from './notification-sender';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Notification, Delivery, Endpoint]), CompensationModule, OrderFactsModule],
-  controllers: [DeliveriesController, EndpointsController],
-  providers: [NotifyService, MerchantClient, InFlightRequests, NotifyMerchantHandler, NotificationsRepository, NotifyPruner, EndpointsService, EndpointsRepository, DeliveriesRepository, CircuitBreaker, NotifyHistoryRepository, DeliveryStats],
+  imports: [TypeOrmModule.forFeature([Notification, Delivery, Endpoint]), CompensationModule, OrderFactsModule, MerchantsModule],
+  controllers: [DeliveriesController, EndpointsController, ManualSendsController],
+  providers: [NotifyService, MerchantClient, InFlightRequests, NotifyMerchantHandler, NotificationsRepository, NotifyPruner, EndpointsService, EndpointsRepository, DeliveriesRepository, CircuitBreaker, NotifyHistoryRepository, DeliveryStats, NotificationSender, ManualSends, ManualSendsRepository],
   exports: [DeliveryStats],
 })
 export class NotifyModule implements OnModuleInit {

@@ -1,31 +1,28 @@
-import { type EventOf, formatDuration } from '@backstop/transport';
+import { formatDuration } from '@backstop/transport';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { performance } from 'node:perf_hooks';
 import { HandlerContext, HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
 import { notifyConfig } from '../config/notify.config';
+import { MerchantDirectory } from '../merchants/merchant-directory';
 import { Metrics } from '../metrics/metrics.service';
-import { retryAfterMs } from './retry-after';
-import { OrderAddress, OrderFacts } from '../orders/order-facts';
+import { OrderFacts, OrderOutcome } from '../orders/order-facts';
 import { CIRCUIT_OPEN, CircuitBreaker } from './circuit-breaker';
-import type { SuccessRule } from './endpoint.entity';
+import { ENDPOINT_DISABLED } from './circuit';
 import type { EndpointRoute } from './endpoints.service';
-import { MerchantAnswer, MerchantClient } from './merchant-client';
-import { DeliveryFailedError, EndpointBusyError } from './notify.exception';
 import { InFlightRequests } from './in-flight-requests';
+import { contradictionOf, notificationBody, OutcomeEvent } from './notification-body';
+import { NotificationSender, snippetOf } from './notification-sender';
 import { NotificationsRepository } from './notifications.repository';
-import { signWebhook } from './webhook-signature';
+import { DeliveryFailedError, EndpointBusyError } from './notify.exception';
+import { retryAfterMs } from './retry-after';
 
-export type OutcomeEvent = EventOf<'order.paid' | 'order.rejected' | 'order.cancelled'>;
+export type { OutcomeEvent } from './notification-body';
 
-const STATUS_OF = { 'order.paid': 'PAID', 'order.rejected': 'REJECTED', 'order.cancelled': 'CANCELLED' } as const;
 // The lease is NOTIFY_TIMEOUT plus this: longer than any one attempt (the request is cut at
 // NOTIFY_TIMEOUT, the margin covers recording it), so a lease only runs out on an attempt
 // whose process died mid-send.
 const LEASE_MARGIN_MS = 5_000;
-/** How much of a merchant's answer the delivery log keeps. */
-const SNIPPET_BYTES = 1024;
-const ENDPOINT_DISABLED = 'endpoint disabled';
 /**
  * How often, and how long each time, a notification whose endpoint is busy with this
  * process's attempts waits for one of them before it goes back to the broker: a fast
@@ -49,18 +46,23 @@ export class NotifyService {
   constructor(
     private readonly notifications: NotificationsRepository,
     private readonly orders: OrderFacts,
+    private readonly merchants: MerchantDirectory,
+    private readonly sender: NotificationSender,
     private readonly breaker: CircuitBreaker,
-    private readonly client: MerchantClient,
     @Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>,
     private readonly metrics: Metrics,
     private readonly inFlight: InFlightRequests,
   ) {}
 
   async notify(event: OutcomeEvent, context: HandlerContext): Promise<HandlerOutcome> {
-    const order = await this.orders.addressOf(event.data.orderId);
+    const order = await this.orders.outcomeOf(event.data.orderId);
     if (!order) return refuse(`order ${event.data.orderId} does not exist`);
-    if (order.status !== STATUS_OF[event.type]) return refuse(`order ${order.id} is ${order.status}, not ${STATUS_OF[event.type]}`);
-    await this.notifications.record(order.id, event.id, event.type);
+    const contradiction = contradictionOf(event, order);
+    if (contradiction) return refuse(contradiction);
+    // A merchant that does not take this event type is sent nothing, and that is no failure.
+    const subscribed = (await this.merchants.terms(order.merchantId))?.events.includes(event.type) ?? true;
+    if (!(await this.notifications.record(order.id, event.id, event.type, subscribed ? 'PENDING' : 'NOT_SUBSCRIBED'))) return 'skipped';
+    if (!subscribed) return 'done';
     const origin = new URL(order.notifyUrl).origin;
     const attempt = await this.claimWaiting(event, order.id, order.notifyUrl, origin, context.attempt);
     if (!attempt) return 'skipped';
@@ -83,14 +85,20 @@ export class NotifyService {
   }
 
   /** One claimed attempt: sent unless its endpoint says not, then its outcome recorded. */
-  private async attempt(event: OutcomeEvent, order: OrderAddress, { delivery, endpoint }: Claimed, context: HandlerContext): Promise<HandlerOutcome> {
+  private async attempt(event: OutcomeEvent, order: OrderOutcome, { delivery, endpoint }: Claimed, context: HandlerContext): Promise<HandlerOutcome> {
     const started = performance.now();
     // A disabled endpoint is sent nothing: the notification fails at once, for ops to recover after enabling it.
     // An open circuit sends nothing either, but the attempt counts as failed and the schedule goes on.
     const admission = endpoint.state === 'DISABLED' ? undefined : await this.breaker.admit(endpoint.id, endpoint.state);
     const sent = admission === 'send' || admission === 'probe';
     const { answer, failure } = sent
-      ? await this.send(event, order, endpoint)
+      ? await this.sender.send({
+          url: order.notifyUrl,
+          webhookId: event.id,
+          body: notificationBody(event.id, event.type, order),
+          merchantId: order.merchantId,
+          endpointRule: endpoint.successRule,
+        })
       : { answer: undefined, failure: admission === 'open' ? CIRCUIT_OPEN : ENDPOINT_DISABLED };
     this.metrics.deliveries.inc({ outcome: failure === undefined ? 'delivered' : 'failed', endpoint_state: endpoint.state });
     // 410 Gone: the endpoint is disabled at once, and this notification is not tried again.
@@ -123,32 +131,6 @@ export class NotifyService {
     throw new DeliveryFailedError(failure, { retryAfterMs: wish, final });
   }
 
-  /** One signed POST to the merchant; a failure is what the delivery log says of it. */
-  private async send(event: OutcomeEvent, order: OrderAddress, endpoint: EndpointRoute): Promise<{ answer?: MerchantAnswer; failure?: string }> {
-    const body = JSON.stringify(bodyOf(event, order));
-    const timestamp = Math.floor(Date.now() / 1000);
-    const headers = {
-      'webhook-id': event.id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signWebhook(this.config.signingKey, event.id, timestamp, body),
-      'user-agent': 'backstop-notify/1',
-    };
-    try {
-      const answer = await this.client.post(order.notifyUrl, headers, body);
-      const rule = endpoint.successRule ?? (this.config.successBody === '' ? '2xx' : 'body');
-      return { answer, failure: this.isSuccess(answer, rule) ? undefined : describeRefusal(answer, this.config.successBody) };
-    } catch (error) {
-      return { failure: (error as Error).message };
-    }
-  }
-
-  private isSuccess(answer: MerchantAnswer, rule: SuccessRule): boolean {
-    if (answer.status < 200 || answer.status > 299) return false;
-    if (rule === '2xx') return true;
-    // A body cut short is longer than any "success", whatever its start says.
-    return !answer.truncated && answer.body.trim().toLowerCase() === this.config.successBody;
-  }
-
   /**
    * Takes the notification's lease and a slot of its endpoint, and logs this attempt, outcome
    * unknown, before anything is sent; answers the attempt's delivery id. No lease when it was
@@ -177,29 +159,4 @@ export class NotifyService {
     if (claim.busy) throw new EndpointBusyError(origin);
     throw new DeliveryFailedError(`event ${event.id} is being delivered by another attempt`);
   }
-}
-
-function bodyOf(event: OutcomeEvent, order: OrderAddress) {
-  return {
-    id: event.id,
-    type: event.type,
-    orderId: order.id,
-    merchantId: order.merchantId,
-    status: STATUS_OF[event.type],
-    totalAmount: order.totalAmount,
-    currency: order.currency,
-    ...(event.type === 'order.paid' ? { tradeNo: event.data.tradeNo, paidAt: event.data.paidAt } : {}),
-    ...(event.type !== 'order.paid' && event.data.reason ? { reason: event.data.reason } : {}),
-  };
-}
-
-function describeRefusal(answer: MerchantAnswer, successBody: string): string {
-  if (answer.status >= 300 && answer.status < 400) return `HTTP ${answer.status}: redirects are not followed`;
-  if (answer.status < 200 || answer.status > 299) return `HTTP ${answer.status}`;
-  return `HTTP ${answer.status} without "${successBody}" in the body`;
-}
-
-/** The first SNIPPET_BYTES of an answer, as text PostgreSQL accepts (no NUL). */
-function snippetOf(body: string): string {
-  return Buffer.from(body, 'utf8').subarray(0, SNIPPET_BYTES).toString('utf8').replace(/\u0000/g, '\ufffd');
 }

@@ -2,7 +2,7 @@ import type { LatestNotification } from './orders.repository';
 
 /** Where the latest notification of an order stands, as `GET /orders/:id` shows it to the merchant. */
 export interface NotificationStatus {
-  state: 'NONE' | 'PENDING' | 'DELIVERED' | 'FAILED';
+  state: 'NONE' | 'PENDING' | 'DELIVERED' | 'FAILED' | 'NOT_SUBSCRIBED';
   attempts: number;
   lastAttemptAt?: string;
   nextAttemptAt?: string;

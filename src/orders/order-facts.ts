@@ -2,17 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { Queryable } from '../database/db';
 import { OrderLookup } from '../stock/order-lookup';
 import type { OrderStatus } from './order-state';
-import { OrdersRepository } from './orders.repository';
+import { OrderOutcome, OrdersRepository } from './orders.repository';
 
-/** Who to tell about an order, and what. */
-export interface OrderAddress {
-  id: string;
-  merchantId: string;
-  status: OrderStatus;
-  totalAmount: number;
-  currency: string;
-  notifyUrl: string;
-}
+export type { OrderOutcome } from './orders.repository';
 
 /**
  * What other modules may read of an order: handlers check the events they receive against
@@ -30,7 +22,13 @@ export class OrderFacts implements OrderLookup {
     return this.orders.statusOf(orderId, database);
   }
 
-  addressOf(orderId: string): Promise<OrderAddress | null> {
-    return this.orders.addressOf(orderId);
+  /** Who to tell about the order, and the outcome a notification reports. */
+  outcomeOf(orderId: string): Promise<OrderOutcome | null> {
+    return this.orders.outcomeOf(orderId);
+  }
+
+  /** The notifyUrl of the merchant's latest order, null when it has none. */
+  latestNotifyUrl(merchantId: string): Promise<string | null> {
+    return this.orders.latestNotifyUrl(merchantId);
   }
 }

@@ -26,6 +26,14 @@ export class OrderException extends DomainException {
     );
   }
 
+  static unknownMerchant(merchantId: string) {
+    return new OrderException('unprocessable', 'UNKNOWN_MERCHANT', `unknown merchant: ${merchantId} is not registered, and there is no NOTIFY_SIGNING_SECRET to sign its notifications with`);
+  }
+
+  static notifyUrlOffOrigins(origins: string[]) {
+    return new OrderException('unprocessable', 'NOTIFY_URL_NOT_ALLOWED', `notifyUrl must be on one of the merchant's origins: ${origins.join(', ')}`);
+  }
+
   static refusedNotifyUrl(reason: string) {
     return new OrderException('unprocessable', 'NOTIFY_URL_REFUSED', `notifyUrl is refused: ${reason}`);
   }

@@ -4,6 +4,7 @@ import { CompensationModule } from '../compensation/compensation.module';
 import { HandlerSchedules } from '../compensation/handlers/handler-schedules';
 import { paymentConfig } from '../config/payment.config';
 import { CoordinatorModule } from '../coordinator/coordinator.module';
+import { MerchantsModule } from '../merchants/merchants.module';
 import { StockModule } from '../stock/stock.module';
 import { OrderFactsModule } from './order-facts.module';
 import { OrdersController } from './orders.controller';
@@ -13,7 +14,7 @@ import { PaymentTimeoutHandler } from './payment-timeout.handler';
 import { StockResultHandler } from './stock-result.handler';
 
 @Module({
-  imports: [CoordinatorModule, StockModule, OrderFactsModule, CompensationModule],
+  imports: [CoordinatorModule, StockModule, OrderFactsModule, CompensationModule, MerchantsModule],
   controllers: [OrdersController],
   providers: [OrdersService, OrdersRepository, StockResultHandler, PaymentTimeoutHandler],
   exports: [OrdersService],

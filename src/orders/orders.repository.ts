@@ -18,6 +18,19 @@ export interface OrderRecord {
   createdAt: Date;
 }
 
+/** Who to tell about an order, and what its outcome was: what a notification says. */
+export interface OrderOutcome {
+  id: string;
+  merchantId: string;
+  status: OrderStatus;
+  totalAmount: number;
+  currency: string;
+  notifyUrl: string;
+  tradeNo: string | null;
+  paidAt: Date | null;
+  reason: string | null;
+}
+
 /** Where the latest notification of an order stands, as `order_views` has it. */
 export interface LatestNotification {
   state: string;
@@ -81,10 +94,16 @@ const itemsOf = new Statement<{ status: OrderStatus; items: { sku: string; quant
      FROM orders o WHERE o.id = $1`,
 );
 const statusOf = new Statement<{ status: OrderStatus }>('orders status', `SELECT status FROM orders WHERE id = $1`);
-const addressOf = new Statement<{ id: string; merchantId: string; status: OrderStatus; totalAmount: number; currency: string; notifyUrl: string }>(
-  'orders address',
-  `SELECT id, merchant_id AS "merchantId", status, total_amount::float8 AS "totalAmount", currency, notify_url AS "notifyUrl"
+/** Who to tell about order $1, and what its outcome was. */
+const outcomeOf = new Statement<OrderOutcome>(
+  'orders outcome',
+  `SELECT id, merchant_id AS "merchantId", status, total_amount::float8 AS "totalAmount", currency, notify_url AS "notifyUrl",
+          trade_no AS "tradeNo", paid_at AS "paidAt", reason
      FROM orders WHERE id = $1`,
+);
+const latestNotifyUrl = new Statement<{ notify_url: string }>(
+  'orders latest notify url',
+  `SELECT notify_url FROM orders WHERE merchant_id = $1 ORDER BY created_at DESC LIMIT 1`,
 );
 
 /** The orders module's tables: `orders`, `order_items`, and the read model `order_views`. */
@@ -149,8 +168,12 @@ export class OrdersRepository {
     return (await database.run(statusOf, [id]))[0]?.status ?? null;
   }
 
-  async addressOf(id: string) {
-    return (await this.db.run(addressOf, [id]))[0] ?? null;
+  async outcomeOf(id: string): Promise<OrderOutcome | null> {
+    return (await this.db.run(outcomeOf, [id]))[0] ?? null;
+  }
+
+  async latestNotifyUrl(merchantId: string): Promise<string | null> {
+    return (await this.db.run(latestNotifyUrl, [merchantId]))[0]?.notify_url ?? null;
   }
 }
 

@@ -27,7 +27,7 @@ export class OrderPaymentView {
 }
 
 export class OrderNotificationView {
-  @ApiProperty({ enum: ['NONE', 'PENDING', 'DELIVERED', 'FAILED'] }) state: string;
+  @ApiProperty({ enum: ['NONE', 'PENDING', 'DELIVERED', 'FAILED', 'NOT_SUBSCRIBED'], description: 'NOT_SUBSCRIBED: the merchant does not take this event type, so it was not sent' }) state: string;
   @ApiProperty({ type: 'integer' }) attempts: number;
   @ApiPropertyOptional({ format: 'date-time' }) lastAttemptAt?: string;
   @ApiPropertyOptional({ format: 'date-time' }) nextAttemptAt?: string;

@@ -7,6 +7,7 @@ import type { EventTransaction } from '../coordinator/event-transaction';
 import { Coordinator } from '../coordinator/coordinator.service';
 import { literalHostProblem } from '../common/public-address';
 import { notifyConfig } from '../config/notify.config';
+import { MerchantDirectory } from '../merchants/merchant-directory';
 import { StockService } from '../stock/stock.service';
 import type { CreateOrderDto } from './create-order.dto';
 import { NotificationStatus, notificationStatusOf } from './notification-status';
@@ -40,6 +41,7 @@ export class OrdersService {
     private readonly orders: OrdersRepository,
     private readonly coordinator: Coordinator,
     private readonly stock: StockService,
+    private readonly merchants: MerchantDirectory,
     @Inject(notifyConfig.KEY) private readonly notify: ConfigType<typeof notifyConfig>,
   ) {}
 
@@ -49,8 +51,7 @@ export class OrdersService {
       const earlier = await this.replay(idempotencyKey, fingerprint!);
       if (earlier) return earlier;
     }
-    const problem = this.notify.allowPrivate ? undefined : literalHostProblem(new URL(request.notifyUrl));
-    if (problem) throw OrderException.refusedNotifyUrl(problem);
+    await this.admit(request);
 
     // Prices are read before the order's transaction rather than in it: READ COMMITTED reads
     // each statement's own snapshot and no lock is taken, so inside it they would read the
@@ -83,6 +84,20 @@ export class OrdersService {
       }
       throw error;
     }
+  }
+
+  /**
+   * Whether the merchant may be sent this order's outcome where it asks: a registered merchant
+   * only on its own origins, when it lists them; an unregistered one only while there is a
+   * NOTIFY_SIGNING_SECRET to sign for it. The SSRF rule holds for every one.
+   */
+  private async admit(request: CreateOrderDto): Promise<void> {
+    const terms = await this.merchants.terms(request.merchantId);
+    if (!terms && !this.notify.signingKey) throw OrderException.unknownMerchant(request.merchantId);
+    const url = new URL(request.notifyUrl);
+    if (terms?.notifyOrigins && !terms.notifyOrigins.includes(url.origin)) throw OrderException.notifyUrlOffOrigins(terms.notifyOrigins);
+    const problem = this.notify.allowPrivate ? undefined : literalHostProblem(url);
+    if (problem) throw OrderException.refusedNotifyUrl(problem);
   }
 
   async find(id: string): Promise<OrderRecord | null> {
