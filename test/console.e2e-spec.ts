@@ -1,11 +1,16 @@
 import { Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 import { Browser, openBrowser, screenshot } from './support/browser';
 import { failedMessage } from './support/failed-messages';
 import { http } from './support/http';
 import { MerchantServer } from './support/merchant-server';
-import { paidOrderTo } from './support/notify-helpers';
+import { deliveriesOf, paidOrderTo } from './support/notify-helpers';
 import { ADMIN_TOKEN, RunningApp, TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
+
+/** A second operator, whose actions the merchant page shows under its name. */
+const CAROL_TOKEN = 'carol-ops-token-0123456789abcdef';
+const SHOP = 'shop-console';
 
 /** The ops console of SPEC §12, driven in a real Chromium against a real platform. */
 describe('ops console in a browser', () => {
@@ -32,7 +37,7 @@ describe('ops console in a browser', () => {
 
   beforeAll(async () => {
     world = await TestWorld.create('console');
-    platform = await world.start();
+    platform = await world.start({ ADMIN_TOKEN: `${ADMIN_TOKEN},ops-carol:${CAROL_TOKEN}` });
     merchant = await MerchantServer.start();
     merchant.answerWith((_, response) => response.writeHead(500).end('down for maintenance'));
     for (const sku of ['CON-A', 'CON-B', 'CON-C', 'CON-D']) orders.push((await paidOrderTo(platform.url, sku, `${merchant.url}/notify`)).id);
@@ -155,12 +160,153 @@ describe('ops console in a browser', () => {
     }
   });
 
+  /** What the page holds anywhere a secret could linger: its markup and both storages. */
+  const pageKeeps = (secret: string) =>
+    page.evaluate<boolean>(`[document.documentElement.outerHTML, ...Object.values(sessionStorage), ...Object.values(localStorage)].some((kept) => kept.includes(${JSON.stringify(secret)}))`);
+  const shownSecret = async () => {
+    const secret = (await page.getByTestId('secret').textContent()) ?? '';
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    return secret;
+  };
+  let currentSecret = '';
+
+  it('registers a merchant, telling the API refusals, and shows its secret once: copyable, then gone from the page and storage', async () => {
+    await page.goto(`${platform.url}/admin#merchants`);
+    await page.getByRole('cell', { name: 'No merchant registered yet.' }).waitFor();
+    await page.getByText('Register merchant', { exact: true }).click();
+    await page.getByLabel('Id (the merchantId its orders carry)').fill(SHOP);
+    await page.getByLabel('Name', { exact: true }).fill('   ');
+    await page.getByRole('button', { name: 'Register', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: '400: name must not be empty or blank' }).waitFor();
+
+    await page.getByLabel('Name', { exact: true }).fill('Console Shop');
+    await page.getByLabel('Notify origins, one per line (empty: any)').fill(`${merchant.url}\n`);
+    await page.getByLabel('order.cancelled').uncheck();
+    await page.getByLabel('Success rule').selectOption('body');
+    await page.getByRole('button', { name: 'Register', exact: true }).click();
+    const panel = page.getByRole('region', { name: `Signing secret of ${SHOP}` });
+    await panel.filter({ hasText: 'It will not be shown again.' }).waitFor();
+    const secret = await shownSecret();
+    expect((await http(platform.url, 'GET', `/admin/merchants/${SHOP}`, { admin: true })).body).toMatchObject({
+      name: 'Console Shop',
+      notifyOrigins: [merchant.url],
+      events: ['order.paid', 'order.rejected'],
+      successRule: 'body',
+    });
+    await page.locator(`tr[data-id="${SHOP}"]`).filter({ hasText: 'order.paid, order.rejected' }).waitFor();
+
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: platform.url });
+    await panel.getByRole('button', { name: 'Copy' }).click();
+    await panel.getByText('Copied to the clipboard.').waitFor();
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(secret);
+    expect(await pageKeeps(secret)).toBe(true);
+
+    await panel.getByRole('button', { name: 'Close and forget the secret' }).click();
+    await panel.waitFor({ state: 'detached' });
+    expect(await pageKeeps(secret)).toBe(false);
+
+    await page.getByLabel('Id (the merchantId its orders carry)').fill(SHOP);
+    await page.getByLabel('Name', { exact: true }).fill('Console Shop again');
+    await page.getByRole('button', { name: 'Register', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: `409: merchant "${SHOP}" is already registered` }).waitFor();
+    expect(await page.getByTestId('secret').count()).toBe(0);
+  });
+
+  it('rotates the secret after a confirmation and shows the new one once; ends the overlap; lists who did what', async () => {
+    await http(platform.url, 'PUT', `/admin/merchants/${SHOP}`, { body: { name: 'Console Shop Ltd' }, headers: { authorization: `Bearer ${CAROL_TOKEN}` } });
+    await page.goto(`${platform.url}/admin#merchants`);
+    await page.getByRole('button', { name: `Details of ${SHOP}` }).click();
+    const detail = page.getByRole('region', { name: `Merchant ${SHOP}` });
+    await detail.getByTestId('merchant-actions').filter({ hasText: 'merchant.update by ops-carol' }).waitFor();
+    await detail.getByTestId('merchant-actions').filter({ hasText: 'merchant.create by admin' }).waitFor();
+
+    await detail.getByLabel('Grace period (hours)').fill('2');
+    await detail.getByRole('button', { name: 'Rotate secret…' }).click();
+    const dialog = page.getByRole('dialog', { name: `Rotate the secret of ${SHOP}?` });
+    await dialog.filter({ hasText: 'keeps signing beside it for 2 h' }).waitFor();
+    await dialog.getByRole('button', { name: 'Rotate secret' }).click();
+    const panel = page.getByRole('region', { name: `Signing secret of ${SHOP}` });
+    await panel.filter({ hasText: 'The previous secret signs too until' }).waitFor();
+    currentSecret = await shownSecret();
+    await detail.getByTestId('previous-secret').waitFor();
+    await detail.getByTestId('merchant-actions').filter({ hasText: 'merchant.rotate-secret by admin' }).waitFor();
+
+    // Where the Clipboard API is missing (a page not served over HTTPS), Copy selects the secret instead.
+    await page.evaluate(`Object.defineProperty(navigator, 'clipboard', { value: undefined, configurable: true }) && true`);
+    await panel.getByRole('button', { name: 'Copy' }).click();
+    await panel.getByText('the secret is selected').waitFor();
+    expect(await page.evaluate<string>('getSelection().toString()')).toBe(currentSecret);
+    // Leaving the view forgets it as closing the panel does.
+    await page.getByRole('link', { name: 'Summary' }).click();
+    await page.getByTestId('health-database').waitFor();
+    expect(await pageKeeps(currentSecret)).toBe(false);
+    await page.getByRole('link', { name: 'Merchants' }).click();
+    await page.getByRole('button', { name: `Details of ${SHOP}` }).click();
+    expect(await panel.count()).toBe(0);
+
+    // From the keyboard: the dialog opens with its action focused.
+    await detail.getByRole('button', { name: 'End overlap now…' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: `End the overlap for ${SHOP} now?` }).waitFor();
+    await page.keyboard.press('Enter');
+    await detail.getByTestId('previous-secret').waitFor({ state: 'detached' });
+    await page.locator(`tr[data-id="${SHOP}"]`).getByRole('cell', { name: 'none', exact: true }).waitFor();
+    await detail.getByTestId('merchant-actions').filter({ hasText: 'merchant.expire-previous-secret by admin' }).waitFor();
+    expect(await detail.getByRole('button', { name: 'End overlap now…' }).count()).toBe(0);
+  });
+
+  it('sends a test event to the merchant, signed with its new secret, and shows it delivered; a refused URL is told', async () => {
+    await page.goto(`${platform.url}/admin#merchants`);
+    await page.getByRole('button', { name: `Details of ${SHOP}` }).click();
+    const detail = page.getByRole('region', { name: `Merchant ${SHOP}` });
+    await detail.getByLabel("Test URL (empty: its latest order's notifyUrl)").fill('http://127.0.0.1:1/notify');
+    await detail.getByRole('button', { name: 'Send test event' }).click();
+    await detail.getByTestId('send-outcome').getByRole('alert').filter({ hasText: "is not on one of the merchant's notifyOrigins" }).waitFor();
+
+    const before = merchant.received.length;
+    await detail.getByLabel("Test URL (empty: its latest order's notifyUrl)").fill(`${merchant.url}/notify`);
+    await detail.getByRole('button', { name: 'Send test event' }).click();
+    const outcome = detail.getByTestId('send-outcome');
+    await outcome.filter({ hasText: 'delivered' }).waitFor();
+    expect(await outcome.textContent()).toMatch(/HTTP status200.*Duration\d+ ms.*Answersuccess/);
+    const ping = merchant.received.slice(before).find((request) => request.body.type === 'ping')!;
+    expect(ping.body).toMatchObject({ type: 'ping', data: { merchantId: SHOP } });
+    const signed = { 'webhook-id': String(ping.headers['webhook-id']), 'webhook-timestamp': String(ping.headers['webhook-timestamp']), 'webhook-signature': String(ping.headers['webhook-signature']) };
+    expect(new Webhook(currentSecret).verify(ping.rawBody, signed)).toMatchObject({ type: 'ping' });
+    await detail.getByTestId('merchant-actions').filter({ hasText: 'merchant.test by admin' }).waitFor();
+    await screenshot(page, 'console-merchants');
+  });
+
+  it('resends a delivered notification from the Deliveries view after a confirmation, under the same webhook-id', async () => {
+    const order = await paidOrderTo(platform.url, 'CON-R', `${merchant.url}/notify`);
+    const delivered = await waitFor(async () => (await deliveriesOf(platform.url, order.id)).find((row) => row.delivered === true), { what: `the delivery of order ${order.id}` });
+    const sameId = () => merchant.received.filter((request) => request.headers['webhook-id'] === delivered.eventId);
+    expect(sameId()).toHaveLength(1);
+
+    await page.goto(`${platform.url}/admin#deliveries`);
+    await page.getByLabel('Order id').fill(order.id);
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('button', { name: `Resend notification ${delivered.eventId}` }).click();
+    await page.getByRole('dialog', { name: `Resend the notification of order ${order.id}?` }).getByRole('button', { name: 'Resend' }).click();
+    const outcome = page.getByTestId('send-outcome');
+    await outcome.filter({ hasText: `Resend of ${delivered.eventId}` }).filter({ hasText: 'delivered' }).waitFor();
+    expect(sameId()).toHaveLength(2);
+    expect(sameId()[1].rawBody).toBe(sameId()[0].rawBody);
+    await waitFor(async () => (await page.locator('tbody tr').count()) === 2, { what: 'the resend to be listed beside the first attempt' });
+    expect((await deliveriesOf(platform.url, order.id)).map((row) => [row.eventId, row.delivered])).toEqual([[delivered.eventId, true], [delivered.eventId, true]]);
+  });
+
   it('fits a 390 px wide phone screen without the page scrolling sideways', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const view of ['summary', 'failed', 'deliveries', 'endpoints']) {
+    for (const view of ['summary', 'failed', 'deliveries', 'endpoints', 'merchants']) {
       await page.goto(`${platform.url}/admin#${view}`);
       await page.locator('main h2').waitFor();
       await page.locator('tbody tr').first().waitFor();
+      if (view === 'merchants') {
+        await page.getByText('Register merchant', { exact: true }).click();
+        await page.getByRole('button', { name: `Details of ${SHOP}` }).click();
+        await page.getByTestId('merchant-actions').waitFor();
+      }
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
       if (view === 'failed') await screenshot(page, 'console-phone');
     }

@@ -4,7 +4,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 export class DeliveryView {
   @ApiProperty({ type: 'integer' }) id: number;
   @ApiProperty({ format: 'uuid', description: 'the webhook-id the merchant received' }) eventId: string;
-  @ApiProperty({ format: 'uuid' }) orderId: string;
+  @ApiProperty({ format: 'uuid', type: 'string', nullable: true, description: "null for a merchant's test event, which belongs to no order" }) orderId: string | null;
   @ApiProperty({ type: 'integer' }) attempt: number;
   @ApiProperty({ format: 'date-time' }) attemptedAt: string;
   @ApiProperty() url: string;

@@ -39,8 +39,10 @@ export interface FailedMessageDetail extends FailedMessage {
 
 export interface Delivery {
   id: number;
+  /** The webhook-id the merchant was sent. */
   eventId: string;
-  orderId: string;
+  /** Null for a merchant's test event (`ping`), which belongs to no order. */
+  orderId: string | null;
   attempt: number;
   attemptedAt: string;
   url: string;
@@ -96,4 +98,54 @@ export interface StatsBucket {
   at: string;
   deliveries: { delivered: number; failed: number; unknown: number };
   handlerRuns: { done: number; failed: number };
+}
+
+export type MerchantEvent = 'order.paid' | 'order.rejected' | 'order.cancelled';
+
+export interface Merchant {
+  id: string;
+  name: string;
+  /** Null: its orders may name any notifyUrl. */
+  notifyOrigins: string[] | null;
+  events: MerchantEvent[];
+  /** Null: the platform's default. */
+  successRule: 'body' | '2xx' | null;
+  secretRotatedAt: string | null;
+  /** Until when the previous secret signs too; in the past, it no longer does. */
+  previousSecretExpiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface OpsAction {
+  action: string;
+  actor: string;
+  at: string;
+  detail: Record<string, unknown> | null;
+}
+
+export interface MerchantDetail extends Merchant {
+  actions: OpsAction[];
+}
+
+/** The only answers that carry a secret: create's and rotate's. */
+export interface CreatedMerchant extends Merchant {
+  secret: string;
+}
+
+export interface RotatedSecret {
+  secret: string;
+  previousSecretExpiresAt: string;
+}
+
+/** How a request sent by hand (a test event, a resend) went. */
+export interface ManualSend {
+  deliveryId: number;
+  webhookId: string;
+  url: string;
+  delivered: boolean;
+  status: number | null;
+  durationMs: number;
+  snippet: string | null;
+  error: string | null;
 }

@@ -58,3 +58,11 @@ export async function health(): Promise<Health | null> {
     return null;
   }
 }
+
+/**
+ * The API's own words for a refused request (400, 404, 409, 422, …), for the form or panel
+ * that asked; null for what the caller's `fail` handles instead (a refused token, no answer).
+ */
+export function refusalOf(error: unknown): string | null {
+  return error instanceof ApiError && error.status !== 401 ? error.message : null;
+}

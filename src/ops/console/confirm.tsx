@@ -8,8 +8,9 @@ interface Question {
 }
 
 /**
- * Asks before an action that touches more than one message. A native <dialog> opened with
- * showModal: focus moves into it, Escape cancels, and the page behind cannot be reached.
+ * Asks before an action that touches more than one message or cannot be undone. A native
+ * <dialog> opened with showModal: focus moves into it, Escape cancels, and the page behind
+ * cannot be reached.
  */
 export function useConfirm() {
   const [question, setQuestion] = useState<Question | null>(null);

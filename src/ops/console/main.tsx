@@ -7,11 +7,12 @@ import { useConfirm } from './confirm';
 import { DeliveriesView } from './deliveries-view';
 import { EndpointsView } from './endpoints-view';
 import { FailedMessagesView } from './failed-messages-view';
+import { MerchantsView } from './merchants-view';
 import { Notice, NoticeValue } from './notice';
 import { SignIn } from './sign-in';
 import { SummaryView } from './summary-view';
 
-const VIEWS = { summary: 'Summary', failed: 'Failed messages', deliveries: 'Deliveries', endpoints: 'Endpoints' } as const;
+const VIEWS = { summary: 'Summary', failed: 'Failed messages', deliveries: 'Deliveries', endpoints: 'Endpoints', merchants: 'Merchants' } as const;
 type View = keyof typeof VIEWS;
 const REFRESH_MS = 5000;
 
@@ -90,6 +91,7 @@ function App() {
         {view === 'failed' && <FailedMessagesView {...props} />}
         {view === 'deliveries' && <DeliveriesView {...props} />}
         {view === 'endpoints' && <EndpointsView {...props} />}
+        {view === 'merchants' && <MerchantsView {...props} />}
       </main>
       {confirmDialog}
     </>
