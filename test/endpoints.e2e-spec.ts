@@ -138,4 +138,41 @@ describe('merchant endpoints', () => {
     expect(reset.body.rateLimit).toBeUndefined();
     expect((await http(platform.url, 'POST', `/admin/endpoints/${id}/recover`, { admin: true, body: { since: 'yesterday' } })).status).toBe(400);
   });
+
+  it('pages the endpoints by origin, each with its figures of the last hour', async () => {
+    await world.query(`INSERT INTO endpoints (origin) SELECT 'https://paged-' || lpad(i::text, 3, '0') || '.example:443' FROM generate_series(1, 230) AS i`);
+    const [{ id: busy }] = await world.query<{ id: string }>(`SELECT id FROM endpoints WHERE origin = 'https://paged-150.example:443'`);
+    // Three attempts within the hour, one of them failed; one older, which does not count.
+    await world.query(
+      `INSERT INTO deliveries (event_id, order_id, attempt, url, http_status, duration_ms, delivered, error, attempted_at, endpoint_id)
+       SELECT gen_random_uuid(), gen_random_uuid(), 1, 'https://paged-150.example/notify', s, 10, s = 200, CASE WHEN s <> 200 THEN 'HTTP 500' END, at, $1
+         FROM (VALUES (200, now() - interval '5 minutes'), (200, now() - interval '10 minutes'), (500, now()), (500, now() - interval '2 hours')) AS a (s, at)`,
+      [busy],
+    );
+    const origins: string[] = [];
+    const figures: Record<string, unknown> = {};
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: { items: { id: string; origin: string; attemptsLastHour: number; failuresLastHour: number }[]; nextCursor: string | null } } =
+        await http(platform.url, 'GET', `/admin/endpoints?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { admin: true });
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(100);
+      origins.push(...page.body.items.map((endpoint) => endpoint.origin));
+      for (const endpoint of page.body.items) figures[endpoint.id] = { attempts: endpoint.attemptsLastHour, failures: endpoint.failuresLastHour };
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    const [{ count }] = await world.query<{ count: number }>(`SELECT count(*)::int AS count FROM endpoints`);
+    expect(origins).toHaveLength(count);
+    expect(new Set(origins).size).toBe(count);
+    expect(origins.filter((origin) => origin.startsWith('https://paged-'))).toEqual(
+      Array.from({ length: 230 }, (_, index) => `https://paged-${String(index + 1).padStart(3, '0')}.example:443`),
+    );
+    expect(figures[busy]).toEqual({ attempts: 3, failures: 1 });
+
+    expect((await http(platform.url, 'GET', '/admin/endpoints', { admin: true })).body.items).toHaveLength(100);
+    for (const query of ['limit=0', 'limit=501', 'limit=ten', 'cursor=not-ours', `cursor=${Buffer.from('ftp://x').toString('base64url')}`]) {
+      const refused = await http(platform.url, 'GET', `/admin/endpoints?${query}`, { admin: true });
+      expect({ query, status: refused.status }).toEqual({ query, status: 400 });
+    }
+  });
 });

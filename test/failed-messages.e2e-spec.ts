@@ -397,8 +397,17 @@ describe('failed messages: two processes sweeping the same 200 rows (G8)', () =>
     merchant.answerWith(refuse);
     const before = merchant.received.length;
     const now = Date.now();
-    const rows = orderIds.map((orderId) => {
-      const envelope = { id: randomUUID(), type: 'order.rejected', occurredAt: new Date(now - 60_000).toISOString(), data: { orderId, reason: 'no stock' } };
+    // Each is the notification the merchant had, failed for good: its own event id and the
+    // order's own reason (a notification is one per order and outcome, and an event is held
+    // against its order).
+    const notifications = await world.query<{ event_id: string; order_id: string; reason: string }>(
+      `UPDATE notifications n SET state = 'FAILED', delivered_at = NULL FROM orders o
+        WHERE o.id = n.order_id AND n.order_id = ANY($1::uuid[]) RETURNING n.event_id, n.order_id, o.reason`,
+      [orderIds],
+    );
+    expect(notifications).toHaveLength(ROWS);
+    const rows = notifications.map(({ event_id: id, order_id: orderId, reason }) => {
+      const envelope = { id, type: 'order.rejected', occurredAt: new Date(now - 60_000).toISOString(), data: { orderId, reason } };
       return { id: randomUUID(), envelope };
     });
     await world.query(

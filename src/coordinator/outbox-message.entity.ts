@@ -10,6 +10,9 @@ export type OutboxState = 'PREPARE' | 'READY';
  */
 @Entity('outbox')
 @Index('outbox_ready_due', ['nextAttemptAt'], { where: `state = 'READY'` })
+// The relay's claim walks this in order and stops at its batch (claimDueReady); the oldest row's age reads its first entry.
+@Index('outbox_created_at', ['createdAt', 'id'])
+@Index('outbox_state_attempts', ['state', 'attempts'])
 @Index('outbox_prepare_check_back', ['kind', 'checkBackId'], { unique: true, where: `state = 'PREPARE'` })
 export class OutboxMessage {
   @PrimaryColumn('uuid')

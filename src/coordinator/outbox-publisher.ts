@@ -72,15 +72,18 @@ export class OutboxPublisher implements OnModuleInit, BeforeApplicationShutdown 
     this.track(this.publishAll(envelopes.map((envelope) => ({ envelope, attempts: 0 }))), envelopes.length);
   }
 
-  /** One relay pass over rows whose lease has run out, oldest first; returns how many it claimed. */
-  async relayOnce(): Promise<number> {
-    if (!this.connected) return 0;
+  /**
+   * One relay batch: claims rows whose lease has run out, oldest first, and starts publishing
+   * them; answers how many it claimed and when their confirms are in (the relay claims the
+   * next batch meanwhile).
+   */
+  async relayOnce(): Promise<{ claimed: number; published: Promise<void> }> {
+    if (!this.connected) return { claimed: 0, published: Promise.resolve() };
     const rows = await this.outbox.claimDueReady(PUBLISH_LEASE_MS, RELAY_BATCH);
     rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id));
-    const publishing = this.publishAll(rows);
-    this.track(publishing, rows.length);
-    await publishing;
-    return rows.length;
+    const published = this.publishAll(rows);
+    this.track(published, rows.length);
+    return { claimed: rows.length, published };
   }
 
   /** Waits for every publish started so far and the deletes that follow (tests and shutdown). */

@@ -5,6 +5,9 @@ import { PeriodicTask } from '../common/periodic-task';
 import { messagingConfig } from '../config/messaging.config';
 import { OutboxPublisher, RELAY_BATCH } from './outbox-publisher';
 
+/** Relay batches awaiting their confirms at once: enough to keep the broker busy, well under the publisher's in-flight cap. */
+const RELAY_PIPELINE = 4;
+
 /** Re-publishes READY rows left behind by a crash or a broker outage, in every process. */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -26,10 +29,18 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     await this.task.stop();
   }
 
-  /** Keeps going while batches come back full, so a backlog drains in one round. */
+  /**
+   * Keeps going while batches come back full, so a backlog drains in one round, at the
+   * broker's pace: up to RELAY_PIPELINE batches await their confirms while the next is claimed.
+   */
   private async relay(): Promise<void> {
-    while ((await this.publisher.relayOnce()) >= RELAY_BATCH) {
-      /* next batch */
+    const awaiting: Promise<void>[] = [];
+    for (;;) {
+      const { claimed, published } = await this.publisher.relayOnce();
+      awaiting.push(published);
+      if (awaiting.length >= RELAY_PIPELINE) await awaiting.shift();
+      if (claimed < RELAY_BATCH) break;
     }
+    await Promise.all(awaiting);
   }
 }

@@ -64,22 +64,29 @@ const openPrepared = new Statement<{ id: string }>('outbox open PREPARE', `SELEC
 /**
  * Claims: up to $2 due rows, leased for $1 ms in the same statement, which commits on its own
  * (claim, commit, work, record: see docs/architecture.md). SKIP LOCKED lets any number of
- * processes claim side by side.
+ * processes claim side by side. The rows are picked once, in a materialised step: written as
+ * `WHERE id IN (subquery)`, a plan made while the table looked empty (a backlog that grew
+ * faster than statistics) re-ran the subquery for every row of the table. Oldest first, along
+ * `outbox_ready_order`, so a claim reads what it takes and stops.
  */
 const claimDueReady = new Statement<ReadyRow>(
   'outbox claim due READY',
-  `UPDATE outbox SET next_attempt_at = now() + $1 * interval '1 millisecond'
-    WHERE id IN (SELECT id FROM outbox WHERE state = 'READY' AND next_attempt_at <= now()
-                  ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-    RETURNING id, envelope, attempts, created_at`,
+  `WITH due AS MATERIALIZED (
+     SELECT id FROM outbox WHERE state = 'READY' AND next_attempt_at <= now()
+      ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+   UPDATE outbox SET next_attempt_at = now() + $1 * interval '1 millisecond'
+     FROM due WHERE outbox.id = due.id
+   RETURNING outbox.id, outbox.envelope, outbox.attempts, outbox.created_at`,
 );
 /** PREPARE rows of kind $3 older than $4 ms and due for a check-back; each claim counts as an attempt. */
 const claimDuePrepared = new Statement<PreparedRow>(
   'outbox claim due PREPARE',
-  `UPDATE outbox SET next_attempt_at = now() + $1 * interval '1 millisecond', attempts = attempts + 1
-    WHERE id IN (SELECT id FROM outbox WHERE state = 'PREPARE' AND kind = $3 AND created_at <= now() - $4 * interval '1 millisecond' AND next_attempt_at <= now()
-                  ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-    RETURNING id, kind, check_back_id, attempts`,
+  `WITH due AS MATERIALIZED (
+     SELECT id FROM outbox WHERE state = 'PREPARE' AND kind = $3 AND created_at <= now() - $4 * interval '1 millisecond' AND next_attempt_at <= now()
+      ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+   UPDATE outbox SET next_attempt_at = now() + $1 * interval '1 millisecond', attempts = outbox.attempts + 1
+     FROM due WHERE outbox.id = due.id
+   RETURNING outbox.id, outbox.kind, outbox.check_back_id, outbox.attempts`,
 );
 const postpone = new Statement(
   'outbox postpone',
@@ -88,11 +95,11 @@ const postpone = new Statement(
 );
 const counts = new Statement<OutboxCounts>(
   'outbox counts',
-  `SELECT count(*) FILTER (WHERE state = 'READY')::int AS ready,
-          count(*) FILTER (WHERE state = 'PREPARE')::int AS prepare,
-          count(*) FILTER (WHERE state = 'PREPARE' AND attempts >= $1)::int AS stuck,
-          EXTRACT(EPOCH FROM now() - min(created_at))::float AS "oldestAgeSeconds"
-     FROM outbox`,
+  // Each figure from an index (outbox_state_attempts, outbox_created_at): after an outage the outbox holds 100k rows.
+  `SELECT (SELECT count(*) FROM outbox WHERE state = 'READY')::int AS ready,
+          (SELECT count(*) FROM outbox WHERE state = 'PREPARE')::int AS prepare,
+          (SELECT count(*) FROM outbox WHERE state = 'PREPARE' AND attempts >= $1)::int AS stuck,
+          EXTRACT(EPOCH FROM now() - (SELECT min(created_at) FROM outbox))::float AS "oldestAgeSeconds"`,
 );
 const oldest = new Statement<OutboxRow>(
   'outbox oldest',

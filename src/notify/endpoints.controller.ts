@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Put, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, CountAnswer } from '../common/api-responses';
 import { ADMIN_NAME, AdminGuard } from '../common/admin.guard';
 import { notifyConfig } from '../config/notify.config';
-import { RecoverEndpointBody, UpdateEndpointBody } from './endpoints.dto';
+import { ListEndpointsQuery, RecoverEndpointBody, UpdateEndpointBody } from './endpoints.dto';
 import { EndpointDefaults, EndpointsService } from './endpoints.service';
 import { EndpointList, EndpointView } from './notify.responses';
 
@@ -26,10 +26,10 @@ export class EndpointsController {
   }
 
   @Get()
-  @ApiOkResponse({ type: EndpointList, description: 'by origin' })
-  @ApiErrors(401, 503)
-  async list() {
-    return { items: await this.endpoints.list(this.defaults) };
+  @ApiOkResponse({ type: EndpointList, description: 'a page, by origin' })
+  @ApiErrors(400, 401, 503)
+  list(@Query() query: ListEndpointsQuery) {
+    return this.endpoints.list(this.defaults, query.limit, query.cursor);
   }
 
   @Get(':id')

@@ -1,5 +1,7 @@
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsCleanText } from '../common/clean-text.validator';
 import type { SuccessRule } from './endpoint.entity';
 
 export class UpdateEndpointBody {
@@ -20,4 +22,14 @@ export class RecoverEndpointBody {
   @ApiProperty({ example: '2026-11-22T00:00:00Z', description: 'failed notifications whose first failure is at or after this are re-run' })
   @IsISO8601({ strict: true })
   since: string;
+}
+
+export class ListEndpointsQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 100 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  limit = 100;
+
+  @ApiPropertyOptional({ maxLength: 400, description: '`nextCursor` of the previous page' })
+  @IsOptional() @IsString() @MaxLength(400) @IsCleanText()
+  cursor?: string;
 }

@@ -45,8 +45,16 @@ export class EndpointsService {
     private readonly failedMessages: FailedMessagesService,
   ) {}
 
-  async list(defaults: EndpointDefaults): Promise<EndpointView[]> {
-    return (await this.endpoints.list()).map((row) => viewOf(row, defaults));
+  /** A page of endpoints by origin, after the one `cursor` names; `nextCursor` is null on the last page. */
+  async list(defaults: EndpointDefaults, limit: number, cursor?: string): Promise<{ items: EndpointView[]; nextCursor: string | null }> {
+    const after = cursor === undefined ? undefined : originOf(cursor);
+    const rows = await this.endpoints.list(limit + 1, after);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => viewOf(row, defaults)),
+      nextCursor: rows.length > limit && last ? Buffer.from(last.origin).toString('base64url') : null,
+    };
   }
 
   async get(id: string, defaults: EndpointDefaults): Promise<EndpointView> {
@@ -94,4 +102,11 @@ function viewOf(row: EndpointSummaryRow, { successRuleDefault, concurrencyDefaul
     ...(row.last_failure_at ? { lastFailureAt: row.last_failure_at.toISOString() } : {}),
     ...(row.last_error ? { lastError: row.last_error } : {}),
   };
+}
+
+/** The origin an endpoints cursor stands for; a cursor this API did not hand out is refused. */
+function originOf(cursor: string): string {
+  const origin = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[0-9A-Za-z_-]+$/.test(cursor) || !/^https?:\/\/\S+$/.test(origin)) throw NotifyException.badCursor();
+  return origin;
 }

@@ -40,4 +40,5 @@ export class EndpointView {
 
 export class EndpointList {
   @ApiProperty({ type: [EndpointView] }) items: EndpointView[];
+  @ApiProperty({ nullable: true, type: 'string', description: 'pass as `cursor` for the next page; null on the last' }) nextCursor: string | null;
 }

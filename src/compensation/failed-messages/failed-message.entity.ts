@@ -11,6 +11,14 @@ export type FailedMessageStatus = 'FAILED' | 'RETRYING' | 'RESOLVED' | 'DISCARDE
 @Index('failed_messages_handler_message', ['handler', 'messageId'], { unique: true })
 @Index('failed_messages_due', ['nextSweepAt'], { where: `status = 'FAILED' AND next_sweep_at IS NOT NULL` })
 @Index('failed_messages_listing', ['firstFailedAt', 'id'])
+// The listing filtered by status, and by status and handler, read backward a page at a time.
+@Index('failed_messages_status_listing', ['status', 'firstFailedAt', 'id'])
+@Index('failed_messages_status_handler_listing', ['status', 'handler', 'firstFailedAt', 'id'])
+// What q= and orderId= look up; last_failed_at bounds the stats' failed runs to their window.
+@Index('failed_messages_order', ['orderId'])
+@Index('failed_messages_message', ['messageId'])
+@Index('failed_messages_routing_key', ['routingKey'])
+@Index('failed_messages_last_failed_at', ['lastFailedAt'])
 // Retention deletes closed rows only, the oldest first (HISTORY_RETENTION).
 @Index('failed_messages_closed', ['resolvedAt'], { where: `status IN ('RESOLVED', 'DISCARDED')` })
 export class FailedMessage {
@@ -29,6 +37,10 @@ export class FailedMessage {
 
   @Column({ name: 'routing_key', type: 'text', nullable: true })
   routingKey: string | null;
+
+  /** The order the message is about, read from its payload when recorded (see orderIdOf); null when it names none. */
+  @Column({ name: 'order_id', type: 'uuid', nullable: true })
+  orderId: string | null;
 
   /** The body exactly as it arrived (poison may not be JSON). */
   @Column({ type: 'text' })

@@ -3,9 +3,11 @@ import { Db } from '../../database/db';
 import { Statement } from '../../database/sql';
 import type { FailedMessageStatus } from './failed-message.entity';
 
+// Kept by triggers as rows change (migrations/1795330100000-FailedMessageCounts.ts): a few rows,
+// however many closed rows retention keeps. A connection's shard may go below zero; the sum does not.
 const countByStatus = new Statement<{ status: FailedMessageStatus; count: number }>(
   'compensation count failed by status',
-  `SELECT status, count(*)::int AS count FROM failed_messages GROUP BY status`,
+  `SELECT status, sum(count)::int AS count FROM failed_message_counts GROUP BY status`,
 );
 
 // Every failed attempt is in its row's `errors`, so a re-run's failure counts as well.

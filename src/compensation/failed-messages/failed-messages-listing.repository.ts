@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource } from 'typeorm';
+import { Brackets, DataSource, SelectQueryBuilder } from 'typeorm';
 import { FailedMessageAction } from './failed-message-action.entity';
 import { FailedMessage, FailedMessageStatus } from './failed-message.entity';
 
@@ -26,6 +26,16 @@ export class FailedMessagesListing {
 
   /** Up to `limit` rows that match, newest first, after `before` (the last row of the previous page) when given. */
   async list(filter: FailedMessageFilter, limit: number, before?: { at: string; id: string }): Promise<ListedFailedMessage[]> {
+    const { entities, raw } = await this.listQuery(filter, limit, before).getRawAndEntities<{ listed_payload: string; listed_truncated: boolean }>();
+    return entities.map((row, index) => {
+      const truncated = raw[index].listed_truncated;
+      const payload = truncated ? cutToBytes(raw[index].listed_payload, LISTED_PAYLOAD_BYTES) : raw[index].listed_payload;
+      return Object.assign(row, { payload, payloadTruncated: truncated });
+    });
+  }
+
+  /** The listing's query, not run: `list` runs it, and test/query-plans.e2e-spec.ts reads its plan. */
+  listQuery(filter: FailedMessageFilter, limit: number, before?: { at: string; id: string }): SelectQueryBuilder<FailedMessage> {
     const columns = this.dataSource
       .getMetadata(FailedMessage)
       .columns.filter((column) => column.propertyName !== 'payload')
@@ -47,27 +57,15 @@ export class FailedMessagesListing {
       query.andWhere(
         new Brackets((where) => {
           where.where('failed.message_id = :q', { q }).orWhere('failed.routing_key = :q', { q });
-          // An order id appears in the stored envelope; only a UUID is looked for there.
-          if (UUID.test(q)) where.orWhere('strpos(failed.payload, :orderId) > 0', { orderId: q.toLowerCase() });
+          // Only a UUID can be an order id; the column holds what the payload names (see FailureRecorder).
+          if (UUID.test(q)) where.orWhere('failed.order_id = :orderId', { orderId: q.toLowerCase() });
         }),
       );
     }
-    // An order id appears in the stored envelope (as `orderId`, or as `id` in order.created).
-    if (filter.orderId) query.andWhere('strpos(failed.payload, :orderId) > 0', { orderId: filter.orderId.toLowerCase() });
-    if (before) {
-      const { at, id } = before;
-      query.andWhere(
-        new Brackets((where) =>
-          where.where('failed.first_failed_at < :at', { at }).orWhere('failed.first_failed_at = :at AND failed.id < :id', { at, id }),
-        ),
-      );
-    }
-    const { entities, raw } = await query.getRawAndEntities<{ listed_payload: string; listed_truncated: boolean }>();
-    return entities.map((row, index) => {
-      const truncated = raw[index].listed_truncated;
-      const payload = truncated ? cutToBytes(raw[index].listed_payload, LISTED_PAYLOAD_BYTES) : raw[index].listed_payload;
-      return Object.assign(row, { payload, payloadTruncated: truncated });
-    });
+    if (filter.orderId) query.andWhere('failed.order_id = :orderIdFilter', { orderIdFilter: filter.orderId.toLowerCase() });
+    // As a row comparison, the cursor is a bound of the index scan, not a filter of every row before it.
+    if (before) query.andWhere('(failed.first_failed_at, failed.id) < (:at, :id)', { at: before.at, id: before.id });
+    return query;
   }
 
   find(id: string): Promise<FailedMessage | null> {

@@ -11,6 +11,7 @@ export interface FailureRow {
   handler: string;
   messageId: string;
   routingKey: string | null;
+  orderId: string | null;
   payload: string;
   headers: Record<string, unknown>;
   error: string;
@@ -44,8 +45,8 @@ const record = new Statement(
   'compensation record failure',
   `INSERT INTO failed_messages
      (id, handler, queue, message_id, routing_key, payload, headers, error, errors, attempts, status, poison,
-      sweep_count, first_failed_at, last_failed_at, next_sweep_at)
-   VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, 'FAILED', $10, 0, $11, $11, $12)
+      sweep_count, first_failed_at, last_failed_at, next_sweep_at, order_id)
+   VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, 'FAILED', $10, 0, $11, $11, $12, $13)
    ON CONFLICT (handler, message_id) DO UPDATE SET
      status = 'FAILED',
      error = EXCLUDED.error,
@@ -122,6 +123,7 @@ export class FailedMessagesRepository {
       failure.poison,
       failure.failedAt,
       failure.nextSweepAt,
+      failure.orderId,
     ]);
   }
 

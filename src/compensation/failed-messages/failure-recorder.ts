@@ -1,4 +1,4 @@
-import type { ErrorReport } from '@backstop/transport';
+import { type ErrorReport, orderIdOf } from '@backstop/transport';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
@@ -35,6 +35,8 @@ export class FailureRecorder {
       handler: failure.handler,
       messageId: failure.messageId,
       routingKey: failure.routingKey,
+      // Kept beside the payload so a search by order reads an index, not every payload.
+      orderId: orderIdOf(failure.payload),
       payload: failure.payload,
       headers: failure.headers,
       error: failure.error,

@@ -1,10 +1,13 @@
 import { useState } from 'preact/hooks';
-import { api, Endpoint } from './api';
+import { api, Endpoint, Page, query } from './api';
 import { EndpointSettings } from './endpoint-settings';
 import { firstLine, percent } from './format';
 import type { ViewProps } from './main';
+import { Pager, usePager } from './pager';
 import { Time } from './time';
 import { useAnswer } from './use-answer';
+
+const PAGE_SIZE = 100;
 
 /** Merchant endpoints: their circuit, load and failures; enable, recover, change their settings. */
 export function EndpointsView(props: ViewProps) {
@@ -12,7 +15,9 @@ export function EndpointsView(props: ViewProps) {
   const [changed, setChanged] = useState(0);
   const [since, setSince] = useState<Record<string, string>>({});
 
-  const endpoints = useAnswer(async () => (await api<{ items: Endpoint[] }>('GET', '/admin/endpoints')).items, fail, [tick, changed]);
+  const pager = usePager();
+  const page = useAnswer(() => api<Page<Endpoint>>('GET', `/admin/endpoints${query({ limit: PAGE_SIZE, cursor: pager.cursor })}`), fail, [tick, changed, pager.cursor]);
+  const endpoints = page?.items;
   const done = () => setChanged((count) => count + 1);
 
   const enable = async (endpoint: Endpoint) => {
@@ -71,6 +76,7 @@ export function EndpointsView(props: ViewProps) {
           </tbody>
         </table>
       </div>
+      <Pager pager={pager} nextCursor={page?.nextCursor ?? null} label="Endpoints" />
     </section>
   );
 }
