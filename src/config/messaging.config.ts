@@ -1,11 +1,15 @@
-import { DURATION_MESSAGE, DURATION_PATTERN, parseDuration, validateEnvironment } from '@backstop/transport';
+import { brokerUrlsProblem, DURATION_MESSAGE, DURATION_PATTERN, parseBrokerUrls, parseDuration, validateEnvironment } from '@backstop/transport';
 import { registerAs } from '@nestjs/config';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateBy } from 'class-validator';
 
 class MessagingEnvironment {
+  /** One node, or every node of a cluster separated by commas (amqp-connection-manager fails over between them). */
   @IsOptional()
-  @Matches(/^amqps?:\/\/\S+$/, { message: 'RABBITMQ_URL must be an amqp:// or amqps:// URL' })
+  @ValidateBy({
+    name: 'brokerUrls',
+    validator: { validate: (value) => brokerUrlsProblem(value) === undefined, defaultMessage: (args) => `${brokerUrlsProblem(args?.value)}` },
+  })
   RABBITMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
@@ -29,7 +33,7 @@ class MessagingEnvironment {
 export const messagingConfig = registerAs('messaging', () => {
   const environment = validateEnvironment(MessagingEnvironment, process.env);
   return {
-    url: environment.RABBITMQ_URL,
+    urls: parseBrokerUrls(environment.RABBITMQ_URL),
     prefetch: environment.PREFETCH,
     notifyPrefetch: environment.NOTIFY_PREFETCH,
     queueType: environment.QUEUE_TYPE,

@@ -3,6 +3,7 @@ import { MessageHandlerErrorBehavior, RabbitMQModule } from '@golevelup/nestjs-r
 import { Global, Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { messagingConfig } from '../config/messaging.config';
+import { BrokerChannels } from './broker-channels';
 import { BrokerConnectionLog } from './broker-connection-log';
 import { NOTIFY_CHANNEL } from './consumer-channels';
 import { TopologyReadiness } from './topology-readiness';
@@ -14,7 +15,9 @@ import { TopologyReadiness } from './topology-readiness';
     RabbitMQModule.forRootAsync({
       inject: [messagingConfig.KEY],
       useFactory: (config: ConfigType<typeof messagingConfig>) => ({
-        uri: config.url,
+        // Every node of a cluster: amqp-connection-manager connects to the first that answers
+        // and, when that connection is lost, to the next.
+        uri: config.urls,
         exchanges: [{ name: ORDER_EVENTS_EXCHANGE, type: 'topic', options: { durable: true } }],
         prefetchCount: config.prefetch,
         channels: { [NOTIFY_CHANNEL]: { prefetchCount: config.notifyPrefetch } },
@@ -35,7 +38,7 @@ import { TopologyReadiness } from './topology-readiness';
       }),
     }),
   ],
-  providers: [TopologyReadiness, BrokerConnectionLog],
-  exports: [RabbitMQModule, TopologyReadiness],
+  providers: [TopologyReadiness, BrokerConnectionLog, BrokerChannels],
+  exports: [RabbitMQModule, TopologyReadiness, BrokerChannels],
 })
 export class MessagingModule {}

@@ -3,6 +3,7 @@ import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Db } from '../database/db';
 import { pingDatabase } from '../database/ping.repository';
+import { BrokerChannels } from '../messaging/broker-channels';
 import { LiveAnswer, NotReadyAnswer, ReadyAnswer } from './ops.responses';
 
 @ApiTags('ops')
@@ -11,6 +12,7 @@ export class HealthController {
   constructor(
     private readonly db: Db,
     private readonly amqp: AmqpConnection,
+    private readonly channels: BrokerChannels,
   ) {}
 
   @Get('live')
@@ -19,7 +21,10 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready when both the database and the broker answer; 503 names what is missing. */
+  /**
+   * Ready when both the database and the broker answer and the broker refuses none of our
+   * declares or publishes (a 403 after a permission change); 503 names what is missing.
+   */
   @Get('ready')
   @ApiOkResponse({ type: ReadyAnswer, description: 'the database and the broker answer' })
   @ApiServiceUnavailableResponse({ type: NotReadyAnswer, description: 'the database or the broker cannot be reached' })
@@ -28,8 +33,9 @@ export class HealthController {
       () => 'up',
       () => 'down',
     );
-    const broker = this.amqp.managedConnection.isConnected() ? 'up' : 'down';
-    const status = { database, broker };
+    const refusal = this.channels.refusal;
+    const broker = !this.amqp.managedConnection.isConnected() ? 'down' : refusal ? 'refusing' : 'up';
+    const status = { database, broker, ...(refusal && { brokerRefusal: refusal }) };
     if (database !== 'up' || broker !== 'up') throw new ServiceUnavailableException({ statusCode: 503, error: 'Service Unavailable', message: status });
     return { status: 'ok', ...status };
   }

@@ -13,7 +13,8 @@ export class ReadyAnswer {
 
 class PartsDown {
   @ApiProperty({ enum: ['up', 'down'] }) database: string;
-  @ApiProperty({ enum: ['up', 'down'] }) broker: string;
+  @ApiProperty({ enum: ['up', 'down', 'refusing'], description: 'refusing: connected, but the broker refuses a declare or publish (e.g. 403 after a permission change)' }) broker: string;
+  @ApiProperty({ required: false, description: 'what the broker refuses and how to fix it' }) brokerRefusal?: string;
 }
 
 export class NotReadyAnswer {

@@ -21,6 +21,8 @@ export * from './broker/confirmed-channel';
 export * from './central/error-report';
 export * from './central/rerun-result';
 export * from './server/backstop-transport';
+export * from './server/channel-guard';
+export * from './server/broker-urls';
 export * from './server/backstop-context';
 export * from './server/backstop-error.filter';
 export * from './server/transport-options';

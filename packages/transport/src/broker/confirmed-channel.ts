@@ -1,6 +1,7 @@
 import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Message, MessageProperties, Options } from 'amqplib';
 import { randomUUID } from 'node:crypto';
+import { ChannelGuard } from '../server/channel-guard';
 
 /** How long a publish waits for the broker's confirm before it counts as failed. */
 export const PUBLISH_TIMEOUT_MS = 5_000;
@@ -28,6 +29,8 @@ export class ConfirmedChannel {
         await setup?.(channel);
       },
     });
+    // Unwatched, a refused declare or publish would kill the process (see ChannelGuard).
+    ChannelGuard.of(connection).watch(this.channel, name);
   }
 
   async publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish & { messageId: string }): Promise<void> {

@@ -14,6 +14,7 @@ import { InvalidEnvelopeError, readEnvelope } from '../events/envelope';
 import type { EventEnvelope } from '../events/event-map';
 import { orderIdOf } from '../events/order-id';
 import { BackstopContext } from './backstop-context';
+import { ChannelGuard } from './channel-guard';
 import { OutcomePublisher } from './outcome-publisher';
 import { EventRoute, eventRoutes } from './event-routes';
 import { BackstopTransportOptions, ResolvedTransportOptions, resolveTransportOptions } from './transport-options';
@@ -55,12 +56,13 @@ export class BackstopTransport extends Server implements CustomTransportStrategy
     } catch (error) {
       return callback(error);
     }
-    const { url, queue, delaysMs } = this.settings;
+    const { urls, queue, delaysMs } = this.settings;
     // amqplib leaves Nagle's algorithm on, which holds each small ack and confirm up to 40 ms.
-    this.connection = amqp.connect([url], { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1, connectionOptions: { noDelay: true } });
+    this.connection = amqp.connect(urls, { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1, connectionOptions: { noDelay: true } });
     this.connection.on('disconnect', ({ err }) => this.logger.warn({ msg: `broker connection lost: ${err?.message ?? 'closed'}`, queue }));
     this.outcomes = new OutcomePublisher(new ConfirmedChannel(this.connection, `${queue}.publisher`), queue, delaysMs);
     this.consumer = this.connection.createChannel({ name: `${queue}.consumer`, setup: (channel: Channel) => this.setUp(channel) });
+    ChannelGuard.of(this.connection).watch(this.consumer, `${queue}.consumer`);
     this.consumer.waitForConnect().then(
       () => {
         const patterns = this.routes.map((route) => route.pattern);

@@ -1,10 +1,14 @@
 import type { QueueType } from '../broker/handler-topology';
 import { SERVICE_QUEUE } from '../central/error-report';
 import { parseSchedule } from '../config/duration';
+import { brokerUrlsProblem, parseBrokerUrls } from './broker-urls';
 
 export interface BackstopTransportOptions {
-  /** The broker backstop publishes `order.events` on, e.g. `amqp://guest:guest@127.0.0.1:5672`. */
-  url: string;
+  /**
+   * The broker backstop publishes `order.events` on, e.g. `amqp://guest:guest@127.0.0.1:5672`;
+   * for a cluster, every node: a comma-separated list or an array (the same as RABBITMQ_URL).
+   */
+  url: string | readonly string[];
   /** The service's own durable queue, e.g. `loyalty.points`; bound to its `@EventPattern` keys. */
   queue: string;
   /**
@@ -20,7 +24,7 @@ export interface BackstopTransportOptions {
 }
 
 export interface ResolvedTransportOptions {
-  url: string;
+  urls: string[];
   queue: string;
   delaysMs: readonly number[];
   prefetch: number;
@@ -30,7 +34,8 @@ export interface ResolvedTransportOptions {
 /** Checks the options once, at construction, naming every bad one. */
 export function resolveTransportOptions(options: BackstopTransportOptions): ResolvedTransportOptions {
   const problems: string[] = [];
-  if (!/^amqps?:\/\/\S+$/.test(options.url ?? '')) problems.push('url must be an amqp:// or amqps:// URL');
+  const urlProblem = brokerUrlsProblem(options.url);
+  if (urlProblem) problems.push(`url: ${urlProblem}`);
   if (!SERVICE_QUEUE.test(options.queue ?? '')) problems.push('queue must be a name of letters, digits and _ . : - (at most 200), not starting with backstop.');
   let delaysMs: readonly number[] = [];
   try {
@@ -45,5 +50,5 @@ export function resolveTransportOptions(options: BackstopTransportOptions): Reso
   const queueType = options.queueType ?? 'classic';
   if (queueType !== 'classic' && queueType !== 'quorum') problems.push('queueType must be classic or quorum');
   if (problems.length > 0) throw new Error(`Invalid backstop transport options:\n  ${problems.join('\n  ')}`);
-  return { url: options.url, queue: options.queue, delaysMs, prefetch, queueType };
+  return { urls: parseBrokerUrls(options.url), queue: options.queue, delaysMs, prefetch, queueType };
 }
