@@ -1,12 +1,12 @@
 /**
  * The module boundaries of backstop (`npm run lint:deps`, part of `npm test`). A module is a
- * top-level folder of src/. Business modules: orders, stock, notify, payment. Platform
- * machinery: coordinator, compensation, retention. Shared: common, config, database,
+ * top-level folder of src/. Business modules: orders, stock, notify, payment, merchants. Platform
+ * machinery: coordinator, compensation, retention. Shared: audit, common, config, database,
  * logging, messaging, metrics. ops sits on top of everything.
  */
-const BUSINESS = 'orders|stock|notify|payment';
+const BUSINESS = 'orders|stock|notify|payment|merchants';
 const PLATFORM = 'coordinator|compensation|retention';
-const SHARED = 'common|config|database|logging|messaging|metrics';
+const SHARED = 'audit|common|config|database|logging|messaging|metrics';
 
 module.exports = {
   forbidden: [

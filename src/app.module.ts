@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AuditModule } from './audit/audit.module';
 import { CompensationModule } from './compensation/compensation.module';
 import { configurations } from './config/configuration';
 import { CoordinatorModule } from './coordinator/coordinator.module';
 import { DatabaseModule } from './database/database.module';
+import { MerchantsModule } from './merchants/merchants.module';
 import { MessagingModule } from './messaging/messaging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotifyModule } from './notify/notify.module';
@@ -22,10 +24,12 @@ import { LoggingModule } from './logging/logging.module';
     LoggingModule,
     DatabaseModule,
     MetricsModule,
+    AuditModule,
     MessagingModule,
     RetentionModule,
     CoordinatorModule,
     CompensationModule,
+    MerchantsModule,
     OrdersModule,
     StockModule,
     NotifyModule,

@@ -27,7 +27,7 @@ describe('first run', () => {
 
   it('makes throwaway secrets, prints them once, creates its missing database and serves', async () => {
     platform = await SpawnedPlatform.start(
-      world.environment({ DATABASE_URL: `${POSTGRES}/${fresh}`, ADMIN_TOKEN: '', NOTIFY_SIGNING_SECRET: '', PAYMENT_CALLBACK_SECRET: '' }),
+      world.environment({ DATABASE_URL: `${POSTGRES}/${fresh}`, ADMIN_TOKEN: '', NOTIFY_SIGNING_SECRET: '', PAYMENT_CALLBACK_SECRET: '', SECRETS_KEY: '' }),
     );
     await waitFor(async () => {
       if (platform!.child.exitCode !== null) throw new Error(`exited ${platform!.child.exitCode}: ${platform!.stderr}`);
@@ -37,16 +37,20 @@ describe('first run', () => {
     expect(platform.stderr).toContain(`created the database of DATABASE_URL (${fresh})`);
     const token = /ADMIN_TOKEN=(\S+)/.exec(platform.stderr)![1];
     expect(platform.stderr).toMatch(/NOTIFY_SIGNING_SECRET=whsec_[A-Za-z0-9+/]+=*/);
+    expect(platform.stderr).toMatch(/SECRETS_KEY=[A-Za-z0-9+/]{43}=/);
     expect(platform.stderr.match(/ADMIN_TOKEN=/g)).toHaveLength(1);
     const summary = await fetch(`${platform.url}/admin/summary`, { headers: { authorization: `Bearer ${token}` } });
     expect(summary.status).toBe(200);
   });
 
-  it('still requires the secrets in production, and says how to make a whsec_ one', async () => {
-    const production = await SpawnedPlatform.start(world.environment({ NODE_ENV: 'production', PAYMENT_SANDBOX: 'true', NOTIFY_SIGNING_SECRET: '' }));
+  it('still requires the secrets in production, and says how to make each', async () => {
+    const production = await SpawnedPlatform.start(
+      world.environment({ NODE_ENV: 'production', PAYMENT_SANDBOX: 'true', SECRETS_KEY: '', NOTIFY_SIGNING_SECRET: 'not-a-whsec-secret' }),
+    );
     await waitFor(() => production.child.exitCode !== null, { what: 'the process to stop' });
     expect(production.child.exitCode).not.toBe(0);
-    expect(production.stderr).toContain('NOTIFY_SIGNING_SECRET');
-    expect(production.stderr).toContain('openssl rand -base64 32');
+    expect(production.stderr).toContain('SECRETS_KEY must be 32 random bytes in base64 (44 characters); make one with: openssl rand -base64 32');
+    expect(production.stderr).toContain('NOTIFY_SIGNING_SECRET must be a Standard Webhooks secret');
+    expect(production.stderr).toContain('echo "whsec_$(openssl rand -base64 32)"');
   });
 });

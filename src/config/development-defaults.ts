@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * docs/configuration.md: outside production the three secrets may be left unset, so that `npm start` on a
+ * docs/configuration.md: outside production the secrets may be left unset, so that `npm start` on a
  * machine with PostgreSQL and RabbitMQ just runs. Missing ones are made here, once per start,
  * and returned for printing; production keeps requiring them (validation names each one).
  */
@@ -21,6 +21,8 @@ export function fillDevelopmentSecrets(environment: NodeJS.ProcessEnv = process.
   if (missing('ADMIN_TOKEN')) made.ADMIN_TOKEN = randomBytes(24).toString('hex');
   if (missing('NOTIFY_SIGNING_SECRET')) made.NOTIFY_SIGNING_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
   if (missing('PAYMENT_CALLBACK_SECRET')) made.PAYMENT_CALLBACK_SECRET = randomBytes(24).toString('hex');
+  // Merchants registered under a throwaway key cannot be read after a restart without it.
+  if (missing('SECRETS_KEY')) made.SECRETS_KEY = randomBytes(32).toString('base64');
   Object.assign(environment, made);
   return made;
 }

@@ -1,12 +1,17 @@
 import { DURATION_MESSAGE, DURATION_PATTERN, parseDuration, parseSchedule, SCHEDULE_MESSAGE, SCHEDULE_PATTERN, validateEnvironment } from '@backstop/transport';
 import { registerAs } from '@nestjs/config';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
 
 class NotifyEnvironment {
+  /**
+   * Signs the notifications of merchants that are not registered (each registered one has its
+   * own secret), so a deployment with registered merchants alone needs none. Empty counts as unset.
+   */
+  @ValidateIf((_, value) => value !== undefined && value !== '')
   @Matches(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, {
     message: 'NOTIFY_SIGNING_SECRET must be a Standard Webhooks secret: whsec_ followed by base64 (at least 12 bytes); make one with: echo "whsec_$(openssl rand -base64 32)"',
   })
-  NOTIFY_SIGNING_SECRET: string;
+  NOTIFY_SIGNING_SECRET?: string;
 
   @IsOptional() @Matches(SCHEDULE_PATTERN, { message: SCHEDULE_MESSAGE })
   NOTIFY_RETRY_SCHEDULE = '3s,30s,60s,120s,180s,300s';
@@ -43,7 +48,8 @@ class NotifyEnvironment {
 export const notifyConfig = registerAs('notify', () => {
   const environment = validateEnvironment(NotifyEnvironment, process.env);
   return {
-    signingKey: Buffer.from(environment.NOTIFY_SIGNING_SECRET.slice('whsec_'.length), 'base64'),
+    /** Unset: an order for a merchant that is not registered is refused. */
+    signingKey: environment.NOTIFY_SIGNING_SECRET ? Buffer.from(environment.NOTIFY_SIGNING_SECRET.slice('whsec_'.length), 'base64') : undefined,
     retryScheduleMs: parseSchedule(environment.NOTIFY_RETRY_SCHEDULE),
     timeoutMs: parseDuration(environment.NOTIFY_TIMEOUT),
     successBody: environment.NOTIFY_SUCCESS_BODY.trim().toLowerCase(),

@@ -19,9 +19,12 @@ const OWNERS: Record<string, string> = {
   outbox: 'coordinator',
   failed_messages: 'compensation',
   failed_message_actions: 'compensation',
+  failed_message_counts: 'compensation',
   processed_messages: 'compensation',
   payment_incidents: 'payment',
   sandbox_charges: 'payment',
+  merchants: 'merchants',
+  ops_actions: 'audit',
 };
 
 const SRC = join(__dirname, '..');

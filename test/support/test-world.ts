@@ -15,6 +15,8 @@ const RABBITMQ = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const CALLBACK_SECRET = 'test-callback-secret-0123456789';
 export const SIGNING_KEY = randomBytes(24);
+/** The key merchant secrets are encrypted under, the same for every process of a world. */
+export const SECRETS_KEY = randomBytes(32).toString('base64');
 
 export interface RunningApp {
   url: string;
@@ -67,6 +69,7 @@ export class TestWorld {
       ADMIN_TOKEN,
       NOTIFY_SIGNING_SECRET: `whsec_${SIGNING_KEY.toString('base64')}`,
       PAYMENT_CALLBACK_SECRET: CALLBACK_SECRET,
+      SECRETS_KEY,
       NOTIFY_ALLOW_PRIVATE: 'true',
       NOTIFY_RETRY_SCHEDULE: '100ms,200ms,400ms',
       HANDLER_RETRY_SCHEDULE: '100ms,200ms',
