@@ -18,6 +18,7 @@ export function apiDocument(app: INestApplication): OpenAPIObject {
       )
       // An opaque shared token, not a JWT: Nest's addBearerAuth() would claim bearerFormat JWT.
       .addSecurity('bearer', { type: 'http', scheme: 'bearer', description: 'the ADMIN_TOKEN (or one of its name:token entries)' })
+      .addSecurity('metrics', { type: 'http', scheme: 'bearer', description: 'the METRICS_TOKEN, when it is set' })
       .build(),
     { extraModels: [MerchantNotification, ErrorBody] },
   );

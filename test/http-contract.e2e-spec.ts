@@ -355,7 +355,11 @@ describe('HTTP contract', () => {
       ['NOTIFY_ALLOW_PRIVATE', { NOTIFY_ALLOW_PRIVATE: 'yes' }],
       ['NOTIFY_SIGNING_SECRET', { NOTIFY_SIGNING_SECRET: 'not-a-whsec-secret' }],
       ['PAYMENT_CALLBACK_SECRET', { PAYMENT_CALLBACK_SECRET: undefined, NODE_ENV: 'production' }],
-      ['NOTIFY_SIGNING_SECRET', { NOTIFY_SIGNING_SECRET: undefined, NODE_ENV: 'production' }],
+      // NOTIFY_SIGNING_SECRET is optional even in production: registered merchants sign with their own.
+      ['SECRETS_KEY', { SECRETS_KEY: undefined, NODE_ENV: 'production' }],
+      ['SECRETS_KEY', { SECRETS_KEY: Buffer.alloc(31).toString('base64') }],
+      ['SECRETS_KEY', { SECRETS_KEY: 'not base64 at all, but 44 characters long!!' }],
+      ['SECRETS_KEY_PREVIOUS', { SECRETS_KEY_PREVIOUS: Buffer.alloc(33).toString('base64') }],
       ['DATABASE_URL', { DATABASE_URL: 'mysql://localhost/backstop' }],
       ['RABBITMQ_URL', { RABBITMQ_URL: 'http://127.0.0.1:5672' }],
       ['PAYMENT_SANDBOX', { PAYMENT_SANDBOX: 'yes' }],
@@ -365,6 +369,11 @@ describe('HTTP contract', () => {
       ['PROCESSED_RETENTION', { PROCESSED_RETENTION: '7 days' }],
       ['PROCESSED_RETENTION', { PROCESSED_RETENTION: '7m' }],
       ['HISTORY_RETENTION', { HISTORY_RETENTION: '30x' }],
+      ['RATE_LIMIT_ORDERS', { RATE_LIMIT_ORDERS: '100' }],
+      ['RATE_LIMIT_ORDERS', { RATE_LIMIT_ORDERS: '0/1s' }],
+      ['TRUST_PROXY', { TRUST_PROXY: 'yes' }],
+      ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/33' }],
+      ['METRICS_TOKEN', { METRICS_TOKEN: 'short' }],
     ];
 
     it.each(bad)('%s', async (variable, overrides) => {

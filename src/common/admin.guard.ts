@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { appConfig } from '../config/app.config';
+import { isSameToken, presentedBearer } from './bearer-token';
 
 export const ADMIN_NAME = 'adminName';
 
@@ -13,12 +13,8 @@ export class AdminGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest & { [ADMIN_NAME]?: string }>();
-    const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
-    const presented = Buffer.from(match?.[1] ?? '');
-    const operator = this.config.adminTokens.find(({ token }) => {
-      const expected = Buffer.from(token);
-      return expected.length === presented.length && timingSafeEqual(expected, presented);
-    });
+    const presented = presentedBearer(request.headers.authorization);
+    const operator = this.config.adminTokens.find(({ token }) => isSameToken(token, presented));
     if (!operator) throw new UnauthorizedException('a valid admin bearer token is required');
     request[ADMIN_NAME] = operator.name;
     return true;

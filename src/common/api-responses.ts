@@ -21,12 +21,17 @@ const MEANING: Record<number, string> = {
   409: 'the resource is not in a state that allows this',
   413: 'the body is over 64 KiB',
   422: 'understood but refused (unknown SKU, amount too large, idempotency key reused with another body, setting not enforced)',
+  429: 'too many requests from this client address on this route (RATE_LIMIT_ORDERS, off unless set): retry after Retry-After seconds',
   503: 'the database (or, for readiness, the broker) cannot be reached; retry shortly',
+};
+
+const HEADERS: Partial<Record<number, Record<string, { description: string; schema: { type: 'integer' } }>>> = {
+  429: { 'Retry-After': { description: 'whole seconds until the window lets this client in again', schema: { type: 'integer' } } },
 };
 
 /** Documents the error statuses an operation answers, each with the shared error body. */
 export function ApiErrors(...statuses: (keyof typeof MEANING)[]) {
-  return applyDecorators(...statuses.map((status) => ApiResponse({ status, description: MEANING[status], type: ErrorBody })));
+  return applyDecorators(...statuses.map((status) => ApiResponse({ status, description: MEANING[status], type: ErrorBody, headers: HEADERS[status] })));
 }
 
 export class CountAnswer {

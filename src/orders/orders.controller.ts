@@ -17,7 +17,7 @@ export class OrdersController {
   @Post()
   @ApiCreatedResponse({ type: OrderCreatedView, description: 'the order, made now' })
   @ApiOkResponse({ type: OrderCreatedView, description: 'the same order again, as it stands now: a replay with the same Idempotency-Key and body' })
-  @ApiErrors(400, 413, 422, 503)
+  @ApiErrors(400, 413, 422, 429, 503)
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -36,7 +36,7 @@ export class OrdersController {
 
   @Get(':id')
   @ApiOkResponse({ type: OrderDetailView, description: 'the order with its payment and notification state (the active query)' })
-  @ApiErrors(400, 404, 503)
+  @ApiErrors(400, 404, 429, 503)
   async get(@Param('id', uuid) id: string) {
     const { order, paying, notification } = await this.orders.viewOf(id);
     return {

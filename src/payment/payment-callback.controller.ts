@@ -16,7 +16,7 @@ export class PaymentCallbackController {
   @Post('callback')
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'recorded (also on a duplicate)', content: { 'text/plain': { schema: { type: 'string', enum: ['success'] } } } })
-  @ApiErrors(400, 401, 404, 503)
+  @ApiErrors(400, 401, 404, 429, 503)
   @HttpCode(200)
   @UseGuards(CallbackSignatureGuard)
   @ApiHeader({ name: 'X-Signature', description: 'hex(HMAC-SHA256(PAYMENT_CALLBACK_SECRET, rawBody))' })
