@@ -40,7 +40,14 @@ export class NotificationSender {
   ) {}
 
   async send(request: SendRequest): Promise<SendOutcome> {
-    const [keys, terms] = await Promise.all([this.merchants.signingKeys(request.merchantId), this.merchants.terms(request.merchantId)]);
+    let keys: Buffer[] | null;
+    let terms: Awaited<ReturnType<MerchantDirectory['terms']>>;
+    try {
+      [keys, terms] = await Promise.all([this.merchants.signingKeys(request.merchantId), this.merchants.terms(request.merchantId)]);
+    } catch (error) {
+      // A secret this process cannot read (under another SECRETS_KEY): a failed attempt that says why, never an unrecorded one.
+      return { failure: (error as Error).message };
+    }
     const signingKeys = keys ?? (this.config.signingKey ? [this.config.signingKey] : null);
     if (!signingKeys) return { failure: `no signing secret for merchant ${request.merchantId}: it is not registered, and NOTIFY_SIGNING_SECRET is not set` };
     const body = JSON.stringify(request.body);
