@@ -134,10 +134,6 @@ describe('bad input: every text field × NUL, unpaired surrogate, C1 control, 10
       target: async () => ({
         send: (text) => postOrder(order({ merchantId: 'merchant-bi-key' }), { 'idempotency-key': wireBytes(text) }),
         state: ordersPlaced,
-        accepted: async (text, answer) => {
-          expect(answer.status).toBe(201);
-          expect((await storedOrder(answer)).idempotency_key).toBe(wireBytes(text).toString('latin1'));
-        },
       }),
     },
     {
