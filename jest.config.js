@@ -24,7 +24,7 @@ module.exports = {
   testEnvironment: 'node',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 60_000,
-  // `npm test` runs the browser tests (test/console.e2e-spec.ts) after the rest, on their own:
+  // `npm test` runs the browser tests (test/console.e2e-spec.ts, test/docs-browser.e2e-spec.ts) after the rest, on their own:
   // Chromium beside them starves the tests that hold retries to G4's 250 ms.
   maxWorkers: 2,
 };
