@@ -10,6 +10,7 @@ import { Statement } from '../src/database/sql';
 import { DeliveriesRepository } from '../src/notify/deliveries.repository';
 import { Delivery } from '../src/notify/delivery.entity';
 import { EndpointsRepository } from '../src/notify/endpoints.repository';
+import { coverPastDays } from './support/partitions';
 import { TestWorld } from './support/test-world';
 
 /**
@@ -185,6 +186,8 @@ describe('query plans of the admin and console statements', () => {
  * over 2,000 endpoints and 500k processed messages over a week, 100k outbox rows after an outage.
  */
 async function fill(world: TestWorld): Promise<void> {
+  await coverPastDays(world.databaseUrl, 'deliveries', 8);
+  await coverPastDays(world.databaseUrl, 'processed_messages', 8);
   // The tables are independent: filled side by side on their own connections.
   const filling = new Pool({ connectionString: world.databaseUrl, max: 4 });
   const statements: string[] = [];

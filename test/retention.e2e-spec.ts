@@ -6,6 +6,7 @@ import { http } from './support/http';
 import { MerchantServer } from './support/merchant-server';
 import { orderReaches, placeOrder, setStock } from './support/orders';
 import { consumersReady, EventObserver, queuesIdle, queueStates } from './support/reliability-broker';
+import { coverPastDays } from './support/partitions';
 import { RunningApp, TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
@@ -37,13 +38,19 @@ describe('retention (PROCESSED_RETENTION=7d, HISTORY_RETENTION=30d)', () => {
   const available = async (sku: string) => (await http(platform.url, 'GET', `/stock/${sku}`)).body.available as number;
   const prune = (running: RunningApp = platform) => running.app.get(RetentionService).runNow();
 
-  /** `backstop_retention_pruned_total` by table, as /metrics reports it. */
-  async function prunedMetric(running: RunningApp = platform): Promise<Record<string, number>> {
+  /** `backstop_retention_pruned_total` (rows) or `backstop_retention_partitions_dropped_total` by table, as /metrics reports it. */
+  async function prunedMetric(running: RunningApp = platform, metric = 'backstop_retention_pruned_total'): Promise<Record<string, number>> {
     const text = (await http(running.url, 'GET', '/metrics')).text;
     const counts: Record<string, number> = {};
-    for (const [, table, value] of text.matchAll(/^backstop_retention_pruned_total\{table="([^"]+)"\} (\d+)$/gm)) counts[table] = Number(value);
+    for (const [, table, value] of text.matchAll(new RegExp(`^${metric}\\{table="([^"]+)"\\} (\\d+)$`, 'gm'))) counts[table] = Number(value);
     return counts;
   }
+  const droppedMetric = (running: RunningApp = platform) => prunedMetric(running, 'backstop_retention_partitions_dropped_total');
+  /** The day partitions of a table, by name. */
+  const partitionsOf = async (table: string) =>
+    (await world.query<{ name: string }>(`SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass ORDER BY 1`, [table])).map(
+      (row) => row.name,
+    );
 
   it('an order.cancelled redelivered after its marker was pruned releases nothing twice: the reservation refuses it', async () => {
     await consumersReady(world.name, ['stock.release', 'notify.merchant']);
@@ -71,7 +78,8 @@ describe('retention (PROCESSED_RETENTION=7d, HISTORY_RETENTION=30d)', () => {
       ]);
       expect(released.state).toBe('RELEASED');
 
-      // Eight days later the markers are history: retention prunes them.
+      // Eight days later the markers are history: retention drops their day.
+      await coverPastDays(world.databaseUrl, 'processed_messages', 8);
       await world.query(`UPDATE processed_messages SET processed_at = now() - interval '8 days'`);
       await prune();
       expect(await marker()).toBe(0);
@@ -163,6 +171,8 @@ describe('retention (PROCESSED_RETENTION=7d, HISTORY_RETENTION=30d)', () => {
       }
       await waitFor(async () => (await count(`notifications WHERE state <> 'DELIVERED'`)) === 0, { what: 'every notification delivered' });
       await queuesIdle(world.name, ['stock.reserve', 'orders.stock-result', 'notify.merchant', 'stock.release']);
+      await coverPastDays(world.databaseUrl, 'processed_messages', 8);
+      await coverPastDays(world.databaseUrl, 'deliveries', 31);
       await world.query(`UPDATE processed_messages SET processed_at = now() - interval '8 days'`);
       await world.query(`UPDATE deliveries SET attempted_at = now() - interval '31 days'`);
       await world.query(`UPDATE notifications SET created_at = now() - interval '31 days', delivered_at = now() - interval '31 days'`);
@@ -209,6 +219,8 @@ describe('retention (PROCESSED_RETENTION=7d, HISTORY_RETENTION=30d)', () => {
       expect(before.agedProcessed).toBeGreaterThanOrEqual(2500 + 3 * 2);
       expect(before.agedDeliveries).toBeGreaterThanOrEqual(3);
       const metricBefore = await prunedMetric();
+      const droppedBefore = await droppedMetric();
+      const partitionsBefore = { processed: await partitionsOf('processed_messages'), deliveries: await partitionsOf('deliveries') };
 
       await prune();
       const after = await storage();
@@ -220,17 +232,27 @@ describe('retention (PROCESSED_RETENTION=7d, HISTORY_RETENTION=30d)', () => {
       expect(after.actions).toEqual([seeded.failed, seeded.retrying, seeded.recentResolved].sort());
       expect(after.outbox).toEqual([seeded.prepare, seeded.ready].sort());
 
-      // The metric counts what went, table by table.
+      // The partitioned history went a day at a time: exactly the days wholly past their retention.
+      const dayOf = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+      const dueProcessed = partitionsBefore.processed.filter((name) => name.slice(-8) < dayOf(7));
+      const dueDeliveries = partitionsBefore.deliveries.filter((name) => name.slice(-8) < dayOf(30));
+      expect(dueProcessed).toContain(`processed_messages_p${dayOf(8)}`);
+      expect(dueDeliveries).toContain(`deliveries_p${dayOf(31)}`);
+      expect(await partitionsOf('processed_messages')).toEqual(partitionsBefore.processed.filter((name) => !dueProcessed.includes(name)));
+      expect(await partitionsOf('deliveries')).toEqual(partitionsBefore.deliveries.filter((name) => !dueDeliveries.includes(name)));
+      // The metrics count what went, table by table: partitions of the partitioned, rows of the rest.
       const metric = await prunedMetric();
+      const dropped = await droppedMetric();
       const delta = (table: string) => (metric[table] ?? 0) - (metricBefore[table] ?? 0);
+      const droppedDelta = (table: string) => (dropped[table] ?? 0) - (droppedBefore[table] ?? 0);
       expect({
-        processed_messages: delta('processed_messages'),
-        deliveries: delta('deliveries'),
+        processed_messages: droppedDelta('processed_messages'),
+        deliveries: droppedDelta('deliveries'),
         notifications: delta('notifications'),
         failed_messages: delta('failed_messages'),
       }).toEqual({
-        processed_messages: before.processed - 1,
-        deliveries: before.deliveries - 1,
+        processed_messages: dueProcessed.length,
+        deliveries: dueDeliveries.length,
         notifications: before.notifications.length - 3,
         failed_messages: 2,
       });
@@ -252,18 +274,33 @@ describe('retention (PROCESSED_RETENTION=7d, HISTORY_RETENTION=30d)', () => {
       expect(await count('failed_messages WHERE id = $1', [id])).toBe(1);
     });
 
-    it('two processes pruning at once share the work: every aged row goes once, nothing fails', async () => {
+    it('two processes pruning at once share the work: every aged row and day goes once, nothing fails', async () => {
+      await coverPastDays(world.databaseUrl, 'processed_messages', 8);
       await world.query(
         `INSERT INTO processed_messages (handler, message_id, processed_at)
          SELECT 'retention.race', gen_random_uuid(), now() - interval '8 days' FROM generate_series(1, 5000)`,
       );
+      await world.query(
+        `INSERT INTO notifications (event_id, order_id, event_type, state, attempts, created_at, last_attempt_at, delivered_at)
+         SELECT gen_random_uuid(), gen_random_uuid(), 'order.paid', 'DELIVERED', 1, now() - interval '31 days', now() - interval '31 days', now() - interval '31 days'
+           FROM generate_series(1, 2500)`,
+      );
       const second = await world.start();
       apps.push(second);
-      const metricOf = async (running: RunningApp) => (await prunedMetric(running)).processed_messages ?? 0;
-      const before = (await metricOf(platform)) + (await metricOf(second));
+      const metricsOf = async (running: RunningApp) => ({
+        days: (await droppedMetric(running)).processed_messages ?? 0,
+        notifications: (await prunedMetric(running)).notifications ?? 0,
+      });
+      const sum = async () => {
+        const [one, other] = [await metricsOf(platform), await metricsOf(second)];
+        return { days: one.days + other.days, notifications: one.notifications + other.notifications };
+      };
+      const before = await sum();
       await Promise.all([prune(platform), prune(second)]);
       expect(await count(`processed_messages WHERE handler = 'retention.race'`)).toBe(0);
-      expect((await metricOf(platform)) + (await metricOf(second)) - before).toBe(5000);
+      expect(await count(`notifications WHERE delivered_at < now() - interval '30 days'`)).toBe(0);
+      const after = await sum();
+      expect({ days: after.days - before.days, notifications: after.notifications - before.notifications }).toEqual({ days: 1, notifications: 2500 });
     });
   });
 });

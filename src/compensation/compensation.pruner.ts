@@ -5,7 +5,7 @@ import { ProcessedMessagesRepository } from './processed-messages.repository';
 
 /**
  * What compensation keeps only for a while (docs/configuration.md, G10):
- * - `processed_messages` markers, for PROCESSED_RETENTION. A message redelivered after its
+ * - `processed_messages` markers, for PROCESSED_RETENTION (a day's partition is dropped once all of it is older). A message redelivered after its
  *   marker is gone is refused by the domain state its handler checks (a RELEASED reservation,
  *   an order no longer PENDING or CONFIRMED, a DELIVERED notification), not by the marker.
  * - RESOLVED and DISCARDED failed messages with their ops actions, for HISTORY_RETENTION.
@@ -20,11 +20,7 @@ export class CompensationPruner implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.retention.register({
-      name: 'processed_messages',
-      retention: 'processed',
-      pruneBatch: (olderThanMs, limit) => this.processedMessages.pruneBatch(olderThanMs, limit),
-    });
+    this.retention.registerPartitioned({ name: 'processed_messages', retention: 'processed', partitions: this.processedMessages.partitions });
     this.retention.register({
       name: 'failed_messages',
       retention: 'history',

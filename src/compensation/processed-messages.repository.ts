@@ -1,10 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
 import { Bound, Statement } from '../database/sql';
+import { TimePartitions } from '../database/time-partitions';
+
+/**
+ * processed_messages is partitioned by day, and PostgreSQL's unique indexes are each
+ * partition's own: a marker made yesterday does not stop one made today by a conflict. So
+ * the first run of a message is the one that finds no marker in any partition, and two runs
+ * of the same message at once (a redelivery while the first run is still in its
+ * transaction) are put one after the other by a transaction lock on the pair: the second
+ * takes its snapshot after the first has committed, and finds its marker.
+ */
+const lockMessage = new Statement(
+  'compensation lock message',
+  `SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0))`,
+);
 
 const markProcessed = new Statement<{ message_id: string }>(
   'compensation mark processed',
-  `INSERT INTO processed_messages (handler, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING message_id`,
+  `INSERT INTO processed_messages (handler, message_id)
+   SELECT $1, $2::uuid WHERE NOT EXISTS (SELECT 1 FROM processed_messages WHERE handler = $1 AND message_id = $2::uuid)
+   ON CONFLICT DO NOTHING RETURNING message_id`,
 );
 
 const processedBuckets = new Statement<{ at: Date; count: number }>(
@@ -13,30 +29,22 @@ const processedBuckets = new Statement<{ at: Date; count: number }>(
      FROM processed_messages WHERE processed_at >= $2 GROUP BY 1`,
 );
 
-const pruneBatch = new Statement(
-  'compensation prune processed messages',
-  `DELETE FROM processed_messages
-    WHERE (handler, message_id) IN (SELECT handler, message_id FROM processed_messages
-                                      WHERE processed_at < now() - $1 * interval '1 millisecond'
-                                      ORDER BY processed_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-   RETURNING 1`,
-);
-
-// Never wait long behind another lock (a migration, a VACUUM FULL): give up this round rather
-// than have the hot path queue up behind our waiting delete.
-const shortLockWait = new Statement('compensation processed messages prune lock wait', `SET LOCAL lock_timeout = '2s'`);
-
 /** The idempotency markers of handler runs: (handler queue, message id), one per message a handler processed. */
 @Injectable()
 export class ProcessedMessagesRepository {
-  constructor(private readonly db: Db) {}
+  /** A partition per day of `processed_at`: retention drops a day's markers whole (PROCESSED_RETENTION). */
+  readonly partitions: TimePartitions;
+
+  constructor(private readonly db: Db) {
+    this.partitions = new TimePartitions(db, 'processed_messages');
+  }
 
   /**
    * Marks the message processed by `handler`, to be sent with a handler transaction's BEGIN:
-   * it answers the row when this run is the first, none when the message was done before.
+   * the last statement answers the row when this run is the first, none when the message was done before.
    */
-  markProcessed(handler: string, messageId: string): Bound<{ message_id: string }> {
-    return markProcessed.bind([handler, messageId]);
+  markProcessed(handler: string, messageId: string): Bound[] {
+    return [lockMessage.bind([handler, messageId]), markProcessed.bind([handler, messageId])];
   }
 
   /** Messages processed since `since`, in buckets of `bucketMs` counted from the epoch; empty buckets are left out. */
@@ -44,8 +52,4 @@ export class ProcessedMessagesRepository {
     return this.db.run(processedBuckets, [bucketMs, since]);
   }
 
-  /** Deletes up to `limit` markers made over `olderThanMs` ago, in a short transaction of its own; answers how many went. */
-  pruneBatch(olderThanMs: number, limit: number): Promise<number> {
-    return this.db.transaction(async (transaction) => (await transaction.run(pruneBatch, [olderThanMs, limit])).length, shortLockWait.bind([]));
-  }
 }

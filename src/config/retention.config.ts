@@ -12,6 +12,10 @@ class RetentionEnvironment {
 
   @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
   HISTORY_RETENTION = '30d';
+
+  /** How often a worker runs a retention round: often enough that a round has little to do. */
+  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  RETENTION_INTERVAL = '5m';
 }
 
 export const retentionConfig = registerAs('retention', () => {
@@ -22,6 +26,6 @@ export const retentionConfig = registerAs('retention', () => {
     .filter(([, milliseconds]) => milliseconds < MINIMUM_RETENTION_MS)
     .map(([name]) => `${name}: must be at least 1h`);
   if (tooShort.length > 0) throw new Error(`Invalid configuration:\n  ${tooShort.join('\n  ')}`);
-  return { processedMs, historyMs };
+  return { processedMs, historyMs, intervalMs: parseDuration(environment.RETENTION_INTERVAL) };
 });
 export type RetentionConfig = ReturnType<typeof retentionConfig>;

@@ -27,7 +27,7 @@ export class Coordinator {
    * sent with BEGIN in one round trip and its rows handed to `work` (a handler's first
    * statement, marking its message processed, is always the same).
    */
-  async transaction<T>(work: (transaction: EventTransaction, opened: Record<string, unknown>[]) => Promise<T>, opening?: Bound): Promise<T> {
+  async transaction<T>(work: (transaction: EventTransaction, opened: Record<string, unknown>[]) => Promise<T>, opening?: Bound | Bound[]): Promise<T> {
     const writerLeaseMs = this.publisher.writerLeaseMs;
     let events!: EventTransaction;
     const value = await this.db.transaction(async (tx, opened) => {

@@ -37,20 +37,23 @@ export class Db implements Queryable {
   }
 
   /**
-   * Runs `work` in a transaction on one connection. `opening` is sent with BEGIN and what
+   * Runs `work` in a transaction on one connection. `opening` (one statement or several, each
+   * run in turn) is sent with BEGIN and what
    * `work` leaves with `Tx.atCommit` with COMMIT, each in the same round trip: a handler's
    * transaction always starts and ends with the same kind of statement, and this saves two
    * round trips on every one. Nothing may wait on the network inside `work` (a broker, a
    * merchant): the connection is held until it returns.
    */
-  async transaction<T>(work: (tx: Tx, opened: Record<string, unknown>[]) => Promise<T>, opening?: Bound): Promise<T> {
+  async transaction<T>(work: (tx: Tx, opened: Record<string, unknown>[]) => Promise<T>, opening?: Bound | Bound[]): Promise<T> {
+    const openings = opening === undefined ? [] : [opening].flat();
     const client = await this.pool.connect();
     let broken: Error | undefined;
     let began = false;
     try {
       // Counted as begun before it is sent: if the opening statement fails, BEGIN has run.
       began = true;
-      const opened = opening ? (await this.simple(client, ['BEGIN', opening.inline()]))[1].rows : (await client.query('BEGIN'), []);
+      // `opened` is what the last opening statement answered.
+      const opened = openings.length > 0 ? (await this.simple(client, ['BEGIN', ...openings.map((each) => each.inline())])).at(-1)!.rows : (await client.query('BEGIN'), []);
       const tx = new Tx(client);
       const value = await work(tx, opened);
       await this.simple(client, [...tx.closing.map((statement) => statement.inline()), 'COMMIT']);
@@ -62,6 +65,15 @@ export class Db implements Queryable {
     } finally {
       client.release(broken);
     }
+  }
+
+  /**
+   * One statement of schema maintenance (partitions: see TimePartitions), sent as a simple
+   * query outside any transaction. Its text is the platform's own, with every name quoted by
+   * pg's escapeIdentifier: never input from outside.
+   */
+  async execute(text: string): Promise<void> {
+    await this.pool.query(text);
   }
 
   end(): Promise<void> {
@@ -83,6 +95,11 @@ export class Tx implements Queryable {
 
   async run<Row>(statement: Statement<Row>, values: unknown[] = []): Promise<Row[]> {
     return (await this.client.query({ name: statement.name, text: statement.text, values })).rows as Row[];
+  }
+
+  /** Schema maintenance inside this transaction, as `Db.execute`. */
+  async execute(text: string): Promise<void> {
+    await this.client.query(text);
   }
 
   /** A statement to run last, with the commit: part of this transaction, at no round trip of its own. */

@@ -69,6 +69,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly retentionPartitionsDropped = new Counter({
+    name: 'backstop_retention_partitions_dropped_total',
+    help: 'Day partitions of history tables dropped by retention, by table',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'backstop_' });
   }

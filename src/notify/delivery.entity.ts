@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * One HTTP attempt to reach a merchant (GET /admin/deliveries). Written before its request
@@ -47,6 +47,7 @@ export class Delivery {
   @Column({ name: 'endpoint_id', type: 'uuid', nullable: true })
   endpointId: string | null;
 
-  @Column({ name: 'attempted_at', type: 'timestamptz' })
+  /** Part of the key: the log is partitioned by day of it (migrations/1795340000000-PartitionHistory.ts). */
+  @PrimaryColumn({ name: 'attempted_at', type: 'timestamptz' })
   attemptedAt: Date;
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
 import { Statement } from '../database/sql';
 import type { EndpointState, SuccessRule } from './endpoint.entity';
+import type { DeliveryRef } from './notifications.repository';
 
 /** A notification taken for a resend, or why it could not be. */
 export interface ResendClaim {
@@ -17,13 +18,14 @@ const endpointOf = new Statement<{ id: string; state: EndpointState; success_rul
    RETURNING id, state, success_rule`,
 );
 /** An attempt in the delivery log before its request goes out, as every attempt is. */
-const logAttempt = new Statement<{ id: string }>(
+const logAttempt = new Statement<{ id: string; attempted_at: string }>(
   'notify log manual attempt',
-  `INSERT INTO deliveries (event_id, order_id, attempt, url, endpoint_id, attempted_at) VALUES ($1, $2, $3, $4, $5, now()) RETURNING id`,
+  `INSERT INTO deliveries (event_id, order_id, attempt, url, endpoint_id, attempted_at) VALUES ($1, $2, $3, $4, $5, now()) RETURNING id, attempted_at::text`,
 );
+/** By id and time, as NotificationsRepository's attempts: the log is partitioned by time (DeliveryRef). */
 const completeAttempt = new Statement(
   'notify complete manual attempt',
-  `UPDATE deliveries SET http_status = $2, duration_ms = $3, delivered = $4, error = $5, response_snippet = $6 WHERE id = $1`,
+  `UPDATE deliveries SET http_status = $2, duration_ms = $3, delivered = $4, error = $5, response_snippet = $6 WHERE id = $1 AND attempted_at = $7::timestamptz`,
 );
 /**
  * A delivered or failed notification ($1) leased for one more attempt ($2 ms): never beside
@@ -58,15 +60,16 @@ export class ManualSendsRepository {
     return { id: row.id, state: row.state, successRule: row.success_rule };
   }
 
-  async logAttempt(attempt: { eventId: string; orderId: string | null; attempt: number; url: string; endpointId: string }): Promise<string> {
-    return (await this.db.run(logAttempt, [attempt.eventId, attempt.orderId, attempt.attempt, attempt.url, attempt.endpointId]))[0].id;
+  async logAttempt(attempt: { eventId: string; orderId: string | null; attempt: number; url: string; endpointId: string }): Promise<DeliveryRef> {
+    const [row] = await this.db.run(logAttempt, [attempt.eventId, attempt.orderId, attempt.attempt, attempt.url, attempt.endpointId]);
+    return { id: row.id, attemptedAt: row.attempted_at };
   }
 
   async completeAttempt(
-    deliveryId: string,
+    delivery: DeliveryRef,
     outcome: { httpStatus: number | null; durationMs: number; delivered: boolean; error: string | null; snippet: string | null },
   ): Promise<void> {
-    await this.db.run(completeAttempt, [deliveryId, outcome.httpStatus, outcome.durationMs, outcome.delivered, outcome.error, outcome.snippet]);
+    await this.db.run(completeAttempt, [delivery.id, outcome.httpStatus, outcome.durationMs, outcome.delivered, outcome.error, outcome.snippet, delivery.attemptedAt]);
   }
 
   async claimForResend(eventId: string, leaseMs: number): Promise<ResendClaim | null> {

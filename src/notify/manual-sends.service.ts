@@ -86,7 +86,7 @@ export class ManualSends {
 
   private async attempt(send: { webhookId: string; orderId: string | null; attempt: number; url: string; merchantId: string; body: object }): Promise<ManualSendAnswer> {
     const endpoint = await this.repository.endpointOf(new URL(send.url).origin);
-    const deliveryId = await this.repository.logAttempt({ eventId: send.webhookId, orderId: send.orderId, attempt: send.attempt, url: send.url, endpointId: endpoint.id });
+    const delivery = await this.repository.logAttempt({ eventId: send.webhookId, orderId: send.orderId, attempt: send.attempt, url: send.url, endpointId: endpoint.id });
     const started = performance.now();
     const { answer, failure } = await this.sender.send({ url: send.url, webhookId: send.webhookId, body: send.body, merchantId: send.merchantId, endpointRule: endpoint.successRule });
     const outcome = {
@@ -96,9 +96,9 @@ export class ManualSends {
       error: failure ?? null,
       snippet: answer ? snippetOf(answer.body) : null,
     };
-    await this.repository.completeAttempt(deliveryId, outcome);
+    await this.repository.completeAttempt(delivery, outcome);
     const { httpStatus: status, durationMs, delivered, error, snippet } = outcome;
-    return { deliveryId: Number(deliveryId), webhookId: send.webhookId, url: send.url, delivered, status, durationMs, snippet, error };
+    return { deliveryId: Number(delivery.id), webhookId: send.webhookId, url: send.url, delivered, status, durationMs, snippet, error };
   }
 
   private async whyNot(eventId: string): Promise<NotifyException> {

@@ -3,10 +3,21 @@ import { Db } from '../database/db';
 import { Statement } from '../database/sql';
 import type { EndpointState, SuccessRule } from './endpoint.entity';
 
+/**
+ * An attempt's row in the delivery log. The log is partitioned by `attempted_at`, so the row
+ * is found again by both: PostgreSQL then looks in one day's partition, not in every one.
+ * The time travels as PostgreSQL's own text, which keeps its microseconds (a Date would not).
+ */
+export interface DeliveryRef {
+  id: string;
+  attemptedAt: string;
+}
+
 /** A notification's lease and a slot of its endpoint, with its attempt logged; or why not. */
 export interface NotificationClaim {
   /** The attempt's delivery log row; null when nothing was claimed. */
   id: string | null;
+  attempted_at: string | null;
   endpoint_id: string | null;
   endpoint_state: EndpointState | null;
   success_rule: SuccessRule | null;
@@ -18,7 +29,7 @@ export interface NotificationClaim {
 
 /** An attempt's outcome, for `recordAttempt`. */
 export interface AttemptRecord {
-  deliveryId: string;
+  delivery: DeliveryRef;
   eventId: string;
   endpointId: string;
   httpStatus: number | null;
@@ -90,8 +101,8 @@ const claim = new Statement<NotificationClaim>(
    logged AS (
      INSERT INTO deliveries (event_id, order_id, attempt, url, endpoint_id, attempted_at)
      SELECT claimed.event_id, $3::uuid, $4::int, $5::text, slot.id, now() FROM claimed, slot
-     RETURNING id)
-   SELECT logged.id, slot.id AS endpoint_id, slot.state AS endpoint_state, slot.success_rule,
+     RETURNING id, attempted_at)
+   SELECT logged.id, logged.attempted_at::text AS attempted_at, slot.id AS endpoint_id, slot.state AS endpoint_state, slot.success_rule,
           claimed.event_id IS NOT NULL AS claimed,
           CASE WHEN logged.id IS NULL THEN (SELECT state FROM notifications WHERE event_id = $2) END AS state,
           CASE WHEN logged.id IS NULL THEN EXISTS (
@@ -103,7 +114,7 @@ const claim = new Statement<NotificationClaim>(
 );
 
 /**
- * Completes attempt $1's log entry with its outcome, sets the notification's state after it
+ * Completes attempt $1's log entry (made at $15) with its outcome, sets the notification's state after it
  * ($7) and frees its lease (DELIVERED stays DELIVERED); gives the attempt's slot (event $14)
  * back to endpoint $9 and, when the request was sent ($10), notes its outcome there,
  * disabling the endpoint on 410 Gone ($11) or when every attempt has failed for $12 ms ($13 as written).
@@ -112,7 +123,7 @@ const recordAttempt = new Statement(
   'notifications record attempt',
   `WITH logged AS (
      UPDATE deliveries SET http_status = $2, duration_ms = $3, delivered = $4, error = $5, response_snippet = $6
-      WHERE id = $1
+      WHERE id = $1 AND attempted_at = $15::timestamptz
       RETURNING event_id, attempted_at),
    endpoint AS (
      UPDATE endpoints SET in_flight = in_flight - $14::text,
@@ -155,7 +166,7 @@ export class NotificationsRepository {
 
   async recordAttempt(attempt: AttemptRecord): Promise<void> {
     await this.db.run(recordAttempt, [
-      attempt.deliveryId,
+      attempt.delivery.id,
       attempt.httpStatus,
       attempt.durationMs,
       attempt.delivered,
@@ -169,6 +180,7 @@ export class NotificationsRepository {
       attempt.disableAfterMs,
       attempt.disableAfter,
       attempt.eventId,
+      attempt.delivery.attemptedAt,
     ]);
   }
 

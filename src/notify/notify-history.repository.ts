@@ -1,15 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
 import { Statement } from '../database/sql';
-
-const pruneDeliveries = new Statement(
-  'notify prune deliveries',
-  `DELETE FROM deliveries
-    WHERE id IN (SELECT id FROM deliveries
-                  WHERE attempted_at < now() - $1 * interval '1 millisecond'
-                  ORDER BY attempted_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-   RETURNING 1`,
-);
+import { TimePartitions } from '../database/time-partitions';
 
 // DELIVERED only: a PENDING or FAILED notification is still owed to its merchant, however old.
 const pruneDeliveredNotifications = new Statement(
@@ -25,13 +17,17 @@ const pruneDeliveredNotifications = new Statement(
 // than have the hot path queue up behind our waiting delete.
 const shortLockWait = new Statement('notify prune lock wait', `SET LOCAL lock_timeout = '2s'`);
 
-/** Notify's retention: each batch deletes up to `limit` rows aged over `olderThanMs` in a short transaction, and answers how many went. */
+/**
+ * Notify's retention. The delivery log is partitioned by day of `attempted_at` and dropped a
+ * day at a time; delivered notifications are pruned in batches, each deleting up to `limit`
+ * rows aged over `olderThanMs` in a short transaction and answering how many went.
+ */
 @Injectable()
 export class NotifyHistoryRepository {
-  constructor(private readonly db: Db) {}
+  readonly deliveryPartitions: TimePartitions;
 
-  pruneDeliveries(olderThanMs: number, limit: number): Promise<number> {
-    return this.pruneBatch(pruneDeliveries, olderThanMs, limit);
+  constructor(private readonly db: Db) {
+    this.deliveryPartitions = new TimePartitions(db, 'deliveries');
   }
 
   pruneDeliveredNotifications(olderThanMs: number, limit: number): Promise<number> {

@@ -15,11 +15,7 @@ export class NotifyPruner implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.retention.register({
-      name: 'deliveries',
-      retention: 'history',
-      pruneBatch: (olderThanMs, limit) => this.history.pruneDeliveries(olderThanMs, limit),
-    });
+    this.retention.registerPartitioned({ name: 'deliveries', retention: 'history', partitions: this.history.deliveryPartitions });
     this.retention.register({
       name: 'notifications',
       retention: 'history',

@@ -13,7 +13,7 @@ import type { EndpointRoute } from './endpoints.service';
 import { InFlightRequests } from './in-flight-requests';
 import { contradictionOf, notificationBody, OutcomeEvent } from './notification-body';
 import { NotificationSender, snippetOf } from './notification-sender';
-import { NotificationsRepository } from './notifications.repository';
+import { DeliveryRef, NotificationsRepository } from './notifications.repository';
 import { DeliveryFailedError, EndpointBusyError } from './notify.exception';
 import { retryAfterMs } from './retry-after';
 
@@ -34,7 +34,7 @@ const LOCAL_WAIT_MS = 100;
 
 /** A notification's lease and endpoint slot, with its attempt logged. */
 interface Claimed {
-  delivery: string;
+  delivery: DeliveryRef;
   endpoint: EndpointRoute;
 }
 
@@ -110,7 +110,7 @@ export class NotifyService {
     const state = failure === undefined ? 'DELIVERED' : nextDelayMs === undefined ? 'FAILED' : 'PENDING';
     // The attempt's outcome in its log entry, the notification's new state and the endpoint's, in one statement.
     await this.notifications.recordAttempt({
-      deliveryId: delivery,
+      delivery,
       eventId: event.id,
       endpointId: endpoint.id,
       httpStatus: answer?.status ?? null,
@@ -148,7 +148,7 @@ export class NotifyService {
     const claim = await this.notifications.claimAttempt({ eventId: event.id, orderId, attempt, url, origin }, leaseMs, this.config.endpointConcurrency);
     if (claim.id) {
       const endpoint: EndpointRoute = { id: claim.endpoint_id!, state: claim.endpoint_state!, successRule: claim.success_rule };
-      return { delivery: claim.id, endpoint };
+      return { delivery: { id: claim.id, attemptedAt: claim.attempted_at! }, endpoint };
     }
     if (claim.claimed) {
       // The endpoint filled up between this statement's snapshot and its lock: give the lease back.

@@ -1,21 +1,27 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PeriodicTask } from '../common/periodic-task';
 import { appConfig } from '../config/app.config';
 import { retentionConfig } from '../config/retention.config';
+import { TimePartitions } from '../database/time-partitions';
 import { Metrics } from '../metrics/metrics.service';
 
-/** Often enough that a round has little to do; storage is flat at the retention plus this. */
-export const RETENTION_INTERVAL_MS = 5 * 60_000;
 /** Rows per delete: each batch is its own short transaction, so locks are held for moments. */
 export const RETENTION_BATCH = 1_000;
+/**
+ * After each batch, a pause of this many times the batch's own duration: row retention takes
+ * at most a fifth of one connection's time however much is due, so the hot path beside it
+ * never queues behind a run of deletes (a backlog of due rows is worked off over rounds).
+ */
+export const RETENTION_PAUSE_FACTOR = 4;
 
 /**
- * How one module's rows of one table are pruned. `pruneBatch` is a statement of the owner's
- * repository: at most `limit` rows older than `olderThanMs` by the database's clock, taken
- * with FOR UPDATE SKIP LOCKED so processes pruning at the same time take different rows and
- * never wait on each other or on the hot path, deleted in a short transaction of its own;
+ * How one module's rows of a plain table are pruned. `pruneBatch` is a statement of the
+ * owner's repository: at most `limit` rows older than `olderThanMs` by the database's clock,
+ * taken with FOR UPDATE SKIP LOCKED so processes pruning at the same time take different rows
+ * and never wait on each other or on the hot path, deleted in a short transaction of its own;
  * it answers how many went.
  */
 export interface PruneRule {
@@ -26,17 +32,25 @@ export interface PruneRule {
   pruneBatch(olderThanMs: number, limit: number): Promise<number>;
 }
 
+/** A history table partitioned by day: retention drops its partitions whole once all their rows are due, and makes the coming days' ahead. */
+export interface PartitionRule {
+  name: string;
+  retention: 'processed' | 'history';
+  partitions: TimePartitions;
+}
+
 /**
  * Keeps storage flat (G10). Each module knows which of its rows are history and which are
- * still needed, so it registers its own rule; this service only schedules them, in every
- * worker process, in small batches, and counts what they delete.
+ * still needed, so it registers its own rules; this service only schedules them, in every
+ * worker process, and counts what they remove.
  */
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RetentionService.name);
   private readonly rules: PruneRule[] = [];
+  private readonly partitioned: PartitionRule[] = [];
   private readonly task: PeriodicTask;
-  private stopping = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly metrics: Metrics,
@@ -44,19 +58,29 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
     @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
     @Inject(retentionConfig.KEY) private readonly config: ConfigType<typeof retentionConfig>,
   ) {
-    this.task = new PeriodicTask(registry, 'retention', RETENTION_INTERVAL_MS, () => this.prune(), this.logger);
+    this.task = new PeriodicTask(registry, 'retention', config.intervalMs, () => this.prune(), this.logger);
   }
 
   register(rule: PruneRule): void {
     this.rules.push(rule);
   }
 
-  onApplicationBootstrap(): void {
+  registerPartitioned(rule: PartitionRule): void {
+    this.partitioned.push(rule);
+  }
+
+  /**
+   * Every process (an API process writes deliveries too) makes sure the coming days'
+   * partitions exist before it takes traffic; the migration made a week's, so this only
+   * matters after a long time down.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    for (const rule of this.partitioned) await rule.partitions.ensureAhead();
     if (this.app.runsWorker) this.task.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
+    this.stopping.abort();
     await this.task.stop();
   }
 
@@ -66,27 +90,49 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async prune(): Promise<void> {
-    for (const rule of this.rules) {
-      try {
-        await this.pruneAll(rule);
-      } catch (error) {
-        // One table's trouble must not keep the others growing; the next round tries again.
-        this.logger.warn(`pruning ${rule.name} failed: ${(error as Error).message}`);
-      }
+    for (const rule of this.partitioned) await this.guarded(rule.name, () => this.dropDue(rule));
+    for (const rule of this.rules) await this.guarded(rule.name, () => this.pruneAll(rule));
+  }
+
+  /** One table's trouble must not keep the others growing; the next round tries again. */
+  private async guarded(name: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (!this.stopping.signal.aborted) this.logger.warn(`pruning ${name} failed: ${(error as Error).message}`);
     }
   }
 
-  /** Batch after batch until one comes back short: everything due is gone. */
+  private async dropDue(rule: PartitionRule): Promise<void> {
+    await rule.partitions.ensureAhead();
+    const dropped = await rule.partitions.dropOlderThan(this.olderThanMs(rule));
+    if (dropped.length === 0) return;
+    this.metrics.retentionPartitionsDropped.inc({ table: rule.name }, dropped.length);
+    const rows = dropped.reduce((sum, partition) => sum + Math.max(partition.estimatedRows, 0), 0);
+    this.logger.log(`dropped ${dropped.length} partitions of ${rule.name} (about ${rows} rows): ${dropped.map((partition) => partition.name).join(', ')}`);
+  }
+
+  /** Batch after batch, each followed by its pause, until one comes back short: everything due is gone. */
   private async pruneAll(rule: PruneRule): Promise<void> {
-    const olderThanMs = rule.retention === 'processed' ? this.config.processedMs : this.config.historyMs;
+    const olderThanMs = this.olderThanMs(rule);
     let total = 0;
     let pruned: number;
     do {
+      const started = performance.now();
       // Not a lease claim: a batch deletes its rows in its own transaction, so nothing is held after it.
       pruned = await rule.pruneBatch(olderThanMs, RETENTION_BATCH);
       total += pruned;
       this.metrics.retentionPruned.inc({ table: rule.name }, pruned);
-    } while (pruned === RETENTION_BATCH && !this.stopping);
+      if (pruned === RETENTION_BATCH) await this.pause((performance.now() - started) * RETENTION_PAUSE_FACTOR);
+    } while (pruned === RETENTION_BATCH && !this.stopping.signal.aborted);
     if (total > 0) this.logger.log(`pruned ${total} rows of ${rule.name}`);
+  }
+
+  private olderThanMs(rule: { retention: 'processed' | 'history' }): number {
+    return rule.retention === 'processed' ? this.config.processedMs : this.config.historyMs;
+  }
+
+  private pause(ms: number): Promise<void> {
+    return sleep(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
   }
 }
