@@ -1,10 +1,11 @@
 /**
  * The module boundaries of backstop (`npm run lint:deps`, part of `npm test`). A module is a
- * top-level folder of src/. Business modules: orders, stock, notify, payment, merchants. Platform
+ * top-level folder of src/. Business modules: orders, stock, notify, payment, merchants, and alerts
+ * (ops alerts, on top of notify's delivery: nothing below may import it). Platform
  * machinery: coordinator, compensation, retention. Shared: audit, common, config, database,
  * logging, messaging, metrics. ops sits on top of everything.
  */
-const BUSINESS = 'orders|stock|notify|payment|merchants';
+const BUSINESS = 'orders|stock|notify|payment|merchants|alerts';
 const PLATFORM = 'coordinator|compensation|retention';
 const SHARED = 'audit|common|config|database|logging|messaging|metrics';
 

@@ -1,4 +1,6 @@
 # Build once, run the compiled platform as an unprivileged user.
+# Node 20, as package.json's engines (>=20.18.1) and CI: package.json's overrides keep every
+# dependency on a version that supports it (content-disposition 3, under @fastify/static, needs 22).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

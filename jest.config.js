@@ -15,16 +15,12 @@ module.exports = {
   modulePathIgnorePatterns: ['<rootDir>/packages/.*/dist/', '<rootDir>/examples/.*/dist/'],
   transform: {
     '^.+\\.ts$': 'ts-jest',
-    // @fastify/static (Swagger UI) requires content-disposition 3, which ships only as an
-    // ES module: Node 20 loads it natively, Jest's CommonJS runtime needs it transpiled.
-    '/content-disposition/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   setupFiles: ['reflect-metadata'],
   testEnvironment: 'node',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 60_000,
-  // `npm test` runs the browser tests (test/console.e2e-spec.ts, test/docs-browser.e2e-spec.ts) after the rest, on their own:
+  // `npm test` runs the browser tests (test/console*.e2e-spec.ts, test/docs-browser.e2e-spec.ts) after the rest, on their own:
   // Chromium beside them starves the tests that hold retries to G4's 250 ms.
   maxWorkers: 2,
 };

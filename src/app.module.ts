@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AlertsModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.module';
 import { CompensationModule } from './compensation/compensation.module';
 import { configurations } from './config/configuration';
@@ -34,6 +35,7 @@ import { LoggingModule } from './logging/logging.module';
     StockModule,
     NotifyModule,
     PaymentModule,
+    AlertsModule,
     OpsModule,
   ],
 })

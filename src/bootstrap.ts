@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { readJsonText } from './common/json-body';
 import { LimitedRoute, limitRequests } from './common/rate-limit';
+import { echoRequestId, requestIdOf, scopeRequests } from './common/request-id';
 import { secureHeaders } from './common/security-headers';
 import { SyncValidationPipe } from './common/sync-validation.pipe';
 import { unreadableQueryProblem } from './common/unreadable-query';
@@ -44,6 +45,7 @@ export async function createApplication(): Promise<NestFastifyApplication> {
       // limit of 100 answers 414 without naming it); Node's 16 KiB header limit still bounds them.
       routerOptions: { maxParamLength: 16 * 1024 },
       frameworkErrors: answerUnreadableUrl,
+      genReqId: requestIdOf,
     }),
     { rawBody: true, bufferLogs: true },
   );
@@ -57,6 +59,8 @@ export async function createApplication(): Promise<NestFastifyApplication> {
     }),
   );
   app.useGlobalFilters(new HttpErrorFilter(app.get(HttpAdapterHost).httpAdapter));
+  // First, so every later hook, the handler and every answer (a 429 or 401 too) know the request id.
+  scopeRequests(app);
   await secureHeaders(app, { docs: DOCS_PATH, consoleAssets: CONSOLE_ASSETS_PREFIX });
   if (http.ordersRateLimit) await limitRequests(app, http.ordersRateLimit, RATE_LIMITED_ROUTES);
   refuseUnreadableQueries(app);
@@ -75,10 +79,11 @@ export async function createApplication(): Promise<NestFastifyApplication> {
  * cannot be routed, so no parameter can be named: 400 in the contract's shape, without
  * echoing the URL back as Fastify's default does.
  */
-function answerUnreadableUrl(error: FastifyError, _: FastifyRequest, reply: FastifyReply): void {
+function answerUnreadableUrl(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
   // Answered before any hook runs, so without the headers the hooks set on every other answer.
   void reply.header('x-content-type-options', 'nosniff');
+  echoRequestId(request, reply);
   answerBadRequest(reply, tooLong ? 'a path parameter is too long' : 'the URL path is not valid UTF-8 once percent-decoded (for instance an encoded unpaired surrogate)');
 }
 

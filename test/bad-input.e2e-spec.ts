@@ -221,7 +221,7 @@ describe('bad input: every text field × NUL, unpaired surrogate, C1 control, 10
           state: rows,
           accepted: async (_, answer) => {
             expect(answer.status).toBe(202);
-            expect(answer.body).toEqual({ count: 0 });
+            expect(answer.body).toEqual({ count: 0, skipped: 0 });
           },
         };
       },

@@ -132,10 +132,20 @@ describe('merchant endpoints', () => {
       expect({ body, status: refused.status }).toEqual({ body, status: 400 });
     }
     const limited = await http(platform.url, 'PUT', `/admin/endpoints/${id}`, { admin: true, body: { concurrency: 8, rateLimit: 20 } });
-    expect(limited).toMatchObject({ status: 200, body: { concurrency: 8, concurrencyIsDefault: false, rateLimit: 20, inFlight: 0 } });
+    // A cap above the adaptive limit gives no more slots than that limit; one below it is the limit.
+    const adaptiveLimit = limited.body.adaptiveLimit as number;
+    // The endpoint's attempts in the tests before moved it from where it starts (4), but not far.
+    expect(adaptiveLimit).toBeLessThan(8);
+    expect(limited).toMatchObject({
+      status: 200,
+      body: { concurrency: Math.max(1, Math.floor(adaptiveLimit)), concurrencyCap: 8, concurrencyIsDefault: false, rateLimit: 20, inFlight: 0, waiting: 0 },
+    });
+    const capped = await http(platform.url, 'PUT', `/admin/endpoints/${id}`, { admin: true, body: { concurrency: 1 } });
+    expect(capped).toMatchObject({ status: 200, body: { concurrency: 1, concurrencyCap: 1 } });
     const reset = await http(platform.url, 'PUT', `/admin/endpoints/${id}`, { admin: true, body: { concurrency: null, rateLimit: null } });
-    expect(reset).toMatchObject({ status: 200, body: { concurrency: 4, concurrencyIsDefault: true } });
+    expect(reset).toMatchObject({ status: 200, body: { concurrency: Math.max(1, Math.floor(reset.body.adaptiveLimit)), concurrencyIsDefault: true } });
     expect(reset.body.rateLimit).toBeUndefined();
+    expect(reset.body.concurrencyCap).toBeUndefined();
     expect((await http(platform.url, 'POST', `/admin/endpoints/${id}/recover`, { admin: true, body: { since: 'yesterday' } })).status).toBe(400);
   });
 

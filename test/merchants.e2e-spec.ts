@@ -176,18 +176,21 @@ describe('merchant registry (ops API)', () => {
 
     const { actions } = (await admin('GET', merchantPath('shop-u'))).body;
     expect(actions).toEqual([
-      { action: 'merchant.create', actor: 'admin', at: expect.any(String), detail: expect.objectContaining({ name: 'Shop shop-u', successRule: 'body' }) },
+      // requestId: the x-request-id of the request that did it (test/request-ids.e2e-spec.ts).
+      { action: 'merchant.create', actor: 'admin', at: expect.any(String), detail: expect.objectContaining({ name: 'Shop shop-u', successRule: 'body' }), requestId: expect.any(String) },
       {
         action: 'merchant.update',
         actor: 'ops-bob',
         at: expect.any(String),
         detail: { events: { from: ['order.paid', 'order.rejected', 'order.cancelled'], to: ['order.paid'] } },
+        requestId: expect.any(String),
       },
       {
         action: 'merchant.update',
         actor: 'admin',
         at: expect.any(String),
         detail: { name: { from: 'Shop shop-u', to: 'Shop U' }, notifyOrigins: { from: ['https://u.example'], to: null }, successRule: { from: 'body', to: null } },
+        requestId: expect.any(String),
       },
     ]);
   });

@@ -1,10 +1,50 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { TopologyReadiness } from '../src/messaging/topology-readiness';
 import { http } from './support/http';
 import { RunningApp, TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
-type Operation = { responses: Record<string, { description?: string; content?: Record<string, { schema?: Record<string, unknown> }> }>; security?: unknown[]; parameters?: { name: string; in: string; schema?: { type?: string } }[] };
+type Operation = {
+  operationId?: string;
+  summary?: string;
+  responses: Record<string, { description?: string; headers?: Record<string, unknown>; content?: Record<string, { schema?: Record<string, unknown> }> }>;
+  security?: unknown[];
+  parameters?: { name: string; in: string; schema?: { type?: string }; $ref?: string }[];
+};
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+
+/**
+ * The document checked against the OpenAPI Initiative's JSON schema of its version by
+ * @seriousme/openapi-schema-validator. The package is an ES module, which Jest's CommonJS
+ * runtime cannot load, so its command runs in a Node process of its own.
+ */
+async function validateOpenApi(document: unknown): Promise<{ valid: boolean; errors?: unknown }> {
+  const folder = await mkdtemp(join(tmpdir(), 'backstop-openapi-'));
+  try {
+    const file = join(folder, 'openapi.json');
+    await writeFile(file, JSON.stringify(document));
+    const command = require.resolve('@seriousme/openapi-schema-validator/bin/validate-api-cli.js');
+    // It prints its verdict as JSON and exits 1 when the document is not valid.
+    const stdout = await promisify(execFile)(process.execPath, [command, file]).then(
+      (result) => result.stdout,
+      (error: { stdout?: string }) => error.stdout ?? '',
+    );
+    return JSON.parse(stdout);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** Every object in the document that has `key`, by its JSON pointer. */
+function pointersTo(value: unknown, key: string, pointer = ''): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  const here = !Array.isArray(value) && key in value && typeof (value as Record<string, unknown>)[key] !== 'object' ? [pointer] : [];
+  return [...here, ...Object.entries(value).flatMap(([name, inner]) => pointersTo(inner, key, `${pointer}/${name}`))];
+}
 
 /** The OpenAPI document at /docs-json: every operation says what it answers, typed. */
 describe('OpenAPI document', () => {
@@ -24,6 +64,43 @@ describe('OpenAPI document', () => {
     );
   });
   afterAll(() => world.destroy());
+
+  it("is a valid OpenAPI 3.1 document by the specification's own JSON schema", async () => {
+    expect(await validateOpenApi(document)).toEqual({ valid: true });
+    // The validator can fail too: the same document without its paths is not one.
+    expect((await validateOpenApi({ ...document, paths: 'none' })).valid).toBe(false);
+  });
+
+  it("writes nullable fields in 3.1's JSON Schema, never 3.0's `nullable`, which 3.1 tools ignore", () => {
+    expect(pointersTo(document, 'nullable')).toEqual([]);
+    const { concurrency, rateLimit } = document.components.schemas.UpdateEndpointBody.properties;
+    expect(concurrency).toMatchObject({ type: ['integer', 'null'], minimum: 1, maximum: 100 });
+    expect(rateLimit).toMatchObject({ type: ['integer', 'null'], minimum: 1, maximum: 10000 });
+    // A nullable reference cannot take a sibling type: it is one of the reference or null.
+    expect(document.components.schemas.OrderDetailView.properties.payment).toEqual({ oneOf: [{ $ref: '#/components/schemas/OrderPaymentView' }, { type: 'null' }] });
+    // An enum that takes null lists it, or null would fail the enum.
+    expect(document.components.schemas.MerchantView.properties.successRule).toMatchObject({ type: ['string', 'null'], enum: ['body', '2xx', null] });
+  });
+
+  it('gives every operation a summary and a unique camelCase operationId', () => {
+    expect(operations.filter(([, operation]) => !operation.summary?.trim()).map(([name]) => name)).toEqual([]);
+    const ids = operations.map(([, operation]) => operation.operationId);
+    expect(ids.filter((id) => !/^[a-z][a-zA-Z0-9]*$/.test(String(id)))).toEqual([]);
+    expect(ids.filter((id, index) => ids.indexOf(id) !== index)).toEqual([]);
+    expect(document.paths['/orders'].post.operationId).toBe('createOrder');
+    expect(document.paths['/admin/failed-messages'].get.operationId).toBe('listFailedMessages');
+  });
+
+  it('names the server it is served from, and the x-request-id every operation takes and every answer carries', () => {
+    expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    expect(document.components.parameters.RequestId).toMatchObject({ name: 'x-request-id', in: 'header', required: false });
+    const withoutId = operations.filter(([, operation]) => !(operation.parameters ?? []).some((parameter) => parameter.$ref === '#/components/parameters/RequestId'));
+    expect(withoutId.map(([name]) => name)).toEqual([]);
+    const answersWithoutId = operations.flatMap(([name, operation]) =>
+      Object.entries(operation.responses).filter(([, response]) => !response.headers?.['x-request-id']).map(([status]) => `${name} ${status}`),
+    );
+    expect(answersWithoutId).toEqual([]);
+  });
 
   it('is OpenAPI 3.1 with an opaque bearer scheme, not a JWT one', () => {
     expect(document.openapi).toBe('3.1.0');

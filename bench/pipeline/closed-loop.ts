@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { Agent, createServer, request, Server } from 'node:http';
+import { Agent, createServer, request, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,6 +45,8 @@ export class LoadClient {
 export class Merchant {
   received = 0;
   duplicates = 0;
+  /** How long it takes to answer; changed mid-run by the slowdown scenario. */
+  answerDelayMs = 0;
   private readonly waiting = new Map<string, (at: number) => void>();
   private readonly notified = new Set<string>();
   private server: Server;
@@ -56,20 +58,26 @@ export class Merchant {
       let raw = '';
       incoming.setEncoding('utf8').on('data', (chunk: string) => (raw += chunk));
       incoming.on('end', () => {
-        const at = performance.now();
-        response.end('success');
-        let orderId: unknown;
-        try {
-          orderId = JSON.parse(raw).orderId;
-        } catch {
-          return;
-        }
-        if (typeof orderId === 'string') merchant.arrived(orderId, at);
+        if (merchant.answerDelayMs > 0) setTimeout(() => merchant.answer(raw, response), merchant.answerDelayMs);
+        else merchant.answer(raw, response);
       });
     });
     await new Promise<void>((resolve) => merchant.server.listen(port, host, resolve));
     merchant.port = (merchant.server.address() as AddressInfo).port;
     return merchant;
+  }
+
+  /** `success`, and the notification's order counted as notified when the answer goes out. */
+  private answer(raw: string, response: ServerResponse): void {
+    const at = performance.now();
+    response.end('success');
+    let orderId: unknown;
+    try {
+      orderId = JSON.parse(raw).orderId;
+    } catch {
+      return;
+    }
+    if (typeof orderId === 'string') this.arrived(orderId, at);
   }
 
   /** The URL a platform on this machine reaches the merchant at, unless told otherwise. */
@@ -189,6 +197,16 @@ export async function closedLoop(client: LoadClient, merchant: Merchant, target:
  */
 export async function oneOrder(client: LoadClient, merchant: Merchant | undefined, target: Target, pollMs: number): Promise<OrderTiming> {
   const begin = performance.now();
+  const { order, polls } = await confirmedOrder(client, target, pollMs);
+  const confirmed = performance.now();
+  const { paying, arrived } = await payAndAwait(client, merchant, target, order);
+  if (arrived === undefined) return { confirmMs: confirmed - begin, notifyMs: Number.NaN, totalMs: performance.now() - begin, polls };
+  return { confirmMs: confirmed - begin, notifyMs: arrived - paying, totalMs: arrived - begin, polls };
+}
+
+/** An order placed and polled until it is CONFIRMED. */
+export async function confirmedOrder(client: LoadClient, target: Target, pollMs: number): Promise<{ order: { id: string; totalAmount: number }; polls: number }> {
+  const begin = performance.now();
   const created = await client.send('POST', `${target.url}/orders`, JSON.stringify({
     merchantId: 'bench',
     items: [{ sku: target.sku, quantity: 1 }],
@@ -204,12 +222,23 @@ export async function oneOrder(client: LoadClient, merchant: Merchant | undefine
     const answer = await client.send('GET', `${target.url}/orders/${order.id}`);
     if (answer.status !== 200) throw new Error(`GET /orders/${order.id}: ${answer.status} ${answer.text}`);
     const { status } = JSON.parse(answer.text) as { status: string };
-    if (status === 'CONFIRMED') break;
+    if (status === 'CONFIRMED') return { order, polls };
     if (status !== 'PENDING') throw new Error(`order ${order.id} became ${status}, not CONFIRMED (stock used up?)`);
     if (performance.now() - begin > STEP_TIMEOUT_MS) throw new Error(`order ${order.id} not CONFIRMED within ${STEP_TIMEOUT_MS} ms`);
   }
-  const confirmed = performance.now();
+}
 
+/**
+ * Pays a confirmed order by the gateway's signed callback and waits for the merchant to have
+ * its notification: when the payment went out, and when the merchant answered (undefined
+ * with no merchant to wait on).
+ */
+export async function payAndAwait(
+  client: LoadClient,
+  merchant: Merchant | undefined,
+  target: Target,
+  order: { id: string; totalAmount: number },
+): Promise<{ paying: number; arrived?: number }> {
   const notified = merchant?.expect(order.id);
   const rawBody = JSON.stringify({ orderId: order.id, tradeNo: `bench-${order.id}`, status: 'TRADE_SUCCESS', amount: order.totalAmount });
   const signature = createHmac('sha256', target.callbackSecret).update(rawBody).digest('hex');
@@ -219,7 +248,7 @@ export async function oneOrder(client: LoadClient, merchant: Merchant | undefine
     merchant?.forget(order.id);
     throw new Error(`POST /payments/callback for ${order.id}: ${paid.status} ${paid.text}`);
   }
-  if (!merchant || !notified) return { confirmMs: confirmed - begin, notifyMs: Number.NaN, totalMs: performance.now() - begin, polls };
+  if (!merchant || !notified) return { paying };
   const giveUp = new AbortController();
   const timeout = sleep(STEP_TIMEOUT_MS, 'timeout' as const, { ref: false, signal: giveUp.signal }).catch(() => 'timeout' as const);
   const arrived = await Promise.race([notified, timeout]);
@@ -228,5 +257,5 @@ export async function oneOrder(client: LoadClient, merchant: Merchant | undefine
     merchant.forget(order.id);
     throw new Error(`merchant not notified of order ${order.id} within ${STEP_TIMEOUT_MS} ms`);
   }
-  return { confirmMs: confirmed - begin, notifyMs: arrived - paying, totalMs: arrived - begin, polls };
+  return { paying, arrived };
 }

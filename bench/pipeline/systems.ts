@@ -33,11 +33,16 @@ export function buildIfStale(): void {
 /** backstop as in production, `node dist/main.js`, in its own process on the world's database and vhost. */
 export async function startBackstop(world: TestWorld, overrides: Record<string, string> = {}, nodeArguments: string[] = []): Promise<System> {
   const { process: child, url } = await world.spawn({
+    // The production defaults the test worlds compress or switch off: the retry schedules, the
+    // wait on the broker, the circuit breaker, and the relay's interval (as the baseline's relay).
+    NOTIFY_RETRY_SCHEDULE: '3s,30s,60s,120s,180s,300s',
+    HANDLER_RETRY_SCHEDULE: '1s,5s,30s',
+    NOTIFY_WAIT_DELAY: '1s',
+    NOTIFY_CIRCUIT_MIN_REQUESTS: '10',
+    RELAY_INTERVAL: '1s',
     ...overrides,
     LOG_LEVEL: 'warn',
     NOTIFY_ALLOW_PRIVATE: 'true',
-    // The production default, as the baseline's relay (the test world polls faster).
-    RELAY_INTERVAL: '1s',
   }, nodeArguments);
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[backstop] ${chunk.toString()}`));
   return { name: 'backstop', url, pid: child.pid, stop: () => stopChild(child) };

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { currentRequestId } from '../common/request-id';
 import type { Queryable } from '../database/db';
 import { AuditRepository } from './audit.repository';
 
@@ -22,6 +23,8 @@ export interface RecordedOpsAction extends Omit<OpsAction, 'detail'> {
   id: string;
   at: Date;
   detail: Record<string, unknown> | null;
+  /** The x-request-id of the HTTP request that did it: its log lines carry the same id. Null outside a request. */
+  requestId: string | null;
 }
 
 /**
@@ -33,14 +36,36 @@ export class AuditTrail {
   constructor(private readonly repository: AuditRepository) {}
 
   /**
-   * Records an action. Pass the transaction that makes the change as `database`, so the
-   * change and its record commit together or not at all.
+   * Records an action, with the id of the request it is recorded for. Pass the transaction
+   * that makes the change as `database`, so the change and its record commit together or not
+   * at all.
    */
   record(action: OpsAction, database?: Queryable): Promise<void> {
     return this.repository.insert(
-      { actor: action.actor, action: action.action, subject_type: action.subject.type, subject_id: action.subject.id, detail: action.detail ?? null },
+      {
+        actor: action.actor,
+        action: action.action,
+        subject_type: action.subject.type,
+        subject_id: action.subject.id,
+        detail: action.detail ?? null,
+        request_id: currentRequestId() ?? null,
+      },
       database,
     );
+  }
+
+  /** The first `limit` actions on any of these subjects (an order's notifications, say), oldest first. */
+  async ofAny(subjects: AuditSubject[], limit = 200): Promise<RecordedOpsAction[]> {
+    if (subjects.length === 0) return [];
+    return (await this.repository.ofSubjects(subjects, limit)).map((row) => ({
+      id: row.id,
+      at: row.at,
+      actor: row.actor,
+      action: row.action,
+      subject: { type: row.subject_type, id: row.subject_id },
+      detail: row.detail,
+      requestId: row.request_id,
+    }));
   }
 
   /** The subject's latest `limit` actions, oldest first. */
@@ -52,6 +77,7 @@ export class AuditTrail {
       action: row.action,
       subject: { type: row.subject_type, id: row.subject_id },
       detail: row.detail,
+      requestId: row.request_id,
     }));
   }
 }

@@ -11,11 +11,14 @@ import { FailedMessage } from './failed-messages/failed-message.entity';
 import { FailedMessagesController } from './failed-messages/failed-messages.controller';
 import { FailedMessagesService } from './failed-messages/failed-messages.service';
 import { FailureRecorder } from './failed-messages/failure-recorder';
+import { FailureListeners } from './failed-messages/failure-listeners';
 import { CompensationStats } from './failed-messages/compensation-stats';
 import { FailedMessageClaims } from './failed-messages/failed-message-claims.repository';
 import { FailedMessagesHistory } from './failed-messages/failed-messages-history.repository';
 import { FailedMessagesListing } from './failed-messages/failed-messages-listing.repository';
 import { FailedMessagesRepository } from './failed-messages/failed-messages.repository';
+import { FailureGroupsController } from './failed-messages/failure-groups.controller';
+import { FailureGroupsRepository } from './failed-messages/failure-groups.repository';
 import { HandlerExplorer } from './handlers/handler-explorer';
 import { HandlerSchedules } from './handlers/handler-schedules';
 import { HandlerRunner } from './handlers/handler-runner';
@@ -29,7 +32,7 @@ import { ServiceFailureIntake } from './services/service-failure-intake';
  */
 @Module({
   imports: [DiscoveryModule, CoordinatorModule, TypeOrmModule.forFeature([ProcessedMessage, FailedMessage, FailedMessageAction])],
-  controllers: [FailedMessagesController],
+  controllers: [FailedMessagesController, FailureGroupsController],
   providers: [
     HandlerRunner,
     ProcessedMessagesRepository,
@@ -46,9 +49,12 @@ import { ServiceFailureIntake } from './services/service-failure-intake';
     FailedMessageClaims,
     FailedMessagesListing,
     FailedMessagesHistory,
+    FailureGroupsRepository,
     CompensationStats,
+    FailureListeners,
   ],
   // HandlerSchedules: each module defines the retry schedules and delivery delays its handlers name.
-  exports: [FailedMessagesService, CompensationStats, HandlerSchedules],
+  // FailureListeners: other modules hear of each failure recorded (the alerts module's spikes).
+  exports: [FailedMessagesService, CompensationStats, HandlerSchedules, FailureListeners],
 })
 export class CompensationModule {}

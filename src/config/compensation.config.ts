@@ -11,6 +11,9 @@ class CompensationEnvironment {
 
   @IsOptional() @Matches(SCHEDULE_PATTERN, { message: SCHEDULE_MESSAGE })
   SWEEP_SCHEDULE = '10m,1h,2h,6h,15h';
+
+  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  RERUN_LEASE = '15m';
 }
 
 export const compensationConfig = registerAs('compensation', () => {
@@ -19,6 +22,7 @@ export const compensationConfig = registerAs('compensation', () => {
     handlerRetryScheduleMs: parseSchedule(environment.HANDLER_RETRY_SCHEDULE),
     sweepIntervalMs: parseDuration(environment.SWEEP_INTERVAL),
     sweepScheduleMs: parseSchedule(environment.SWEEP_SCHEDULE),
+    rerunLeaseMs: parseDuration(environment.RERUN_LEASE),
   };
 });
 export type CompensationConfig = ReturnType<typeof compensationConfig>;

@@ -1,3 +1,4 @@
+import { alertsConfig } from './alerts.config';
 import { appConfig } from './app.config';
 import { compensationConfig } from './compensation.config';
 import { databaseConfig } from './database.config';
@@ -9,7 +10,7 @@ import { retentionConfig } from './retention.config';
 import { secretsConfig } from './secrets.config';
 
 /** Every concern's config, validated together at start so one run names every bad variable. */
-export const configurations = [appConfig, databaseConfig, messagingConfig, notifyConfig, paymentConfig, compensationConfig, retentionConfig, secretsConfig, httpConfig];
+export const configurations = [appConfig, databaseConfig, messagingConfig, notifyConfig, paymentConfig, compensationConfig, retentionConfig, secretsConfig, httpConfig, alertsConfig];
 
 export function validateAllConfigurations(): void {
   const problems: string[] = [];

@@ -26,8 +26,23 @@ class NotifyEnvironment {
   @IsOptional() @IsIn(['true', 'false'], { message: 'NOTIFY_ALLOW_PRIVATE must be true or false' })
   NOTIFY_ALLOW_PRIVATE = 'false';
 
-  @IsOptional() @Matches(/^\s*([1-9]|[1-9]\d|100)\s*$/, { message: 'NOTIFY_ENDPOINT_CONCURRENCY must be a whole number from 1 to 100' })
+  /** Where an endpoint's adaptive limit starts. */
+  @IsOptional() @Matches(/^\s*([1-9]|[1-9]\d|[1-9]\d\d|1000)\s*$/, { message: 'NOTIFY_ENDPOINT_CONCURRENCY must be a whole number from 1 to 1000' })
   NOTIFY_ENDPOINT_CONCURRENCY = '4';
+
+  @IsOptional() @Matches(/^\s*([1-9]|[1-9]\d|[1-9]\d\d|1000)\s*$/, { message: 'NOTIFY_ENDPOINT_CONCURRENCY_MIN must be a whole number from 1 to 1000' })
+  NOTIFY_ENDPOINT_CONCURRENCY_MIN = '1';
+
+  @IsOptional() @Matches(/^\s*([1-9]|[1-9]\d|[1-9]\d\d|1000)\s*$/, { message: 'NOTIFY_ENDPOINT_CONCURRENCY_MAX must be a whole number from 1 to 1000' })
+  NOTIFY_ENDPOINT_CONCURRENCY_MAX = '64';
+
+  /** Notifications one process holds waiting for one endpoint's slots; past it they wait on the broker. */
+  @IsOptional() @Matches(/^\s*([1-9]|[1-9]\d|[1-9]\d\d|1000)\s*$/, { message: 'NOTIFY_ENDPOINT_WAITING must be a whole number from 1 to 1000' })
+  NOTIFY_ENDPOINT_WAITING = '32';
+
+  /** How long a notification that could not wait in line waits on the broker before it tries again; no attempt is counted. */
+  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  NOTIFY_WAIT_DELAY = '1s';
 
   @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
   NOTIFY_CIRCUIT_WINDOW = '1m';
@@ -47,6 +62,16 @@ class NotifyEnvironment {
 
 export const notifyConfig = registerAs('notify', () => {
   const environment = validateEnvironment(NotifyEnvironment, process.env);
+  const concurrency = {
+    initial: Number(environment.NOTIFY_ENDPOINT_CONCURRENCY),
+    min: Number(environment.NOTIFY_ENDPOINT_CONCURRENCY_MIN),
+    max: Number(environment.NOTIFY_ENDPOINT_CONCURRENCY_MAX),
+  };
+  if (!(concurrency.min <= concurrency.initial && concurrency.initial <= concurrency.max)) {
+    throw new Error(
+      `Invalid configuration:\n  NOTIFY_ENDPOINT_CONCURRENCY (${concurrency.initial}) must lie between NOTIFY_ENDPOINT_CONCURRENCY_MIN (${concurrency.min}) and NOTIFY_ENDPOINT_CONCURRENCY_MAX (${concurrency.max})`,
+    );
+  }
   return {
     /** Unset: an order for a merchant that is not registered is refused. */
     signingKey: environment.NOTIFY_SIGNING_SECRET ? Buffer.from(environment.NOTIFY_SIGNING_SECRET.slice('whsec_'.length), 'base64') : undefined,
@@ -55,7 +80,11 @@ export const notifyConfig = registerAs('notify', () => {
     successBody: environment.NOTIFY_SUCCESS_BODY.trim().toLowerCase(),
     allowPrivate: environment.NOTIFY_ALLOW_PRIVATE === 'true',
     disableAfterMs: parseDuration(environment.NOTIFY_DISABLE_AFTER),
-    endpointConcurrency: Number(environment.NOTIFY_ENDPOINT_CONCURRENCY),
+    /** An endpoint's adaptive limit: where it starts, and between what it moves. */
+    endpointConcurrency: concurrency,
+    /** Notifications waiting in one process's line for one endpoint, at most. */
+    endpointWaiting: Number(environment.NOTIFY_ENDPOINT_WAITING),
+    waitDelayMs: parseDuration(environment.NOTIFY_WAIT_DELAY),
     circuit: {
       windowMs: parseDuration(environment.NOTIFY_CIRCUIT_WINDOW),
       minRequests: Number(environment.NOTIFY_CIRCUIT_MIN_REQUESTS),

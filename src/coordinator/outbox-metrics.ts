@@ -20,10 +20,19 @@ export class OutboxMetrics implements OnModuleInit {
     this.metrics.gauge({ name: 'backstop_outbox_oldest_age_seconds', help: 'Age of the oldest outbox row not yet published' }, async (gauge) => {
       gauge.set((await this.counts()).oldestAgeSeconds ?? 0);
     });
+    // Events only: a PREPARE row is a charge awaiting its outcome, old for reasons of the gateway's, not the broker's.
+    this.metrics.gauge({ name: 'backstop_outbox_oldest_event_age_seconds', help: 'Age of the oldest event (READY outbox row) not yet published; 0 when none waits' }, async (gauge) => {
+      gauge.set((await this.oldestReady())?.ageSeconds ?? 0);
+    });
   }
 
   /** What ops watch of the outbox (also in GET /admin/summary). */
   counts() {
     return this.outbox.counts(STUCK_AFTER_ATTEMPTS);
+  }
+
+  /** The event waiting longest to be published; undefined when none waits (the alerts module's outbox.stalled). */
+  oldestReady() {
+    return this.outbox.oldestReady();
   }
 }

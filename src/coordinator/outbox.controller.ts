@@ -1,5 +1,5 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminGuard } from '../common/admin.guard';
 import { ApiErrors } from '../common/api-responses';
 import { STUCK_AFTER_ATTEMPTS } from './check-back.daemon';
@@ -15,6 +15,11 @@ export class OutboxController {
 
   /** Rows not yet published, oldest first. */
   @Get()
+  @ApiOperation({
+    operationId: 'listOutbox',
+    summary: 'Events not yet published, and PREPARE rows',
+    description: 'Oldest first, at most 500. A PREPARE row is `stuck` after 5 check-backs the outside did not answer: it needs a human.',
+  })
   @ApiOkResponse({ type: OutboxList, description: 'rows not yet published, oldest first' })
   @ApiErrors(401, 503)
   async list() {

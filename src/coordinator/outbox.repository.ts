@@ -25,6 +25,14 @@ export interface OutboxCounts {
   oldestAgeSeconds: number | null;
 }
 
+/** The event waiting longest to be published, and for how long by the database's clock. */
+export interface OldestReady {
+  id: string;
+  routingKey: string;
+  createdAt: Date;
+  ageSeconds: number;
+}
+
 /** An outbox row as ops see it (GET /admin/outbox). */
 export interface OutboxRow {
   id: string;
@@ -101,6 +109,12 @@ const counts = new Statement<OutboxCounts>(
           (SELECT count(*) FROM outbox WHERE state = 'PREPARE' AND attempts >= $1)::int AS stuck,
           EXTRACT(EPOCH FROM now() - (SELECT min(created_at) FROM outbox))::float AS "oldestAgeSeconds"`,
 );
+/** The oldest event not published yet (PREPARE rows are outside work, not events): the first READY row along `outbox_created_at`. */
+const oldestReady = new Statement<OldestReady>(
+  'outbox oldest READY',
+  `SELECT id, routing_key AS "routingKey", created_at AS "createdAt", EXTRACT(EPOCH FROM now() - created_at)::float AS "ageSeconds"
+     FROM outbox WHERE state = 'READY' ORDER BY created_at, id LIMIT 1`,
+);
 const oldest = new Statement<OutboxRow>(
   'outbox oldest',
   `SELECT id, state, routing_key AS "routingKey", envelope, kind, check_back_id AS "checkBackId", attempts, last_error AS "lastError",
@@ -165,6 +179,10 @@ export class OutboxRepository {
 
   async counts(stuckAfterAttempts: number): Promise<OutboxCounts> {
     return (await this.db.run(counts, [stuckAfterAttempts]))[0];
+  }
+
+  async oldestReady(): Promise<OldestReady | undefined> {
+    return (await this.db.run(oldestReady))[0];
   }
 
   oldest(limit: number): Promise<OutboxRow[]> {

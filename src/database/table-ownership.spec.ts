@@ -25,6 +25,8 @@ const OWNERS: Record<string, string> = {
   sandbox_charges: 'payment',
   merchants: 'merchants',
   ops_actions: 'audit',
+  ops_alerts: 'alerts',
+  ops_alert_failures: 'alerts',
 };
 
 const SRC = join(__dirname, '..');

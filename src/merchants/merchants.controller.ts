@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, HttpStatus, Param, PipeTransform, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { RecordedOpsAction } from '../audit/audit-trail';
 import { ApiErrors } from '../common/api-responses';
 import { ADMIN_NAME, AdminGuard } from '../common/admin.guard';
@@ -31,6 +31,7 @@ export class MerchantsController {
   constructor(private readonly merchants: MerchantsService) {}
 
   @Post()
+  @ApiOperation({ operationId: 'createMerchant', summary: 'Register a merchant', description: 'Its terms, and a signing secret made now and shown this once.' })
   @ApiCreatedResponse({ type: CreatedMerchantView, description: 'registered; its secret is shown this once' })
   @ApiErrors(400, 401, 409, 503)
   async create(@Body() body: CreateMerchantBody, @Req() request: OperatorRequest) {
@@ -39,6 +40,7 @@ export class MerchantsController {
   }
 
   @Get()
+  @ApiOperation({ operationId: 'listMerchants', summary: 'List merchants', description: 'By id, a page at a time, without secrets.' })
   @ApiOkResponse({ type: MerchantPage, description: 'by id, without secrets' })
   @ApiErrors(400, 401, 503)
   async list(@Query() query: ListMerchantsQuery) {
@@ -47,6 +49,7 @@ export class MerchantsController {
   }
 
   @Get(':id')
+  @ApiOperation({ operationId: 'getMerchant', summary: 'A merchant and its latest ops actions' })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: MerchantDetailView, description: 'the merchant, without secrets, with its latest ops actions' })
   @ApiErrors(400, 401, 404, 503)
@@ -56,6 +59,11 @@ export class MerchantsController {
   }
 
   @Put(':id')
+  @ApiOperation({
+    operationId: 'updateMerchant',
+    summary: "Change a merchant's terms",
+    description: "Its name, notify origins, events and success rule; every process's cache drops it at once.",
+  })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: MerchantView, description: 'the merchant as changed' })
   @ApiErrors(400, 401, 404, 503)
@@ -64,6 +72,11 @@ export class MerchantsController {
   }
 
   @Post(':id/rotate-secret')
+  @ApiOperation({
+    operationId: 'rotateMerchantSecret',
+    summary: "Rotate a merchant's signing secret",
+    description: 'A new secret, shown this once; notifications are signed with both until the grace ends.',
+  })
   @HttpCode(HttpStatus.OK)
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: RotatedSecretAnswer, description: 'the new secret, shown this once; the previous one signs too until previousSecretExpiresAt' })
@@ -74,6 +87,7 @@ export class MerchantsController {
   }
 
   @Post(':id/expire-previous-secret')
+  @ApiOperation({ operationId: 'expirePreviousMerchantSecret', summary: "Stop signing with a merchant's previous secret" })
   @HttpCode(HttpStatus.OK)
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: MerchantView, description: 'only the current secret signs from now on' })
@@ -98,5 +112,5 @@ function merchantView(row: MerchantRow): MerchantView {
 }
 
 function actionView(action: RecordedOpsAction) {
-  return { action: action.action, actor: action.actor, at: action.at.toISOString(), detail: action.detail };
+  return { action: action.action, actor: action.actor, at: action.at.toISOString(), detail: action.detail, requestId: action.requestId };
 }

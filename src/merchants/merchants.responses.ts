@@ -28,6 +28,13 @@ export class OpsActionView {
   @ApiProperty({ description: "the operator's name (ADMIN_TOKEN name:token)" }) actor: string;
   @ApiProperty({ format: 'date-time' }) at: string;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'what was set; never a secret' }) detail: Record<string, unknown> | null;
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    example: '5f0c7a8e-2b1d-4e55-9a3c-8d6f0e1b2a47',
+    description: "the x-request-id of the request that did it, which that request's log lines carry; null for actions recorded before request ids were kept",
+  })
+  requestId: string | null;
 }
 
 export class MerchantDetailView extends MerchantView {

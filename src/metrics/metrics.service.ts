@@ -47,6 +47,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** No endpoint label: merchants are many; the endpoints API shows each one's p50/p99. */
+  readonly deliveryDuration = new Histogram({
+    name: 'backstop_delivery_duration_seconds',
+    help: 'Merchant notification attempts that were sent, from request to answer (or timeout), by outcome (delivered, failed)',
+    labelNames: ['outcome'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
   readonly deliveries = new Counter({
     name: 'backstop_deliveries_total',
     help: 'Merchant notification attempts by outcome (delivered, failed) and the state of their endpoint when they were due',

@@ -3,6 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { notifyConfig } from '../config/notify.config';
 import { Metrics } from '../metrics/metrics.service';
 import { Admission, CircuitSettings, step } from './circuit';
+import { EndpointChanges } from './endpoint-changes';
 import type { EndpointState } from './endpoint.entity';
 import { EndpointsRepository } from './endpoints.repository';
 import { EndpointsService } from './endpoints.service';
@@ -28,6 +29,7 @@ export class CircuitBreaker {
     private readonly endpoints: EndpointsService,
     private readonly metrics: Metrics,
     @Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>,
+    private readonly changes: EndpointChanges,
   ) {
     // A probe is one attempt: this outlasts it, so only a probe whose process died is taken over.
     this.settings = { cooldownMs: config.circuit.cooldownMs, probeLeaseMs: config.timeoutMs * 2 };
@@ -54,15 +56,21 @@ export class CircuitBreaker {
       if (transition === 'closed') await this.close(endpointId);
       return;
     }
-    if (delivered || !(await this.repository.openIfFailing(endpointId, this.config.circuit))) return;
+    const opened = delivered ? undefined : await this.repository.openIfFailing(endpointId, this.config.circuit);
+    if (!opened) return;
     this.metrics.circuitTransitions.inc({ transition: 'opened' });
     this.logger.warn(`endpoint ${endpointId} failed too often: circuit open for ${this.settings.cooldownMs} ms`);
+    // ACTIVE → OPEN only: a probe that fails reopens the circuit every cooldown, which is no news to ops.
+    await this.changes.tell({ change: 'circuit_opened', endpointId, ...opened, episode: opened.openedAt.toISOString() });
   }
 
   private async close(endpointId: string): Promise<void> {
-    const openedAt = await this.repository.closeCircuit(endpointId);
-    if (!openedAt) return;
+    const closed = await this.repository.closeCircuit(endpointId);
+    if (!closed) return;
+    const { openedAt } = closed;
     this.metrics.circuitTransitions.inc({ transition: 'closed' });
+    // Each open spell (its opening, or its last reopening) closes once: its time names the change.
+    await this.changes.tell({ change: 'circuit_closed', endpointId, ...closed, episode: openedAt.toISOString() });
     const rerun = await this.endpoints.recover(endpointId, openedAt, 'circuit breaker');
     this.logger.log(`endpoint ${endpointId} is closed again; re-ran ${rerun} notifications that failed while it was open`);
   }

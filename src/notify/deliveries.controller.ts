@@ -1,10 +1,11 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { BadRequestException, Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-responses';
 import { AdminGuard } from '../common/admin.guard';
 import { decodeCursor, encodeCursor } from '../common/page-cursor';
 import { ListDeliveriesQuery } from './deliveries.dto';
-import { DeliveriesRepository, DeliveryPosition } from './deliveries.repository';
+import { DeliveriesRepository, DeliveryFilter, DeliveryPosition } from './deliveries.repository';
 import { NotifyException } from './notify.exception';
 import { DeliveryPage } from './notify.responses';
 
@@ -18,17 +19,21 @@ export class DeliveriesController {
   constructor(private readonly deliveries: DeliveriesRepository) {}
 
   /**
-   * Merchant notification attempts, newest first, by order, endpoint or outcome, a page at a
-   * time. An attempt is listed from before its request goes out: until its outcome is recorded
-   * (or for good, when its process died mid-send) it shows `delivered: null` and
-   * `error: "outcome unknown"`.
+   * Merchant notification attempts, newest first, by order, endpoint (its id or its origin),
+   * outcome or time, a page at a time. An attempt is listed from before its request goes out:
+   * until its outcome is recorded (or for good, when its process died mid-send) it shows
+   * `delivered: null` and `error: "outcome unknown"`.
    */
   @Get()
+  @ApiOperation({
+    operationId: 'listDeliveries',
+    summary: 'Merchant notification attempts',
+    description: 'Newest first, a page at a time, by order, endpoint, outcome or time, with the first 1 KiB of each answer. An attempt is listed from before its request goes out, with `delivered: null` until its outcome is recorded.',
+  })
   @ApiOkResponse({ type: DeliveryPage, description: 'newest first' })
   @ApiErrors(400, 401, 503)
   async list(@Query() query: ListDeliveriesQuery) {
-    const filter = { orderId: query.orderId, endpointId: query.endpoint, delivered: query.delivered === undefined ? undefined : query.delivered === 'true' };
-    const rows = await this.deliveries.page(filter, query.cursor === undefined ? undefined : positionOf(query.cursor), query.limit + 1);
+    const rows = await this.deliveries.page(filterOf(query), query.cursor === undefined ? undefined : positionOf(query.cursor), query.limit + 1);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return {
@@ -49,6 +54,19 @@ export class DeliveriesController {
       nextCursor: rows.length > query.limit && last ? encodeCursor(last.attemptedAt, last.id) : null,
     };
   }
+}
+
+function filterOf(query: ListDeliveriesQuery): DeliveryFilter {
+  const filter: DeliveryFilter = { orderId: query.orderId, delivered: query.delivered === undefined ? undefined : query.delivered === 'true' };
+  if (query.endpoint !== undefined) {
+    // Validated as one or the other: an origin is compared as the endpoint stores it (lower-case host, no default port).
+    if (isUUID(query.endpoint)) filter.endpointId = query.endpoint;
+    else filter.endpointOrigin = new URL(query.endpoint).origin;
+  }
+  if (query.from !== undefined) filter.from = new Date(query.from);
+  if (query.to !== undefined) filter.to = new Date(query.to);
+  if (filter.from && filter.to && filter.from >= filter.to) throw new BadRequestException(`from (${query.from}) must be before to (${query.to})`);
+  return filter;
 }
 
 function positionOf(cursor: string): DeliveryPosition {

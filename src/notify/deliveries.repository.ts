@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { Repository, SelectQueryBuilder } from 'typeorm';
 import { Db } from '../database/db';
 import { Statement } from '../database/sql';
 import { Delivery } from './delivery.entity';
@@ -9,8 +9,14 @@ import { Delivery } from './delivery.entity';
 export interface DeliveryFilter {
   orderId?: string;
   endpointId?: string;
+  /** The endpoint by its origin (`new URL(x).origin`), as the Endpoints page shows it. */
+  endpointOrigin?: string;
   /** Attempts whose outcome is known: delivered or not. */
   delivered?: boolean;
+  /** Attempted at or after. */
+  from?: Date;
+  /** Attempted before. */
+  to?: Date;
 }
 
 /** Where the previous page ended: its last attempt. */
@@ -46,12 +52,27 @@ export class DeliveriesRepository {
 
   /** Up to `limit` attempts, newest first, after `after` when given. */
   page(filter: DeliveryFilter, after: DeliveryPosition | undefined, limit: number): Promise<Delivery[]> {
+    return this.pageQuery(filter, after, limit).getMany();
+  }
+
+  /**
+   * The page's query, not run: `page` runs it, and test/query-plans.e2e-spec.ts reads its plan.
+   * Each filter is a bound of one index, (order_id, attempted_at), (endpoint_id, attempted_at)
+   * or (attempted_at), read backward; the time bounds also leave out whole day partitions.
+   */
+  pageQuery(filter: DeliveryFilter, after: DeliveryPosition | undefined, limit: number): SelectQueryBuilder<Delivery> {
     const query = this.deliveries.createQueryBuilder('d').orderBy('d.attemptedAt', 'DESC').addOrderBy('d.id', 'DESC').limit(limit);
     if (filter.orderId !== undefined) query.andWhere('d.orderId = :orderId', { orderId: filter.orderId });
     if (filter.endpointId !== undefined) query.andWhere('d.endpointId = :endpointId', { endpointId: filter.endpointId });
+    // One row by the unique origin index, then the endpoint's own index: an unknown origin lists nothing.
+    if (filter.endpointOrigin !== undefined) {
+      query.andWhere('d.endpointId = (SELECT e.id FROM endpoints e WHERE e.origin = :origin)', { origin: filter.endpointOrigin });
+    }
     if (filter.delivered !== undefined) query.andWhere('d.delivered = :delivered', { delivered: filter.delivered });
+    if (filter.from !== undefined) query.andWhere('d.attemptedAt >= :from', { from: filter.from });
+    if (filter.to !== undefined) query.andWhere('d.attemptedAt < :to', { to: filter.to });
     if (after) query.andWhere('(d.attemptedAt, d.id) < (CAST(:attemptedAt AS timestamptz), CAST(:id AS bigint))', after);
-    return query.getMany();
+    return query;
   }
 
   /** Attempts since `since`, in buckets of `bucketMs` counted from the epoch; empty buckets are left out. */

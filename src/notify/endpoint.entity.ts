@@ -27,9 +27,32 @@ export class Endpoint {
   @Column({ name: 'success_rule', type: 'text', nullable: true })
   successRule: SuccessRule | null;
 
-  /** Requests in flight at once, at most; null: NOTIFY_ENDPOINT_CONCURRENCY. */
+  /** Set by ops: requests in flight at once, never more, whatever the adaptive limit says; null: no cap of its own. */
   @Column({ type: 'int', nullable: true })
   concurrency: number | null;
+
+  /**
+   * The adaptive limit (adaptive-limit.ts), shared by every process: grows while answers come
+   * as fast as ever, shrinks when they slow down or time out. Null until the first answer:
+   * NOTIFY_ENDPOINT_CONCURRENCY.
+   */
+  @Column({ name: 'concurrency_limit', type: 'real', nullable: true })
+  concurrencyLimit: number | null;
+
+  /** The fastest answer since `latencyFloorSince`: what "as fast as ever" means. */
+  @Column({ name: 'latency_floor_ms', type: 'real', nullable: true })
+  latencyFloorMs: number | null;
+
+  @Column({ name: 'latency_floor_since', type: 'timestamptz', nullable: true })
+  latencyFloorSince: Date | null;
+
+  /** The answer times of the last attempts (ms), newest last, for the p50/p99 ops see. */
+  @Column({ type: 'int', array: true, default: () => "'{}'" })
+  latencies: number[];
+
+  /** Notifications waiting in each process's line for this endpoint: process id → { count, until (epoch ms) }. */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  waiting: Record<string, { count: number; until: number }>;
 
   /** Requests a second, at most; null: no limit. */
   @Column({ name: 'rate_limit', type: 'int', nullable: true })

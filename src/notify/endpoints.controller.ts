@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, ParseUUIDPipe, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, CountAnswer } from '../common/api-responses';
 import { ADMIN_NAME, AdminGuard } from '../common/admin.guard';
 import { notifyConfig } from '../config/notify.config';
@@ -22,10 +22,15 @@ export class EndpointsController {
     private readonly endpoints: EndpointsService,
     @Inject(notifyConfig.KEY) config: ConfigType<typeof notifyConfig>,
   ) {
-    this.defaults = { successRuleDefault: config.successBody === '' ? '2xx' : 'body', concurrencyDefault: config.endpointConcurrency };
+    this.defaults = { successRuleDefault: config.successBody === '' ? '2xx' : 'body', concurrencyDefault: config.endpointConcurrency.initial };
   }
 
   @Get()
+  @ApiOperation({
+    operationId: 'listEndpoints',
+    summary: 'List merchant endpoints',
+    description: 'By origin, a page at a time: state, circuit, limits, success rule, attempts and failures in the last hour.',
+  })
   @ApiOkResponse({ type: EndpointList, description: 'a page, by origin' })
   @ApiErrors(400, 401, 503)
   list(@Query() query: ListEndpointsQuery) {
@@ -33,6 +38,7 @@ export class EndpointsController {
   }
 
   @Get(':id')
+  @ApiOperation({ operationId: 'getEndpoint', summary: 'A merchant endpoint' })
   @ApiOkResponse({ type: EndpointView, description: 'the endpoint' })
   @ApiErrors(400, 401, 404, 503)
   get(@Param('id', uuid) id: string) {
@@ -40,6 +46,11 @@ export class EndpointsController {
   }
 
   @Put(':id')
+  @ApiOperation({
+    operationId: 'updateEndpoint',
+    summary: "Set an endpoint's success rule and limits",
+    description: "`concurrency` and `rateLimit` take null for the platform's default.",
+  })
   @ApiOkResponse({ type: EndpointView, description: 'the endpoint as changed' })
   @ApiErrors(400, 401, 404, 503)
   async update(@Param('id', uuid) id: string, @Body() body: UpdateEndpointBody) {
@@ -49,6 +60,11 @@ export class EndpointsController {
 
   /** ACTIVE again, the disabled reason cleared; what it missed meanwhile is re-run with `recover`. */
   @Post(':id/enable')
+  @ApiOperation({
+    operationId: 'enableEndpoint',
+    summary: 'Enable a disabled endpoint',
+    description: 'ACTIVE again, its disabled reason cleared; re-run what it missed with `recover`.',
+  })
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: EndpointView, description: 'ACTIVE again' })
   @ApiErrors(400, 401, 404, 503)
@@ -58,6 +74,11 @@ export class EndpointsController {
   }
 
   @Post(':id/recover')
+  @ApiOperation({
+    operationId: 'recoverEndpoint',
+    summary: 'Re-run what an endpoint missed',
+    description: 'Every notification to it that failed for good since `since` is re-run.',
+  })
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: CountAnswer, description: 'the failed notifications being re-run' })
   @ApiErrors(400, 401, 404, 503)

@@ -9,11 +9,11 @@ export class UpdateEndpointBody {
   @IsOptional() @IsIn(['body', '2xx'])
   successRule?: SuccessRule;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, nullable: true, description: 'requests in flight at once, at most; null: NOTIFY_ENDPOINT_CONCURRENCY' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, nullable: true, description: 'requests in flight at once, at most; null: NOTIFY_ENDPOINT_CONCURRENCY' })
   @ValidateIf((_, value) => value !== null && value !== undefined) @IsInt() @Min(1) @Max(100)
   concurrency?: number | null;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 10000, nullable: true, description: 'requests per second, at most; null: no limit' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 10000, nullable: true, description: 'requests per second, at most; null: no limit' })
   @ValidateIf((_, value) => value !== null && value !== undefined) @IsInt() @Min(1) @Max(10_000)
   rateLimit?: number | null;
 }

@@ -19,6 +19,10 @@ export interface EndpointSummaryRow {
   in_flight_now: number;
   attempts_last_hour: number;
   failures_last_hour: number;
+  concurrency_limit: number | null;
+  waiting_now: number;
+  latency_p50: number | null;
+  latency_p99: number | null;
 }
 
 /** An endpoint's own settings; null: the platform's default (success rule, concurrency) or no limit (rate). */
@@ -28,9 +32,17 @@ export interface EndpointSettings {
   rateLimit: number | null;
 }
 
+/** The adaptive limit, the notifications waiting in every process's line (reports younger than their `until`), and the p50/p99 of the latest answer times. */
+const ADAPTIVE = `e.concurrency_limit,
+       (SELECT coalesce(sum((w.value->>'count')::int), 0)::int FROM jsonb_each(e.waiting) w
+         WHERE (w.value->>'until')::bigint > extract(epoch FROM now()) * 1000) AS waiting_now,
+       (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY l) FROM unnest(e.latencies) l) AS latency_p50,
+       (SELECT percentile_disc(0.99) WITHIN GROUP (ORDER BY l) FROM unnest(e.latencies) l) AS latency_p99,`;
+
 const SUMMARY = `SELECT e.id, e.origin, e.state, e.disabled_reason, e.success_rule, e.concurrency, e.rate_limit,
        e.last_success_at, e.last_failure_at, e.last_error,
        (SELECT count(*)::int FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > extract(epoch FROM now()) * 1000) AS in_flight_now,
+       ${ADAPTIVE}
        (SELECT count(*)::int FROM deliveries d WHERE d.endpoint_id = e.id AND d.attempted_at > now() - interval '1 hour') AS attempts_last_hour,
        (SELECT count(*)::int FROM deliveries d WHERE d.endpoint_id = e.id AND d.attempted_at > now() - interval '1 hour' AND d.delivered = false) AS failures_last_hour
   FROM endpoints e`;
@@ -46,9 +58,22 @@ const listSummaries = new Statement<EndpointSummaryRow>(
    SELECT e.id, e.origin, e.state, e.disabled_reason, e.success_rule, e.concurrency, e.rate_limit,
           e.last_success_at, e.last_failure_at, e.last_error,
           (SELECT count(*)::int FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > extract(epoch FROM now()) * 1000) AS in_flight_now,
+       ${ADAPTIVE}
           coalesce(hour.attempts, 0) AS attempts_last_hour, coalesce(hour.failures, 0) AS failures_last_hour
      FROM page e LEFT JOIN hour ON hour.endpoint_id = e.id
     ORDER BY e.origin`,
+);
+/**
+ * Process $1's line lengths ($3 by origin $2), standing until $4 (epoch ms) unless reported
+ * again; a length of 0 takes its report away.
+ */
+const reportWaiting = new Statement(
+  'notify report waiting',
+  `UPDATE endpoints e
+      SET waiting = (e.waiting - $1::text)
+                    || CASE WHEN w.count > 0 THEN jsonb_build_object($1::text, jsonb_build_object('count', w.count, 'until', $4::bigint)) ELSE '{}'::jsonb END
+     FROM unnest($2::text[], $3::int[]) AS w (origin, count)
+    WHERE e.origin = w.origin`,
 );
 const summaryById = new Statement<EndpointSummaryRow>('notify endpoint by id', `${SUMMARY} WHERE e.id = $1`);
 
@@ -87,7 +112,7 @@ const circuitClock = new Statement<{ state: EndpointState; now: Date; opened_at:
  * disabled endpoint refused, $5 and $6): counted and applied in one statement, so no attempt
  * is admitted between the count and the opening.
  */
-const openIfFailing = new Statement<{ id: string }>(
+const openIfFailing = new Statement<{ origin: string; opened_at: Date }>(
   'notify open circuit if failing',
   `UPDATE endpoints e SET state = 'OPEN', opened_at = now()
     WHERE e.id = $1 AND e.state = 'ACTIVE'
@@ -95,7 +120,7 @@ const openIfFailing = new Statement<{ id: string }>(
              FROM deliveries d
             WHERE d.endpoint_id = e.id AND d.attempted_at > now() - $2 * interval '1 millisecond' AND d.delivered IS NOT NULL
               AND coalesce(d.error, '') NOT IN ($5::text, $6::text))
-    RETURNING e.id`,
+    RETURNING e.origin, e.opened_at`,
 );
 // A lease claim on one row by key: probe_at is the lease ($3 ms, taken over when its holder died); the UPDATE re-checks its WHERE under the row lock, so one process wins, and one row needs no SKIP LOCKED.
 const claimCircuitProbe = new Statement<{ id: string }>(
@@ -105,13 +130,25 @@ const claimCircuitProbe = new Statement<{ id: string }>(
                     OR (state = 'HALF_OPEN' AND probe_at <= now() - $3 * interval '1 millisecond'))
     RETURNING id`,
 );
-const closeCircuit = new Statement<{ opened_at: Date }>(
+const closeCircuit = new Statement<{ opened_at: Date; origin: string }>(
   'notify close circuit',
-  `UPDATE endpoints SET state = 'ACTIVE', probe_at = NULL WHERE id = $1 AND state = 'HALF_OPEN' RETURNING opened_at`,
+  `UPDATE endpoints SET state = 'ACTIVE', probe_at = NULL WHERE id = $1 AND state = 'HALF_OPEN' RETURNING opened_at, origin`,
 );
 const reopenCircuit = new Statement<{ id: string }>(
   'notify reopen circuit',
   `UPDATE endpoints SET state = 'OPEN', opened_at = now(), probe_at = NULL WHERE id = $1 AND state = 'HALF_OPEN' RETURNING id`,
+);
+
+/**
+ * Endpoints by state, for the `backstop_endpoints` gauge: those not ACTIVE (a few) counted
+ * along their partial index `endpoints_troubled`, ACTIVE as the rest of the table's count.
+ */
+const endpointsByState = new Statement<{ state: EndpointState; count: number }>(
+  'notify endpoints by state',
+  `WITH troubled AS (SELECT state, count(*)::int AS count FROM endpoints WHERE state <> 'ACTIVE' GROUP BY state)
+   SELECT state, count FROM troubled
+   UNION ALL
+   SELECT 'ACTIVE', ((SELECT count(*) FROM endpoints) - (SELECT coalesce(sum(count), 0) FROM troubled))::int`,
 );
 
 /** The endpoints table: ops' views and settings, and each endpoint's circuit. */
@@ -126,6 +163,12 @@ export class EndpointsRepository {
 
   async summary(id: string): Promise<EndpointSummaryRow | undefined> {
     return (await this.db.run(summaryById, [id]))[0];
+  }
+
+  /** This process's waiting lines, by origin, to stand for `standsForMs` unless reported again. */
+  async reportWaiting(processId: string, counts: Map<string, number>, standsForMs: number): Promise<void> {
+    if (counts.size === 0) return;
+    await this.db.run(reportWaiting, [processId, [...counts.keys()], [...counts.values()], Date.now() + standsForMs]);
   }
 
   async exists(id: string): Promise<boolean> {
@@ -170,14 +213,20 @@ export class EndpointsRepository {
     return (await this.db.run(claimCircuitProbe, [id, cooldownMs, probeLeaseMs])).length > 0;
   }
 
-  /** ACTIVE → OPEN when the endpoint failed too often over the window; false when it did not (or was not ACTIVE). */
-  async openIfFailing(id: string, rule: { windowMs: number; minRequests: number; failureRate: number }): Promise<boolean> {
-    return (await this.db.run(openIfFailing, [id, rule.windowMs, rule.minRequests, rule.failureRate, CIRCUIT_OPEN, ENDPOINT_DISABLED])).length > 0;
+  /** ACTIVE → OPEN when the endpoint failed too often over the window: its origin and when it opened; undefined when it did not (or was not ACTIVE). */
+  async openIfFailing(id: string, rule: { windowMs: number; minRequests: number; failureRate: number }): Promise<{ origin: string; openedAt: Date } | undefined> {
+    const [opened] = await this.db.run(openIfFailing, [id, rule.windowMs, rule.minRequests, rule.failureRate, CIRCUIT_OPEN, ENDPOINT_DISABLED]);
+    return opened && { origin: opened.origin, openedAt: opened.opened_at };
   }
 
-  /** HALF_OPEN → ACTIVE; answers when the circuit had opened, undefined when it was not HALF_OPEN. */
-  async closeCircuit(id: string): Promise<Date | undefined> {
-    return (await this.db.run(closeCircuit, [id]))[0]?.opened_at;
+  /** HALF_OPEN → ACTIVE; answers when the circuit had opened (and the endpoint's origin), undefined when it was not HALF_OPEN. */
+  async closeCircuit(id: string): Promise<{ openedAt: Date; origin: string } | undefined> {
+    const [closed] = await this.db.run(closeCircuit, [id]);
+    return closed && { openedAt: closed.opened_at, origin: closed.origin };
+  }
+
+  async countByState(): Promise<{ state: EndpointState; count: number }[]> {
+    return this.db.run(endpointsByState);
   }
 
   /** HALF_OPEN → OPEN, its cooldown from now; false when it was not HALF_OPEN. */

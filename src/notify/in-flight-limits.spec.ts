@@ -1,4 +1,4 @@
-import { gaugeSeries, mayWaitHere, NAMED_ENDPOINTS } from './in-flight-limits';
+import { gaugeSeries, NAMED_ENDPOINTS } from './in-flight-limits';
 
 describe('gaugeSeries', () => {
   it('answers only `other`, at 0, when nothing is in flight', () => {
@@ -29,17 +29,5 @@ describe('gaugeSeries', () => {
       { endpoint: 'https://y', count: 1 },
       { endpoint: 'other', count: 1 },
     ]);
-  });
-});
-
-describe('mayWaitHere', () => {
-  it.each([
-    [0, 0, 4, false, 'none of this process under way: other processes free their slots unseen'],
-    [1, 0, 4, true, 'one under way here, nobody waiting'],
-    [3, 3, 4, true, 'under the waiting limit'],
-    [3, 4, 4, false, 'at the waiting limit'],
-    [3, 5, 4, false, 'over the waiting limit'],
-  ])('%i under way, %i waiting, at most %i: %s', (underWay, waiting, most, expected) => {
-    expect(mayWaitHere(underWay, waiting, most)).toBe(expected);
   });
 });

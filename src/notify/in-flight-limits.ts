@@ -10,12 +10,3 @@ export function gaugeSeries(byOrigin: ReadonlyMap<string, number>, named = NAMED
   const rest = busiest.slice(named).reduce((sum, [, count]) => sum + count, 0);
   return [...busiest.slice(0, named).map(([endpoint, count]) => ({ endpoint, count })), { endpoint: 'other', count: rest }];
 }
-
-/**
- * Whether a notification that found its endpoint busy may wait here for one of this
- * process's attempts there to end: only when there is one (other processes' slots free up
- * unseen), and while fewer than `most` wait already.
- */
-export function mayWaitHere(underWayHere: number, waiting: number, most: number): boolean {
-  return underWayHere > 0 && waiting < most;
-}

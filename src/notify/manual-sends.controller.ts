@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, MaxLength } from 'class-validator';
 import { ADMIN_NAME, AdminGuard } from '../common/admin.guard';
 import { ApiErrors } from '../common/api-responses';
@@ -36,6 +36,11 @@ export class ManualSendsController {
   constructor(private readonly sends: ManualSends) {}
 
   @Post('merchants/:id/test')
+  @ApiOperation({
+    operationId: 'testMerchant',
+    summary: 'Send a merchant a signed test event',
+    description: "A `ping` event, signed as a notification is, to the URL given or the notifyUrl of the merchant's latest order; answers how the attempt went.",
+  })
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ManualSendView, description: 'a signed `ping` event was sent; how the attempt went' })
   @ApiErrors(400, 401, 404, 422, 503)
@@ -44,6 +49,11 @@ export class ManualSendsController {
   }
 
   @Post('notifications/:eventId/resend')
+  @ApiOperation({
+    operationId: 'resendNotification',
+    summary: 'Send a notification again',
+    description: 'Now, with the same webhook-id, whatever its state; answers how the attempt went.',
+  })
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: ManualSendView, description: 'sent again, with the same webhook-id; how the attempt went' })
   @ApiErrors(400, 401, 404, 409, 503)

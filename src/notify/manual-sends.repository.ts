@@ -60,7 +60,8 @@ export class ManualSendsRepository {
     return { id: row.id, state: row.state, successRule: row.success_rule };
   }
 
-  async logAttempt(attempt: { eventId: string; orderId: string | null; attempt: number; url: string; endpointId: string }): Promise<DeliveryRef> {
+  /** `endpointId` null: a receiver of the platform's own (OwnReceiverSends), which is no merchant endpoint. */
+  async logAttempt(attempt: { eventId: string; orderId: string | null; attempt: number; url: string; endpointId: string | null }): Promise<DeliveryRef> {
     const [row] = await this.db.run(logAttempt, [attempt.eventId, attempt.orderId, attempt.attempt, attempt.url, attempt.endpointId]);
     return { id: row.id, attemptedAt: row.attempted_at };
   }

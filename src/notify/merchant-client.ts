@@ -54,6 +54,8 @@ const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
 @Injectable()
 export class MerchantClient implements OnApplicationShutdown {
   private readonly agent: Agent;
+  /** For the platform's own receivers (OPS_WEBHOOK_URL): set by the operator, so any address; made on first use. */
+  private ownReceivers?: Agent;
 
   constructor(@Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>) {
     this.agent = new Agent({
@@ -63,9 +65,11 @@ export class MerchantClient implements OnApplicationShutdown {
     });
   }
 
-  async post(url: string, headers: Record<string, string>, body: string): Promise<MerchantAnswer> {
+  /** `ownReceiver`: a URL of the operator's configuration, not a merchant's, which the address rule does not apply to. */
+  async post(url: string, headers: Record<string, string>, body: string, { ownReceiver = false }: { ownReceiver?: boolean } = {}): Promise<MerchantAnswer> {
     const target = new URL(url);
-    if (!this.config.allowPrivate) {
+    const agent = ownReceiver ? (this.ownReceivers ??= new Agent({ keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: KEEP_ALIVE_MS })) : this.agent;
+    if (!this.config.allowPrivate && !ownReceiver) {
       const problem = literalHostProblem(target);
       if (problem) throw new RefusedAddressError(problem);
     }
@@ -76,7 +80,7 @@ export class MerchantClient implements OnApplicationShutdown {
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
     try {
       const answer = await request(target, {
-        dispatcher: this.agent,
+        dispatcher: agent,
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json' },
         body,
@@ -94,7 +98,7 @@ export class MerchantClient implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.agent.close();
+    await Promise.all([this.agent.close(), this.ownReceivers?.close()]);
   }
 }
 

@@ -50,17 +50,30 @@ export class NotificationSender {
     }
     const signingKeys = keys ?? (this.config.signingKey ? [this.config.signingKey] : null);
     if (!signingKeys) return { failure: `no signing secret for merchant ${request.merchantId}: it is not registered, and NOTIFY_SIGNING_SECRET is not set` };
-    const body = JSON.stringify(request.body);
+    const rule = request.endpointRule ?? terms?.successRule ?? (this.config.successBody === '' ? '2xx' : 'body');
+    return this.post(request.url, request.webhookId, request.body, signingKeys, rule);
+  }
+
+  /**
+   * A signed POST to a receiver of the platform's own (OPS_WEBHOOK_URL), not a merchant's:
+   * signed with `signingKey`, delivered on any 2xx. Its URL is the operator's setting, not
+   * input from outside, so it may be on the private network (the address rule is for merchants).
+   */
+  sendToOwnReceiver(request: { url: string; webhookId: string; body: object; signingKey: Buffer }): Promise<SendOutcome> {
+    return this.post(request.url, request.webhookId, request.body, [request.signingKey], '2xx', { ownReceiver: true });
+  }
+
+  private async post(url: string, webhookId: string, payload: object, signingKeys: Buffer[], rule: SuccessRule, options?: { ownReceiver: boolean }): Promise<SendOutcome> {
+    const body = JSON.stringify(payload);
     const timestamp = Math.floor(Date.now() / 1000);
     const headers = {
-      'webhook-id': request.webhookId,
+      'webhook-id': webhookId,
       'webhook-timestamp': String(timestamp),
-      'webhook-signature': signWebhook(signingKeys, request.webhookId, timestamp, body),
+      'webhook-signature': signWebhook(signingKeys, webhookId, timestamp, body),
       'user-agent': 'backstop-notify/1',
     };
     try {
-      const answer = await this.client.post(request.url, headers, body);
-      const rule = request.endpointRule ?? terms?.successRule ?? (this.config.successBody === '' ? '2xx' : 'body');
+      const answer = await this.client.post(url, headers, body, options);
       return { answer, failure: this.isSuccess(answer, rule) ? undefined : describeRefusal(answer, this.config.successBody) };
     } catch (error) {
       return { failure: (error as Error).message };

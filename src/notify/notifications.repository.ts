@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
 import { Statement } from '../database/sql';
+import { LATENCY_FLOOR_WINDOW_MS, LIMIT_BACKOFF, LIMIT_INCREASE, LimitBounds, LimitStep } from './adaptive-limit';
 import type { EndpointState, SuccessRule } from './endpoint.entity';
 
 /**
@@ -25,6 +26,10 @@ export interface NotificationClaim {
   claimed: boolean;
   state: string | null;
   busy: boolean;
+  /** The endpoint's adaptive limit, its fastest answer lately, and its requests in flight with this one: for the limit's next step. */
+  concurrency_limit: number | null;
+  latency_floor_ms: number | null;
+  in_flight: number | null;
 }
 
 /** An attempt's outcome, for `recordAttempt`. */
@@ -47,6 +52,12 @@ export interface AttemptRecord {
   /** NOTIFY_DISABLE_AFTER, in ms and as written (for the reason shown to ops). */
   disableAfterMs: number;
   disableAfter: string;
+  /** The adaptive limit's step, and its bounds. */
+  limitStep: LimitStep;
+  limitBounds: LimitBounds & { initial: number };
+  /** The answer's time when one came (it may set the endpoint's fastest); the attempt's time when it was sent. */
+  answeredInMs: number | null;
+  sentForMs: number | null;
 }
 
 /**
@@ -64,9 +75,15 @@ const record = new Statement<{ mine: boolean }>(
 );
 
 /**
+ * An endpoint's slots in SQL, as `slotsOf` (adaptive-limit.ts) says: its adaptive limit (or
+ * $7, NOTIFY_ENDPOINT_CONCURRENCY, before it has one), whole, under the cap ops set.
+ */
+const SLOTS = `greatest(1, least(floor(coalesce(e.concurrency_limit, $7::real)), coalesce(e.concurrency, 2147483647)))`;
+
+/**
  * The claim of one attempt (lease $1 ms) at notification $2, never from a live attempt,
- * with a slot of its endpoint (origin $6, made on first use; concurrency $7 by default):
- * fewer attempts in flight there than its concurrency and, with a rate limit, fewer sent
+ * with a slot of its endpoint (origin $6, made on first use; its limit $7 until it has one):
+ * fewer attempts in flight there than its slots and, with a rate limit, fewer sent
  * in the last second. The slot is checked and taken on the endpoint row itself, under its
  * lock (an upsert re-checks its condition on the row's latest version), so processes never
  * overbook it; the same check on the statement's snapshot keeps a busy endpoint's
@@ -83,7 +100,7 @@ const claim = new Statement<NotificationClaim>(
         SELECT event_id FROM notifications
          WHERE event_id = $2 AND state <> 'DELIVERED' AND (lease_until IS NULL OR lease_until < now())
            AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.origin = $6 AND NOT (
-                 (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < coalesce(e.concurrency, $7::int)
+                 (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < ${SLOTS}
                  AND (e.rate_limit IS NULL OR (SELECT count(*) FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') < e.rate_limit)))
          FOR UPDATE SKIP LOCKED)
      RETURNING event_id),
@@ -95,31 +112,40 @@ const claim = new Statement<NotificationClaim>(
                           WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) || excluded.in_flight,
             recent_sends = CASE WHEN e.rate_limit IS NULL THEN '{}'
                                 ELSE array(SELECT t FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') || now() END
-      WHERE (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < coalesce(e.concurrency, $7::int)
+      WHERE (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < ${SLOTS}
         AND (e.rate_limit IS NULL OR (SELECT count(*) FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') < e.rate_limit)
-     RETURNING e.id, e.state, e.success_rule),
+     RETURNING e.id, e.state, e.success_rule, coalesce(e.concurrency_limit, $7::real) AS concurrency_limit, e.latency_floor_ms,
+               (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint)::int AS in_flight),
    logged AS (
      INSERT INTO deliveries (event_id, order_id, attempt, url, endpoint_id, attempted_at)
      SELECT claimed.event_id, $3::uuid, $4::int, $5::text, slot.id, now() FROM claimed, slot
      RETURNING id, attempted_at)
    SELECT logged.id, logged.attempted_at::text AS attempted_at, slot.id AS endpoint_id, slot.state AS endpoint_state, slot.success_rule,
+          slot.concurrency_limit, slot.latency_floor_ms, slot.in_flight,
           claimed.event_id IS NOT NULL AS claimed,
           CASE WHEN logged.id IS NULL THEN (SELECT state FROM notifications WHERE event_id = $2) END AS state,
           CASE WHEN logged.id IS NULL THEN EXISTS (
             SELECT 1 FROM endpoints e WHERE e.origin = $6 AND NOT (
-              (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < coalesce(e.concurrency, $7::int)
+              (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < ${SLOTS}
               AND (e.rate_limit IS NULL OR (SELECT count(*) FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') < e.rate_limit)))
           ELSE false END AS busy
      FROM (SELECT) AS one LEFT JOIN claimed ON true LEFT JOIN slot ON true LEFT JOIN logged ON true`,
 );
 
+/** Answer times kept per endpoint for the p50/p99 ops see. */
+export const KEPT_LATENCIES = 100;
+
 /**
  * Completes attempt $1's log entry (made at $15) with its outcome, sets the notification's state after it
  * ($7) and frees its lease (DELIVERED stays DELIVERED); gives the attempt's slot (event $14)
  * back to endpoint $9 and, when the request was sent ($10), notes its outcome there,
- * disabling the endpoint on 410 Gone ($11) or when every attempt has failed for $12 ms ($13 as written).
+ * disabling the endpoint on 410 Gone ($11) or when every attempt has failed for $12 ms ($13 as written);
+ * moves its adaptive limit by step $16 between $17 and $18 (from $19 before it had one; +$20
+ * or ×$21), its fastest answer lately by answer time $22 (a window of $24 ms), and keeps the
+ * attempt's time $23 among its latest. Answers whether it disabled the endpoint: the row's
+ * state before, read under its lock, was not DISABLED (so of attempts recorded at once, one says so).
  */
-const recordAttempt = new Statement(
+const recordAttempt = new Statement<{ disabled: boolean; origin: string; disabled_reason: string | null }>(
   'notifications record attempt',
   `WITH logged AS (
      UPDATE deliveries SET http_status = $2, duration_ms = $3, delivered = $4, error = $5, response_snippet = $6
@@ -134,13 +160,35 @@ const recordAttempt = new Statement(
             state = CASE WHEN $10 AND ($11 OR (NOT $4 AND failing_since <= now() - $12 * interval '1 millisecond')) THEN 'DISABLED' ELSE state END,
             disabled_reason = CASE WHEN $10 AND $11 THEN '410 Gone'
                                    WHEN $10 AND NOT $4 AND failing_since <= now() - $12 * interval '1 millisecond' THEN 'every attempt failed for ' || $13
-                                   ELSE disabled_reason END
-      WHERE id = $9)
-   UPDATE notifications n SET state = $7, attempts = attempts + 1, last_attempt_at = logged.attempted_at, lease_until = NULL,
-          next_attempt_at = CASE WHEN $7 = 'PENDING' THEN now() + $8 * interval '1 millisecond' END,
-          delivered_at = CASE WHEN $7 = 'DELIVERED' THEN now() END
-     FROM logged
-    WHERE n.event_id = logged.event_id AND n.state <> 'DELIVERED'`,
+                                   ELSE disabled_reason END,
+            concurrency_limit = CASE $16::text WHEN 'increase' THEN least($18::real, coalesce(concurrency_limit, $19::real) + $20::real)
+                                               WHEN 'decrease' THEN greatest($17::real, coalesce(concurrency_limit, $19::real) * $21::real)
+                                               ELSE concurrency_limit END,
+            latency_floor_ms = CASE WHEN $22::int IS NULL THEN latency_floor_ms
+                                    WHEN latency_floor_ms IS NULL OR latency_floor_since < now() - $24 * interval '1 millisecond' OR $22 < latency_floor_ms THEN $22
+                                    ELSE latency_floor_ms END,
+            latency_floor_since = CASE WHEN $22::int IS NULL THEN latency_floor_since
+                                       WHEN latency_floor_ms IS NULL OR latency_floor_since < now() - $24 * interval '1 millisecond' THEN now()
+                                       ELSE latency_floor_since END,
+            latencies = CASE WHEN $23::int IS NULL THEN latencies
+                             ELSE (latencies || $23::int)[greatest(1, cardinality(latencies) + 2 - ${KEPT_LATENCIES}):] END
+       FROM (SELECT state AS was FROM endpoints WHERE id = $9 FOR UPDATE) AS before
+      WHERE id = $9
+      RETURNING state = 'DISABLED' AND before.was <> 'DISABLED' AS disabled, origin, disabled_reason),
+   noted AS (
+     UPDATE notifications n SET state = $7, attempts = attempts + 1, last_attempt_at = logged.attempted_at, lease_until = NULL,
+            next_attempt_at = CASE WHEN $7 = 'PENDING' THEN now() + $8 * interval '1 millisecond' END,
+            delivered_at = CASE WHEN $7 = 'DELIVERED' THEN now() END
+       FROM logged
+      WHERE n.event_id = logged.event_id AND n.state <> 'DELIVERED')
+   SELECT disabled, origin, disabled_reason FROM endpoint`,
+);
+
+const freeSlot = new Statement<{ free: boolean }>(
+  'notifications endpoint has a free slot',
+  `SELECT (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < ${SLOTS.replaceAll('$7', '$2')}
+          AND (e.rate_limit IS NULL OR (SELECT count(*) FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') < e.rate_limit) AS free
+     FROM endpoints e WHERE e.origin = $1`,
 );
 
 const releaseLease = new Statement('notifications release lease', `UPDATE notifications SET lease_until = NULL WHERE event_id = $1`);
@@ -158,14 +206,21 @@ export class NotificationsRepository {
   async claimAttempt(
     notification: { eventId: string; orderId: string; attempt: number; url: string; origin: string },
     leaseMs: number,
-    defaultConcurrency: number,
+    initialLimit: number,
   ): Promise<NotificationClaim> {
     const { eventId, orderId, attempt, url, origin } = notification;
-    return (await this.db.run(claim, [Math.ceil(leaseMs), eventId, orderId, attempt, url, origin, defaultConcurrency]))[0];
+    return (await this.db.run(claim, [Math.ceil(leaseMs), eventId, orderId, attempt, url, origin, initialLimit]))[0];
   }
 
-  async recordAttempt(attempt: AttemptRecord): Promise<void> {
-    await this.db.run(recordAttempt, [
+  /** Whether the endpoint of `origin` has a slot free now (a read, for a notification waiting in line to ask often). */
+  async hasFreeSlot(origin: string, initialLimit: number): Promise<boolean> {
+    const [row] = await this.db.run(freeSlot, [origin, initialLimit]);
+    return row?.free ?? true;
+  }
+
+  /** Records the attempt; answers the endpoint's origin and reason when this attempt disabled it. */
+  async recordAttempt(attempt: AttemptRecord): Promise<{ origin: string; reason: string } | undefined> {
+    const [endpoint] = await this.db.run(recordAttempt, [
       attempt.delivery.id,
       attempt.httpStatus,
       attempt.durationMs,
@@ -181,7 +236,17 @@ export class NotificationsRepository {
       attempt.disableAfter,
       attempt.eventId,
       attempt.delivery.attemptedAt,
+      attempt.limitStep,
+      attempt.limitBounds.min,
+      attempt.limitBounds.max,
+      attempt.limitBounds.initial,
+      LIMIT_INCREASE,
+      LIMIT_BACKOFF,
+      attempt.answeredInMs,
+      attempt.sentForMs,
+      LATENCY_FLOOR_WINDOW_MS,
     ]);
+    return endpoint?.disabled ? { origin: endpoint.origin, reason: endpoint.disabled_reason ?? '' } : undefined;
   }
 
   async releaseLease(eventId: string): Promise<void> {

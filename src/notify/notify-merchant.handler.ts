@@ -7,7 +7,7 @@ import { NotifyService, OutcomeEvent } from './notify.service';
 export class NotifyMerchantHandler {
   constructor(private readonly notify: NotifyService) {}
 
-  @EventHandler({ queue: 'notify.merchant', routingKeys: ['order.paid', 'order.rejected', 'order.cancelled'], retry: 'notify', channel: NOTIFY_CHANNEL })
+  @EventHandler({ queue: 'notify.merchant', routingKeys: ['order.paid', 'order.rejected', 'order.cancelled'], retry: 'notify', waitOnBroker: 'notify-wait', channel: NOTIFY_CHANNEL })
   handle(event: OutcomeEvent, context: HandlerContext) {
     return this.notify.notify(event, context);
   }

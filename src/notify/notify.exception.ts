@@ -1,14 +1,21 @@
 import { DomainException } from '../common/domain.exception';
-import type { RetryAdvice } from '../compensation/handlers/event-handler.decorator';
+import type { FailureDetail, RetryAdvice } from '../compensation/handlers/event-handler.decorator';
 
 /** A delivery that did not reach the merchant; the compensation machinery schedules the next attempt. */
-export class DeliveryFailedError extends Error implements RetryAdvice {
+export class DeliveryFailedError extends Error implements RetryAdvice, FailureDetail {
   readonly name = 'DeliveryFailedError';
   readonly retryAfterMs?: number;
   readonly final?: boolean;
 
-  /** @param advice what the merchant's answer says of the next attempt: not before a while (429), or none (410, disabled). */
-  constructor(message: string, advice: RetryAdvice = {}) {
+  /**
+   * @param advice what the merchant's answer says of the next attempt: not before a while (429), or none (410, disabled).
+   * @param endpoint the origin it failed against: its failure record is grouped by it.
+   */
+  constructor(
+    message: string,
+    advice: RetryAdvice = {},
+    readonly endpoint?: string,
+  ) {
     super(message);
     this.retryAfterMs = advice.retryAfterMs;
     this.final = advice.final;
@@ -22,6 +29,19 @@ export class EndpointBusyError extends Error implements RetryAdvice {
 
   constructor(origin: string) {
     super(`endpoint ${origin} is at its concurrency or rate limit`);
+  }
+}
+
+/**
+ * Another attempt holds the notification's lease: it may still be sending, or its process
+ * died and the lease has yet to run out. Waiting for that is no attempt of this delivery.
+ */
+export class NotificationLeasedError extends Error implements RetryAdvice {
+  readonly name = 'NotificationLeasedError';
+  readonly notYet = true;
+
+  constructor(eventId: string) {
+    super(`event ${eventId} is being delivered by another attempt`);
   }
 }
 

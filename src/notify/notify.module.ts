@@ -15,6 +15,7 @@ import { EndpointsController } from './endpoints.controller';
 import { EndpointsRepository } from './endpoints.repository';
 import { EndpointsService } from './endpoints.service';
 import { InFlightRequests } from './in-flight-requests';
+import { WaitingLines } from './waiting-lines';
 import { MerchantClient } from './merchant-client';
 import { Notification } from './notification.entity';
 import { NotificationsRepository } from './notifications.repository';
@@ -27,12 +28,20 @@ import { ManualSendsController } from './manual-sends.controller';
 import { ManualSendsRepository } from './manual-sends.repository';
 import { ManualSends } from './manual-sends.service';
 import { NotificationSender } from './notification-sender';
+import { EndpointCircuitTimes } from './endpoint-circuit-times';
+import { OrderNotifications } from './order-notifications';
+import { OrderNotificationsRepository } from './order-notifications.repository';
+import { EndpointChanges } from './endpoint-changes';
+import { EndpointStateMetrics } from './endpoint-state-metrics';
+import { OwnReceiverSends } from './own-receiver-sends';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Notification, Delivery, Endpoint]), CompensationModule, OrderFactsModule, MerchantsModule],
   controllers: [DeliveriesController, EndpointsController, ManualSendsController],
-  providers: [NotifyService, MerchantClient, InFlightRequests, NotifyMerchantHandler, NotificationsRepository, NotifyPruner, EndpointsService, EndpointsRepository, DeliveriesRepository, CircuitBreaker, NotifyHistoryRepository, DeliveryStats, NotificationSender, ManualSends, ManualSendsRepository],
-  exports: [DeliveryStats],
+  providers: [NotifyService, MerchantClient, InFlightRequests, WaitingLines, NotifyMerchantHandler, NotificationsRepository, NotifyPruner, EndpointsService, EndpointsRepository, DeliveriesRepository, CircuitBreaker, NotifyHistoryRepository, DeliveryStats, NotificationSender, ManualSends, ManualSendsRepository, OrderNotifications, OrderNotificationsRepository, EndpointCircuitTimes, EndpointChanges, EndpointStateMetrics, OwnReceiverSends],
+  // OrderNotifications: an order's notifications and attempts, for ops' order timeline.
+  // EndpointChanges and OwnReceiverSends: the alerts module hears endpoint changes and sends ops alerts through the delivery log.
+  exports: [DeliveryStats, OrderNotifications, EndpointChanges, OwnReceiverSends],
 })
 export class NotifyModule implements OnModuleInit {
   constructor(
@@ -43,5 +52,7 @@ export class NotifyModule implements OnModuleInit {
   /** `@EventHandler({ retry: 'notify' })`: merchant notifications retry on NOTIFY_RETRY_SCHEDULE. */
   onModuleInit(): void {
     this.schedules.define('notify', this.config.retryScheduleMs);
+    // A notification with no slot free and no room in its endpoint's line waits this long on the broker: no attempt, no retry tier.
+    this.schedules.defineDelay('notify-wait', this.config.waitDelayMs);
   }
 }

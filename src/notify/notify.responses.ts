@@ -27,8 +27,13 @@ export class EndpointView {
   @ApiProperty({ enum: ['ACTIVE', 'OPEN', 'HALF_OPEN', 'DISABLED'] }) state: string;
   @ApiPropertyOptional({ example: '410 Gone' }) disabledReason?: string;
   @ApiProperty({ enum: ['body', '2xx'] }) successRule: string;
-  @ApiProperty({ type: 'integer', description: 'requests in flight at once, at most' }) concurrency: number;
-  @ApiProperty({ description: 'whether concurrency is the platform default (NOTIFY_ENDPOINT_CONCURRENCY)' }) concurrencyIsDefault: boolean;
+  @ApiProperty({ type: 'integer', description: 'requests in flight at once, at most, now: the adaptive limit, under the cap ops set if any' }) concurrency: number;
+  @ApiProperty({ description: 'whether no cap is set by ops (the adaptive limit alone decides)' }) concurrencyIsDefault: boolean;
+  @ApiProperty({ description: 'the adaptive limit, between NOTIFY_ENDPOINT_CONCURRENCY_MIN and _MAX', example: 12.4 }) adaptiveLimit: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'the cap ops set: never more requests at once than this' }) concurrencyCap?: number;
+  @ApiProperty({ type: 'integer', description: "notifications waiting for a slot, in every process's line" }) waiting: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'p50 of the last 100 attempts, ms' }) latencyP50Ms?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'p99 of the last 100 attempts, ms' }) latencyP99Ms?: number;
   @ApiPropertyOptional({ type: 'integer', description: 'requests a second, at most; absent: no limit' }) rateLimit?: number;
   @ApiProperty({ type: 'integer', description: 'attempts in flight now, in every process' }) inFlight: number;
   @ApiProperty({ type: 'integer' }) attemptsLastHour: number;
@@ -36,6 +41,9 @@ export class EndpointView {
   @ApiPropertyOptional({ format: 'date-time' }) lastSuccessAt?: string;
   @ApiPropertyOptional({ format: 'date-time' }) lastFailureAt?: string;
   @ApiPropertyOptional() lastError?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'OPEN or HALF_OPEN: when the circuit opened' }) openedAt?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'OPEN: when NOTIFY_CIRCUIT_COOLDOWN ends; the first attempt from then on is the one probe' }) cooldownEndsAt?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'HALF_OPEN: when the probe went out; its outcome closes the circuit or opens it again' }) probeSentAt?: string;
 }
 
 export class EndpointList {

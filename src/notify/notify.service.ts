@@ -9,12 +9,15 @@ import { Metrics } from '../metrics/metrics.service';
 import { OrderFacts, OrderOutcome } from '../orders/order-facts';
 import { CIRCUIT_OPEN, CircuitBreaker } from './circuit-breaker';
 import { ENDPOINT_DISABLED } from './circuit';
+import { EndpointChanges } from './endpoint-changes';
 import type { EndpointRoute } from './endpoints.service';
 import { InFlightRequests } from './in-flight-requests';
+import { WaitingLines } from './waiting-lines';
 import { contradictionOf, notificationBody, OutcomeEvent } from './notification-body';
 import { NotificationSender, snippetOf } from './notification-sender';
 import { DeliveryRef, NotificationsRepository } from './notifications.repository';
-import { DeliveryFailedError, EndpointBusyError } from './notify.exception';
+import { limitStep } from './adaptive-limit';
+import { DeliveryFailedError, EndpointBusyError, NotificationLeasedError } from './notify.exception';
 import { retryAfterMs } from './retry-after';
 
 export type { OutcomeEvent } from './notification-body';
@@ -23,25 +26,27 @@ export type { OutcomeEvent } from './notification-body';
 // NOTIFY_TIMEOUT, the margin covers recording it), so a lease only runs out on an attempt
 // whose process died mid-send.
 const LEASE_MARGIN_MS = 5_000;
-/**
- * How often, and how long each time, a notification whose endpoint is busy with this
- * process's attempts waits for one of them before it goes back to the broker: a fast
- * merchant's slot frees in milliseconds, a hanging one's does not, and then this is all the
- * consumer slot it holds.
- */
-const LOCAL_WAITS = 3;
-const LOCAL_WAIT_MS = 100;
-
-/** A notification's lease and endpoint slot, with its attempt logged. */
+/** Parked notifications whose endpoint is remembered: far more than NOTIFY_PREFETCH, a few hundred KB at most. */
+const PARKED_REMEMBERED = 10_000;
+/** A notification's lease and endpoint slot, with its attempt logged, and where the endpoint's adaptive limit stood. */
 interface Claimed {
   delivery: DeliveryRef;
   endpoint: EndpointRoute;
+  limit: { value: number; floorMs: number | null; inFlight: number };
 }
 
 /** Tells a merchant an order's outcome (docs/architecture.md#merchant-notification) and keeps the delivery log. */
 @Injectable()
 export class NotifyService {
   private readonly logger = new Logger(NotifyService.name);
+  private arrivals = 0;
+  /**
+   * The endpoint of each notification sent to wait on the broker because its line was full
+   * (event id → origin), so that when it comes back to a line still full it goes back at
+   * once, without reading the order again: a hanging endpoint's backlog then costs the
+   * database nothing while it cycles. Bounded; the oldest are forgotten first.
+   */
+  private readonly parked = new Map<string, string>();
 
   constructor(
     private readonly notifications: NotificationsRepository,
@@ -52,9 +57,16 @@ export class NotifyService {
     @Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>,
     private readonly metrics: Metrics,
     private readonly inFlight: InFlightRequests,
+    private readonly waiting: WaitingLines,
+    private readonly endpointChanges: EndpointChanges,
   ) {}
 
   async notify(event: OutcomeEvent, context: HandlerContext): Promise<HandlerOutcome> {
+    // Taken before any await: the order messages reach this process in, which its endpoint's line keeps.
+    const arrival = this.arrivals++;
+    const parkedAt = this.parked.get(event.id);
+    if (parkedAt !== undefined && this.waiting.lines.isFull(parkedAt)) throw new EndpointBusyError(parkedAt);
+    this.parked.delete(event.id);
     const order = await this.orders.outcomeOf(event.data.orderId);
     if (!order) return refuse(`order ${event.data.orderId} does not exist`);
     const contradiction = contradictionOf(event, order);
@@ -64,28 +76,50 @@ export class NotifyService {
     if (!(await this.notifications.record(order.id, event.id, event.type, subscribed ? 'PENDING' : 'NOT_SUBSCRIBED'))) return 'skipped';
     if (!subscribed) return 'done';
     const origin = new URL(order.notifyUrl).origin;
-    const attempt = await this.claimWaiting(event, order.id, order.notifyUrl, origin, context.attempt);
+    const attempt = await this.claimInLine(event, order.id, order.notifyUrl, origin, context.attempt, arrival);
     if (!attempt) return 'skipped';
-    return this.inFlight.during(origin, () => this.attempt(event, order, attempt, context));
-  }
-
-  /**
-   * The claim; when the endpoint is busy with this process's own attempts, a short wait for
-   * one of them to end and another try (see InFlightRequests.turnAt), else the busy error.
-   */
-  private async claimWaiting(event: OutcomeEvent, orderId: string, url: string, origin: string, attempt: number) {
-    for (let waits = 0; ; waits += 1) {
-      try {
-        return await this.claim(event, orderId, url, origin, attempt);
-      } catch (error) {
-        const wait = error instanceof EndpointBusyError && waits < LOCAL_WAITS;
-        if (!wait || !(await this.inFlight.turnAt(origin, this.config.endpointConcurrency, LOCAL_WAIT_MS))) throw error;
-      }
+    try {
+      return await this.inFlight.during(origin, () => this.attempt(event, order, attempt, context));
+    } finally {
+      this.waiting.lines.freed(origin);
     }
   }
 
+  /**
+   * The claim, in the endpoint's line when it is busy (docs/architecture.md#waiting-for-a-slot):
+   * a notification that finds others waiting joins behind them rather than overtaking them,
+   * and one that finds no slot free joins the line and tries again on its turn. A full line,
+   * or a wait that went on too long, sends it to wait on the broker (NOTIFY_WAIT_DELAY), with
+   * no attempt counted either way.
+   */
+  private async claimInLine(event: OutcomeEvent, orderId: string, url: string, origin: string, attempt: number, arrival: number): Promise<Claimed | undefined> {
+    const lines = this.waiting.lines;
+    const enter = () => lines.enter(origin, arrival) ?? this.park(event.id, origin);
+    let place = lines.isWaiting(origin) ? enter() : undefined;
+    try {
+      for (;;) {
+        if (place && !(await place.turn(() => this.notifications.hasFreeSlot(origin, this.config.endpointConcurrency.initial)))) throw new EndpointBusyError(origin);
+        try {
+          return await this.claim(event, orderId, url, origin, attempt);
+        } catch (error) {
+          if (!(error instanceof EndpointBusyError)) throw error;
+          place ??= enter();
+        }
+      }
+    } finally {
+      place?.leave();
+    }
+  }
+
+  /** The line is full: the notification waits on the broker, and its endpoint is remembered for when it comes back. */
+  private park(eventId: string, origin: string): never {
+    this.parked.set(eventId, origin);
+    if (this.parked.size > PARKED_REMEMBERED) this.parked.delete(this.parked.keys().next().value!);
+    throw new EndpointBusyError(origin);
+  }
+
   /** One claimed attempt: sent unless its endpoint says not, then its outcome recorded. */
-  private async attempt(event: OutcomeEvent, order: OrderOutcome, { delivery, endpoint }: Claimed, context: HandlerContext): Promise<HandlerOutcome> {
+  private async attempt(event: OutcomeEvent, order: OrderOutcome, { delivery, endpoint, limit }: Claimed, context: HandlerContext): Promise<HandlerOutcome> {
     const started = performance.now();
     // A disabled endpoint is sent nothing: the notification fails at once, for ops to recover after enabling it.
     // An open circuit sends nothing either, but the attempt counts as failed and the schedule goes on.
@@ -108,13 +142,18 @@ export class NotifyService {
     const final = gone || failure === ENDPOINT_DISABLED;
     const nextDelayMs = final ? undefined : wish === undefined ? context.retryDelayMs : context.retryDelayAtLeast(wish);
     const state = failure === undefined ? 'DELIVERED' : nextDelayMs === undefined ? 'FAILED' : 'PENDING';
+    const durationMs = Math.round(performance.now() - started);
+    if (sent) this.metrics.deliveryDuration.observe({ outcome: failure === undefined ? 'delivered' : 'failed' }, durationMs / 1000);
+    this.waiting.noteLimit(order.notifyUrl, limit.value);
+    const timedOut = sent && answer === undefined && durationMs >= this.config.timeoutMs;
+    const step = limitStep({ sent, latencyMs: durationMs, timedOut, floorMs: limit.floorMs, inFlight: limit.inFlight, limit: limit.value });
     // The attempt's outcome in its log entry, the notification's new state and the endpoint's, in one statement.
-    await this.notifications.recordAttempt({
+    const disabled = await this.notifications.recordAttempt({
       delivery,
       eventId: event.id,
       endpointId: endpoint.id,
       httpStatus: answer?.status ?? null,
-      durationMs: Math.round(performance.now() - started),
+      durationMs,
       delivered: failure === undefined,
       error: failure ?? null,
       snippet: answer ? snippetOf(answer.body) : null,
@@ -124,11 +163,17 @@ export class NotifyService {
       gone,
       disableAfterMs: this.config.disableAfterMs,
       disableAfter: formatDuration(this.config.disableAfterMs),
+      limitStep: step,
+      limitBounds: this.config.endpointConcurrency,
+      answeredInMs: answer ? durationMs : null,
+      sentForMs: sent ? durationMs : null,
     });
+    // This attempt disabled the endpoint: told once, named after the attempt (docs/operations.md#alerts).
+    if (disabled) await this.endpointChanges.tell({ change: 'disabled', endpointId: endpoint.id, ...disabled, episode: delivery.id });
     if (sent) await this.breaker.after(endpoint.id, admission, failure === undefined);
     if (failure === undefined) return 'done';
     this.logger.warn({ handler: 'notify.merchant', orderId: order.id, messageId: event.id, attempt: context.attempt }, `merchant not notified: ${failure}`);
-    throw new DeliveryFailedError(failure, { retryAfterMs: wish, final });
+    throw new DeliveryFailedError(failure, { retryAfterMs: wish, final }, new URL(order.notifyUrl).origin);
   }
 
   /**
@@ -145,10 +190,11 @@ export class NotifyService {
    */
   private async claim(event: OutcomeEvent, orderId: string, url: string, origin: string, attempt: number): Promise<Claimed | undefined> {
     const leaseMs = this.config.timeoutMs + LEASE_MARGIN_MS;
-    const claim = await this.notifications.claimAttempt({ eventId: event.id, orderId, attempt, url, origin }, leaseMs, this.config.endpointConcurrency);
+    const claim = await this.notifications.claimAttempt({ eventId: event.id, orderId, attempt, url, origin }, leaseMs, this.config.endpointConcurrency.initial);
     if (claim.id) {
       const endpoint: EndpointRoute = { id: claim.endpoint_id!, state: claim.endpoint_state!, successRule: claim.success_rule };
-      return { delivery: { id: claim.id, attemptedAt: claim.attempted_at! }, endpoint };
+      const limit = { value: claim.concurrency_limit!, floorMs: claim.latency_floor_ms, inFlight: claim.in_flight! };
+      return { delivery: { id: claim.id, attemptedAt: claim.attempted_at! }, endpoint, limit };
     }
     if (claim.claimed) {
       // The endpoint filled up between this statement's snapshot and its lock: give the lease back.
@@ -157,6 +203,7 @@ export class NotifyService {
     }
     if (claim.state === 'DELIVERED') return undefined;
     if (claim.busy) throw new EndpointBusyError(origin);
-    throw new DeliveryFailedError(`event ${event.id} is being delivered by another attempt`);
+    // Another attempt holds the lease (or held it, in a process that died): waiting for it is no attempt of this one.
+    throw new NotificationLeasedError(event.id);
   }
 }

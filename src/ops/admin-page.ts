@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { FAVICON_PATH } from './favicon';
 
 /**
  * Where `npm run build` puts the console's bundle (dist/console). Resolved from this file, so
@@ -18,6 +19,7 @@ export const ADMIN_PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>backstop ops</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml">
 <link rel="stylesheet" href="${CONSOLE_ASSETS_PREFIX}console.css">
 <script type="module" src="${CONSOLE_ASSETS_PREFIX}console.js"></script>
 </head>

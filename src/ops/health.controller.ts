@@ -1,6 +1,6 @@
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Db } from '../database/db';
 import { pingDatabase } from '../database/ping.repository';
 import { BrokerChannels } from '../messaging/broker-channels';
@@ -16,6 +16,7 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @ApiOperation({ operationId: 'checkLiveness', summary: 'Liveness: the process is up' })
   @ApiOkResponse({ type: LiveAnswer, description: 'the process is up' })
   live() {
     return { status: 'ok' };
@@ -26,6 +27,11 @@ export class HealthController {
    * declares or publishes (a 403 after a permission change); 503 names what is missing.
    */
   @Get('ready')
+  @ApiOperation({
+    operationId: 'checkReadiness',
+    summary: 'Readiness: the database and the broker answer',
+    description: '503 names what is down, or what the broker refuses.',
+  })
   @ApiOkResponse({ type: ReadyAnswer, description: 'the database and the broker answer' })
   @ApiServiceUnavailableResponse({ type: NotReadyAnswer, description: 'the database or the broker cannot be reached' })
   async ready() {

@@ -14,7 +14,7 @@ export class MetricsController {
   // Either requirement satisfies OpenAPI: none while METRICS_TOKEN is unset, the metrics token once it is.
   @ApiSecurity({})
   @ApiSecurity('metrics')
-  @ApiOperation({ summary: 'Prometheus scrape', description: 'Open unless METRICS_TOKEN is set; then it takes `Authorization: Bearer $METRICS_TOKEN`.' })
+  @ApiOperation({ operationId: 'scrapeMetrics', summary: 'Prometheus scrape', description: 'Open unless METRICS_TOKEN is set; then it takes `Authorization: Bearer $METRICS_TOKEN`.' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } })
   @ApiErrors(401)

@@ -1,5 +1,5 @@
 import { BadRequestException, Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-responses';
 import { parseDuration } from '@backstop/transport';
 import { AdminGuard } from '../common/admin.guard';
@@ -17,6 +17,11 @@ export class OpsStatsController {
 
   /** Deliveries by outcome and handler runs by outcome over the window, for charts. */
   @Get()
+  @ApiOperation({
+    operationId: 'getOpsStats',
+    summary: 'Deliveries and handler runs over time',
+    description: "By outcome, in buckets of `bucket` over the last `window`, oldest first: the console's charts.",
+  })
   @ApiOkResponse({ type: StatsView, description: 'one bucket per interval of the window, oldest first' })
   @ApiErrors(400, 401, 503)
   async get(@Query() query: StatsQuery): Promise<StatsView> {

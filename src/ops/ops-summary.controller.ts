@@ -1,5 +1,5 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-responses';
 import { AdminGuard } from '../common/admin.guard';
 import { CompensationStats } from '../compensation/failed-messages/compensation-stats';
@@ -20,6 +20,11 @@ export class OpsSummaryController {
   ) {}
 
   @Get()
+  @ApiOperation({
+    operationId: 'getOpsSummary',
+    summary: 'The counts ops watch',
+    description: 'Failed messages by status, the outbox, disabled and open endpoints: what needs a human now.',
+  })
   @ApiOkResponse({ type: SummaryAnswer, description: 'what needs a human now' })
   @ApiErrors(401, 503)
   async summary() {

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { Queryable } from '../database/db';
 import { OrderLookup } from '../stock/order-lookup';
 import type { OrderStatus } from './order-state';
-import { OrderOutcome, OrdersRepository } from './orders.repository';
+import { OrderOutcome, OrderRecord, OrdersRepository } from './orders.repository';
 
-export type { OrderOutcome } from './orders.repository';
+export type { OrderOutcome, OrderRecord } from './orders.repository';
 
 /**
  * What other modules may read of an order: handlers check the events they receive against
@@ -25,6 +25,11 @@ export class OrderFacts implements OrderLookup {
   /** Who to tell about the order, and the outcome a notification reports. */
   outcomeOf(orderId: string): Promise<OrderOutcome | null> {
     return this.orders.outcomeOf(orderId);
+  }
+
+  /** The order as it stands for ops: when it last moved (`updatedAt`) and whether a charge is under way; null when there is no such order. */
+  standing(orderId: string): Promise<{ order: OrderRecord; updatedAt: Date; paying: boolean } | null> {
+    return this.orders.standing(orderId);
   }
 
   /** The notifyUrl of the merchant's latest order, null when it has none. */

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpStatus, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CreateOrderDto } from './create-order.dto';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKey } from './idempotency-key.pipe';
@@ -15,6 +15,11 @@ export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post()
+  @ApiOperation({
+    operationId: 'createOrder',
+    summary: 'Place an order',
+    description: "Priced at each SKU's unit price and answered 201, PENDING; its order.created event is committed with it. With an Idempotency-Key, the same key and body answer the same order again (200).",
+  })
   @ApiCreatedResponse({ type: OrderCreatedView, description: 'the order, made now' })
   @ApiOkResponse({ type: OrderCreatedView, description: 'the same order again, as it stands now: a replay with the same Idempotency-Key and body' })
   @ApiErrors(400, 413, 422, 429, 503)
@@ -35,6 +40,7 @@ export class OrdersController {
   }
 
   @Get(':id')
+  @ApiOperation({ operationId: 'getOrder', summary: 'An order with its payment and notification state', description: 'Poll it at any time: one indexed read.' })
   @ApiOkResponse({ type: OrderDetailView, description: 'the order with its payment and notification state (the active query)' })
   @ApiErrors(400, 404, 429, 503)
   async get(@Param('id', uuid) id: string) {

@@ -64,6 +64,11 @@ interface ViewRow extends OrderRow {
  * under way and its latest notification: what `GET /orders/:id` answers, in one statement.
  */
 const view = new Statement<ViewRow>('orders view', `SELECT * FROM order_views WHERE id = $1`);
+/** The view with when the order last moved: what ops' order timeline starts from. */
+const standing = new Statement<ViewRow & { updated_at: Date }>(
+  'orders standing',
+  `SELECT v.*, o.updated_at FROM order_views v JOIN orders o ON o.id = v.id WHERE v.id = $1`,
+);
 const byIdempotencyKey = new Statement<ViewRow>('orders by idempotency key', `SELECT * FROM order_views WHERE idempotency_key = $1`);
 const lock = new Statement<{ id: string; status: OrderStatus; total_amount: string; currency: string }>(
   'orders lock',
@@ -115,6 +120,12 @@ export class OrdersRepository {
   async view(id: string): Promise<{ order: OrderRecord; paying: boolean; notification: LatestNotification | null } | null> {
     const [row] = await this.db.run(view, [id]);
     return row ? { order: recordOf(row), paying: row.paying, notification: row.notification } : null;
+  }
+
+  /** The order, when it last moved (its latest state change) and whether a charge is under way. */
+  async standing(id: string): Promise<{ order: OrderRecord; updatedAt: Date; paying: boolean } | null> {
+    const [row] = await this.db.run(standing, [id]);
+    return row ? { order: recordOf(row), updatedAt: row.updated_at, paying: row.paying } : null;
   }
 
   async findByIdempotencyKey(key: string): Promise<{ order: OrderRecord; fingerprint: string | null } | null> {

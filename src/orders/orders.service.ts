@@ -194,6 +194,7 @@ const UNIQUE_VIOLATION = '23505';
 export function createdEventOf(order: OrderRecord): OrderCreatedData {
   return {
     id: order.id,
+    orderId: order.id,
     merchantId: order.merchantId,
     status: order.status,
     items: order.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),

@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, HttpCode, Post, RawBodyRequest, Req, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { amountIsWrittenAsInteger } from './callback-amount';
 import { CallbackSignatureGuard } from './callback-signature.guard';
@@ -14,6 +14,11 @@ export class PaymentCallbackController {
 
   /** Answers the text `success` once recorded, as gateways expect, also for a duplicate. */
   @Post('callback')
+  @ApiOperation({
+    operationId: 'receivePaymentCallback',
+    summary: "The payment gateway's callback",
+    description: 'Signed in X-Signature over the raw body; safe to receive any number of times.',
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'recorded (also on a duplicate)', content: { 'text/plain': { schema: { type: 'string', enum: ['success'] } } } })
   @ApiErrors(400, 401, 404, 429, 503)

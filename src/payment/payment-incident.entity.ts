@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintAsNumber } from '../common/bigint-column';
 
 /**
@@ -6,6 +6,8 @@ import { bigintAsNumber } from '../common/bigint-column';
  * cancelled for timeout): the order stays as it is and ops decide on a refund.
  */
 @Entity('payment_incidents')
+// An order's incidents, for its timeline.
+@Index('payment_incidents_order', ['orderId', 'receivedAt'])
 export class PaymentIncident {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;

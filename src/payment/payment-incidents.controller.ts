@@ -1,5 +1,5 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminGuard } from '../common/admin.guard';
 import { PaymentIncidents } from './payment-incidents';
 import { ApiErrors } from '../common/api-responses';
@@ -14,6 +14,11 @@ export class PaymentIncidentsController {
 
   /** Payments that arrived for orders that could not take them, newest first: each needs a refund decision. */
   @Get()
+  @ApiOperation({
+    operationId: 'listPaymentIncidents',
+    summary: 'Payments for orders that could not take them',
+    description: 'Newest first: each needs a refund decision.',
+  })
   @ApiOkResponse({ type: PaymentIncidentList, description: 'payments that need a refund decision, newest first' })
   @ApiErrors(401, 503)
   async list() {

@@ -15,4 +15,9 @@ export class PaymentIncidents {
   newest(limit: number): Promise<PaymentIncident[]> {
     return this.payments.newestIncidents(limit);
   }
+
+  /** Those of one order, oldest first. */
+  ofOrder(orderId: string, limit = 100): Promise<PaymentIncident[]> {
+    return this.payments.incidentsOfOrder(orderId, limit);
+  }
 }

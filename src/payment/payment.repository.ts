@@ -20,6 +20,12 @@ const newestIncidents = new Statement<Omit<PaymentIncident, 'amount'> & { amount
      FROM payment_incidents ORDER BY received_at DESC LIMIT $1`,
 );
 
+const incidentsOfOrder = new Statement<Omit<PaymentIncident, 'amount'> & { amount: string }>(
+  'payment incidents of order',
+  `SELECT id, order_id AS "orderId", trade_no AS "tradeNo", amount, order_status AS "orderStatus", source, received_at AS "receivedAt"
+     FROM payment_incidents WHERE order_id = $1 ORDER BY received_at LIMIT $2`,
+);
+
 /** `payment_incidents`: payments ops must decide a refund for. */
 @Injectable()
 export class PaymentRepository {
@@ -37,5 +43,10 @@ export class PaymentRepository {
   /** Newest first. */
   async newestIncidents(limit: number): Promise<PaymentIncident[]> {
     return (await this.db.run(newestIncidents, [limit])).map((row) => ({ ...row, amount: bigintAsNumber.from(row.amount)! }));
+  }
+
+  /** The order's first `limit`, oldest first (payment_incidents_order). */
+  async incidentsOfOrder(orderId: string, limit: number): Promise<PaymentIncident[]> {
+    return (await this.db.run(incidentsOfOrder, [orderId, limit])).map((row) => ({ ...row, amount: bigintAsNumber.from(row.amount)! }));
   }
 }

@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Get, Param, PipeTransform, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags, ApiOkResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminGuard } from '../common/admin.guard';
 import type { StockLevel } from './stock.repository';
 import { SetStockDto, SKU_PATTERN } from './stock.dto';
@@ -24,6 +24,7 @@ export class StockController {
   constructor(private readonly stock: StockService) {}
 
   @Get('stock/:sku')
+  @ApiOperation({ operationId: 'getStock', summary: 'Availability and unit price of a SKU' })
   @ApiOkResponse({ type: StockView, description: 'the SKU' })
   @ApiErrors(400, 404, 503)
   async get(@Param('sku', SkuPipe) sku: string) {
@@ -34,6 +35,7 @@ export class StockController {
   @ApiBearerAuth()
   @UseGuards(AdminGuard)
   @Put('admin/stock/:sku')
+  @ApiOperation({ operationId: 'setStock', summary: 'Create or set a SKU', description: 'Its available quantity and unit price.' })
   @ApiOkResponse({ type: StockView, description: 'the SKU as set' })
   @ApiErrors(400, 401, 503)
   async set(@Param('sku', SkuPipe) sku: string, @Body() body: SetStockDto) {

@@ -16,6 +16,14 @@ export interface ReserveOutcome {
   already: boolean;
 }
 
+/** What an order took from stock, as ops read it. */
+export interface StockReservationRecord {
+  state: 'RESERVED' | 'RELEASED';
+  items: { sku: string; quantity: number }[];
+  reservedAt: Date;
+  releasedAt: Date | null;
+}
+
 const level = new Statement<StockLevel>('stock level', `SELECT sku, available, unit_price::float8 AS "unitPrice" FROM stock WHERE sku = $1`);
 const setLevel = new Statement<StockLevel>(
   'stock set level',
@@ -24,6 +32,10 @@ const setLevel = new Statement<StockLevel>(
    RETURNING sku, available, unit_price::float8 AS "unitPrice"`,
 );
 const prices = new Statement<{ sku: string; unit_price: string }>('stock prices', `SELECT sku, unit_price FROM stock WHERE sku = ANY($1)`);
+const reservationOf = new Statement<{ state: 'RESERVED' | 'RELEASED'; items: { sku: string; quantity: number }[]; reserved_at: Date; released_at: Date | null }>(
+  'stock reservation of order',
+  `SELECT state, items, reserved_at, released_at FROM stock_reservations WHERE order_id = $1`,
+);
 const holdsReservation = new Statement<{ held: boolean }>('stock holds reservation', `SELECT EXISTS (SELECT 1 FROM stock_reservations WHERE order_id = $1) AS held`);
 /**
  * An order's items ($2 SKUs, $3 quantities, $4 as json) taken in one statement, all or
@@ -80,6 +92,12 @@ export class StockRepository {
   /** Unit prices as exact integers (a price times a quantity may pass 2^53). */
   async prices(skus: string[]): Promise<Map<string, bigint>> {
     return new Map((await this.db.run(prices, [skus])).map((row) => [row.sku, BigInt(row.unit_price)]));
+  }
+
+  /** What the order took from stock and when, and when it gave it back; null when it holds no reservation. */
+  async reservationOf(orderId: string): Promise<StockReservationRecord | null> {
+    const [row] = await this.db.run(reservationOf, [orderId]);
+    return row ? { state: row.state, items: row.items, reservedAt: row.reserved_at, releasedAt: row.released_at } : null;
   }
 
   async holdsReservation(orderId: string, database: Queryable): Promise<boolean> {

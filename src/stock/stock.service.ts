@@ -4,7 +4,9 @@ import { HandlerOutcome, refuse } from '../compensation/handlers/event-handler.d
 import type { EventTransaction } from '../coordinator/event-transaction';
 import type { Queryable } from '../database/db';
 import { OrderLookup, sameItems } from './order-lookup';
-import { StockLevel, StockRepository } from './stock.repository';
+import { StockLevel, StockRepository, StockReservationRecord } from './stock.repository';
+
+export type { StockReservationRecord } from './stock.repository';
 import { StockException } from './stock.exception';
 
 @Injectable()
@@ -28,6 +30,11 @@ export class StockService {
   async prices(skus: string[]): Promise<{ prices: Map<string, bigint>; unknown: string[] }> {
     const prices = await this.stock.prices(skus);
     return { prices, unknown: skus.filter((sku) => !prices.has(sku)) };
+  }
+
+  /** What the order took from stock and when, and when it gave it back; null when it holds none. For ops' order timeline. */
+  reservationOf(orderId: string): Promise<StockReservationRecord | null> {
+    return this.stock.reservationOf(orderId);
   }
 
   /** Whether the order holds a reservation (reserved, or reserved and released since). */

@@ -107,7 +107,7 @@ export class LocalRabbitCluster {
   }
 
   async ctl(node: ClusterNode, ...args: string[]): Promise<string> {
-    const { stdout } = await run(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-q', '-n', node.name, ...args], { env: this.environment(node), timeout: 30_000 });
+    const { stdout } = await run(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-q', '-n', node.name, ...args], { env: this.environment(node), timeout: 30_000, cwd: this.root });
     return stdout;
   }
 
@@ -133,7 +133,8 @@ export class LocalRabbitCluster {
     await mkdir(join(node.directory, 'log'), { recursive: true });
     await writeFile(join(node.directory, 'rabbitmq.conf'), `listeners.tcp.local = 127.0.0.1:${node.amqpPort}\n`);
     let output = '';
-    node.server = spawn(join(RABBITMQ_BIN, 'rabbitmq-server'), [], { env: this.environment(node), stdio: ['ignore', 'pipe', 'pipe'] });
+    // In the node's own directory: whatever Erlang writes relative to its working directory stays out of the repository.
+    node.server = spawn(join(RABBITMQ_BIN, 'rabbitmq-server'), [], { env: this.environment(node), stdio: ['ignore', 'pipe', 'pipe'], cwd: node.directory });
     node.server.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
     node.server.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
     await waitFor(

@@ -72,6 +72,7 @@ export class TestWorld {
       SECRETS_KEY,
       NOTIFY_ALLOW_PRIVATE: 'true',
       NOTIFY_RETRY_SCHEDULE: '100ms,200ms,400ms',
+      NOTIFY_WAIT_DELAY: '100ms',
       HANDLER_RETRY_SCHEDULE: '100ms,200ms',
       RELAY_INTERVAL: '200ms',
       // Merchants that fail on purpose would open their circuit in tests about something else

@@ -14,6 +14,14 @@ export class CompensationException extends DomainException {
     return new CompensationException('unavailable', 'BROKER_UNAVAILABLE', `${count} re-runs could not be published (${reason}); the sweeper sends them once their lease runs out`);
   }
 
+  static groupNotFound(key: string) {
+    return new CompensationException('not-found', 'FAILURE_GROUP_NOT_FOUND', `failure group ${key} does not exist`);
+  }
+
+  static badTimeRange(from: Date, to: Date) {
+    return new CompensationException('invalid', 'BAD_TIME_RANGE', `from (${from.toISOString()}) must be before to (${to.toISOString()})`);
+  }
+
   static badCursor() {
     return new CompensationException('invalid', 'BAD_CURSOR', 'cursor is not one this API returned');
   }

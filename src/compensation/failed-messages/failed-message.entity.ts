@@ -21,6 +21,13 @@ export type FailedMessageStatus = 'FAILED' | 'RETRYING' | 'RESOLVED' | 'DISCARDE
 @Index('failed_messages_last_failed_at', ['lastFailedAt'])
 // Retention deletes closed rows only, the oldest first (HISTORY_RETENTION).
 @Index('failed_messages_closed', ['resolvedAt'], { where: `status IN ('RESOLVED', 'DISCARDED')` })
+// Not described here, as TypeORM cannot (migrations/1795342000000-FailureGroupsAndSearch.ts):
+// failed_messages_groups (status, failure_group, poison, last_failed_at DESC, id DESC) INCLUDE
+// (first_failed_at), which failure groups are counted, sampled and acted on from, and the
+// trigram indexes behind q= (message_id, order_id::text, the error's first line).
+@Index('failed_messages_poison', ['status', 'handler'], { where: 'poison' })
+// The sweeper's look for re-runs that never reported back.
+@Index('failed_messages_rerun_expiry', ['rerunExpiresAt'], { where: `status = 'RETRYING'` })
 export class FailedMessage {
   @PrimaryColumn('uuid')
   id: string;
@@ -84,4 +91,20 @@ export class FailedMessage {
 
   @Column({ name: 'discard_reason', type: 'text', nullable: true })
   discardReason: string | null;
+
+  /** The last error's kind and message with ids, numbers and URLs masked (see failure-group.ts). */
+  @Column({ type: 'text', nullable: true })
+  fingerprint: string | null;
+
+  /** The origin the last failure was against, when the failure or its error names one. */
+  @Column({ type: 'text', nullable: true })
+  endpoint: string | null;
+
+  /** The key of the failure group: handler, fingerprint and endpoint, hashed. Null only on rows written by hand. */
+  @Column({ name: 'failure_group', type: 'text', nullable: true })
+  failureGroup: string | null;
+
+  /** While RETRYING: when the re-run's lease runs out; by then it has reported back, or the row is FAILED again. */
+  @Column({ name: 'rerun_expires_at', type: 'timestamptz', nullable: true })
+  rerunExpiresAt: Date | null;
 }

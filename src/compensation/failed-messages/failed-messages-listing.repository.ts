@@ -7,13 +7,19 @@ import { FailedMessage, FailedMessageStatus } from './failed-message.entity';
 /** docs/http-api.md: in lists a payload over 4 KiB is cut; the single view has it whole. */
 export const LISTED_PAYLOAD_BYTES = 4096;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A trigram index finds a part of 3 characters or more; a shorter one would read the whole index. */
+const SUBSTRING_MIN_LENGTH = 3;
 
 export interface FailedMessageFilter {
   status?: FailedMessageStatus;
   handler?: string;
-  /** An order id, a message id or a routing key. */
+  /** An order id, a message id or a routing key, whole; or a part of a message id, an order id or the error's first line. */
   q?: string;
   orderId?: string;
+  /** First failed at or after. */
+  from?: Date;
+  /** First failed before. */
+  to?: Date;
 }
 
 /** A row as lists show it: the payload is whole unless `payloadTruncated`. */
@@ -54,14 +60,26 @@ export class FailedMessagesListing {
     if (filter.handler) query.andWhere('failed.handler = :handler', { handler: filter.handler });
     if (filter.q) {
       const q = filter.q;
+      const wholeId = UUID.test(q);
       query.andWhere(
         new Brackets((where) => {
+          // Whole values by their b-tree indexes, as fast as before substring search came.
           where.where('failed.message_id = :q', { q }).orWhere('failed.routing_key = :q', { q });
           // Only a UUID can be an order id; the column holds what the payload names (see FailureRecorder).
-          if (UUID.test(q)) where.orWhere('failed.order_id = :orderId', { orderId: q.toLowerCase() });
+          if (wholeId) where.orWhere('failed.order_id = :orderId', { orderId: q.toLowerCase() });
+          // Parts by the trigram indexes (failed_messages_*_trgm), each ILIKE on the very expression indexed.
+          if (q.length >= SUBSTRING_MIN_LENGTH) {
+            const part = `%${q.replace(/[\\%_]/g, '\\$&')}%`;
+            if (!wholeId) where.orWhere('failed.message_id ILIKE :part', { part }).orWhere('CAST(failed.order_id AS text) ILIKE :part', { part });
+            // The error's first line, its kind and message, as failed_messages_error_trgm indexes it.
+            where.orWhere('split_part(failed.error, chr(10), 1) ILIKE :part', { part });
+          }
         }),
       );
     }
+    // On the first failure, the listing's own order: a bound of the same index scans.
+    if (filter.from) query.andWhere('failed.first_failed_at >= :from', { from: filter.from });
+    if (filter.to) query.andWhere('failed.first_failed_at < :to', { to: filter.to });
     if (filter.orderId) query.andWhere('failed.order_id = :orderIdFilter', { orderIdFilter: filter.orderId.toLowerCase() });
     // As a row comparison, the cursor is a bound of the index scan, not a filter of every row before it.
     if (before) query.andWhere('(failed.first_failed_at, failed.id) < (:at, :id)', { at: before.at, id: before.id });

@@ -1,16 +1,16 @@
 import { orderIdOf } from '@backstop/transport';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, CountAnswer } from '../../common/api-responses';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/api-responses';
 import { ADMIN_NAME, AdminGuard } from '../../common/admin.guard';
 import { FailedMessageAction } from './failed-message-action.entity';
 import { FailedMessage } from './failed-message.entity';
 import { DiscardFailedMessageBody, ListFailedMessagesQuery, RetryFailedMessagesBody } from './failed-messages.dto';
-import { FailedMessageDetailView, FailedMessagePage, FailedMessageStatusAnswer } from './failed-messages.responses';
+import { BulkRetryAnswer, FailedMessageDetailView, FailedMessagePage, FailedMessageStatusAnswer } from './failed-messages.responses';
 import { FailedMessagesService } from './failed-messages.service';
 
 const uuid = new ParseUUIDPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
-type OperatorRequest = { [ADMIN_NAME]?: string };
+export type OperatorRequest = { [ADMIN_NAME]?: string };
 
 @ApiTags('ops')
 @ApiBearerAuth()
@@ -20,14 +20,32 @@ export class FailedMessagesController {
   constructor(private readonly failedMessages: FailedMessagesService) {}
 
   @Get()
+  @ApiOperation({
+    operationId: 'listFailedMessages',
+    summary: 'List failed handler runs',
+    description: 'Newest first, a page at a time, filtered by status, handler, order or `q`; payloads over 4 KiB are cut (`payloadTruncated`).',
+  })
   @ApiOkResponse({ type: FailedMessagePage, description: 'newest first' })
   @ApiErrors(400, 401, 503)
   async list(@Query() query: ListFailedMessagesQuery) {
-    const { items, nextCursor } = await this.failedMessages.list(query, query.limit, query.cursor);
+    const filter = {
+      status: query.status,
+      handler: query.handler,
+      q: query.q,
+      orderId: query.orderId,
+      from: query.from === undefined ? undefined : new Date(query.from),
+      to: query.to === undefined ? undefined : new Date(query.to),
+    };
+    const { items, nextCursor } = await this.failedMessages.list(filter, query.limit, query.cursor);
     return { items: items.map((row) => failedMessageView(row, row.payloadTruncated)), nextCursor };
   }
 
   @Get(':id')
+  @ApiOperation({
+    operationId: 'getFailedMessage',
+    summary: 'A failed message, whole',
+    description: 'Its whole payload and headers, every error and every ops action on it.',
+  })
   @ApiOkResponse({ type: FailedMessageDetailView, description: 'the message whole, with every attempt and the audit trail' })
   @ApiErrors(400, 401, 404, 503)
   async get(@Param('id', uuid) id: string) {
@@ -37,14 +55,24 @@ export class FailedMessagesController {
 
   /** Declared before `:id/retry` so `retry` is never read as an id. */
   @Post('retry')
+  @ApiOperation({
+    operationId: 'retryFailedMessages',
+    summary: 'Re-run every failed message that matches',
+    description: "Each is published once again to its own handler's queue; the answer counts them.",
+  })
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiAcceptedResponse({ type: CountAnswer, description: 'the matching messages are being re-run' })
+  @ApiAcceptedResponse({ type: BulkRetryAnswer, description: 'the matching messages are being re-run; poison is skipped and counted' })
   @ApiErrors(400, 401, 503)
-  async retryMatching(@Body() body: RetryFailedMessagesBody, @Req() request: OperatorRequest) {
-    return { count: await this.failedMessages.retryMatching(body, request[ADMIN_NAME]!) };
+  retryMatching(@Body() body: RetryFailedMessagesBody, @Req() request: OperatorRequest) {
+    return this.failedMessages.retryMatching(body, request[ADMIN_NAME]!);
   }
 
   @Post(':id/retry')
+  @ApiOperation({
+    operationId: 'retryFailedMessage',
+    summary: 'Re-run one failed message now',
+    description: "Published once again to its handler's queue alone, marked `x-rerun`; success makes it RESOLVED, failure FAILED again.",
+  })
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: FailedMessageStatusAnswer, description: 'published again to its handler alone' })
   @ApiErrors(400, 401, 404, 409, 503)
@@ -54,6 +82,11 @@ export class FailedMessagesController {
   }
 
   @Post(':id/discard')
+  @ApiOperation({
+    operationId: 'discardFailedMessage',
+    summary: 'Discard a failed message',
+    description: 'DISCARDED with the reason given: never re-run again, by the sweeper or by ops.',
+  })
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: FailedMessageStatusAnswer, description: 'never re-run again' })
   @ApiErrors(400, 401, 404, 409, 503)

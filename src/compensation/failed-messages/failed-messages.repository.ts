@@ -4,6 +4,7 @@ import { Db, Queryable } from '../../database/db';
 import { Statement } from '../../database/sql';
 import type { FailedMessageActionKind } from './failed-message-action.entity';
 import type { FailedMessageStatus } from './failed-message.entity';
+import type { FailureGroup } from './failure-group';
 
 /** A failure as it is first recorded, or recorded again for the same (handler, message). */
 export interface FailureRow {
@@ -20,11 +21,14 @@ export interface FailureRow {
   poison: boolean;
   failedAt: Date;
   nextSweepAt: Date | null;
+  group: FailureGroup;
 }
 
 /** What settling a re-run's failure needs of its row, read under its lock. */
 export interface RerunOutcomeState {
   status: FailedMessageStatus;
+  handler: string;
+  endpoint: string | null;
   attempts: number;
   sweepCount: number;
   poison: boolean;
@@ -38,6 +42,8 @@ export interface RerunFailure {
   attemptError: AttemptError;
   failedAt: Date;
   nextSweepAt: Date | null;
+  /** The group of its new error. */
+  group: FailureGroup;
 }
 
 // A discarded or resolved row stays so: the same message failing again changes nothing.
@@ -45,11 +51,15 @@ const record = new Statement(
   'compensation record failure',
   `INSERT INTO failed_messages
      (id, handler, queue, message_id, routing_key, payload, headers, error, errors, attempts, status, poison,
-      sweep_count, first_failed_at, last_failed_at, next_sweep_at, order_id)
-   VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, 'FAILED', $10, 0, $11, $11, $12, $13)
+      sweep_count, first_failed_at, last_failed_at, next_sweep_at, order_id, fingerprint, endpoint, failure_group)
+   VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, 'FAILED', $10, 0, $11, $11, $12, $13, $14, $15, $16)
    ON CONFLICT (handler, message_id) DO UPDATE SET
      status = 'FAILED',
      error = EXCLUDED.error,
+     fingerprint = EXCLUDED.fingerprint,
+     endpoint = EXCLUDED.endpoint,
+     failure_group = EXCLUDED.failure_group,
+     rerun_expires_at = NULL,
      errors = failed_messages.errors || EXCLUDED.errors,
      attempts = GREATEST(failed_messages.attempts, EXCLUDED.attempts),
      last_failed_at = EXCLUDED.last_failed_at,
@@ -63,19 +73,19 @@ const statusOf = new Statement<{ status: FailedMessageStatus }>('compensation fa
 
 const resolve = new Statement(
   'compensation resolve rerun',
-  `UPDATE failed_messages SET status = 'RESOLVED', resolved_at = $2, next_sweep_at = NULL
+  `UPDATE failed_messages SET status = 'RESOLVED', resolved_at = $2, next_sweep_at = NULL, rerun_expires_at = NULL
     WHERE id = $1 AND status IN ('RETRYING', 'FAILED')`,
 );
 
 const lockForRerunOutcome = new Statement<RerunOutcomeState>(
   'compensation lock for rerun outcome',
-  `SELECT status, attempts, sweep_count AS "sweepCount", poison FROM failed_messages WHERE id = $1 FOR UPDATE`,
+  `SELECT status, handler, endpoint, attempts, sweep_count AS "sweepCount", poison FROM failed_messages WHERE id = $1 FOR UPDATE`,
 );
 
 const markRerunFailed = new Statement(
   'compensation mark rerun failed',
   `UPDATE failed_messages SET status = 'FAILED', sweep_count = $2, attempts = $3, error = $4, errors = errors || $5::jsonb,
-          last_failed_at = $6, next_sweep_at = $7
+          last_failed_at = $6, next_sweep_at = $7, rerun_expires_at = NULL, fingerprint = $8, endpoint = $9, failure_group = $10
     WHERE id = $1`,
 );
 
@@ -86,17 +96,20 @@ const lockForDiscard = new Statement<{ status: FailedMessageStatus }>(
 
 const discard = new Statement(
   'compensation discard',
-  `WITH discarded AS (UPDATE failed_messages SET status = 'DISCARDED', discard_reason = $2, next_sweep_at = NULL, resolved_at = now()
+  `WITH discarded AS (UPDATE failed_messages SET status = 'DISCARDED', discard_reason = $2, next_sweep_at = NULL, rerun_expires_at = NULL,
+                              resolved_at = now()
                        WHERE id = $1 RETURNING id)
    INSERT INTO failed_message_actions (failed_message_id, action, actor, reason) SELECT id, 'discard', $3, $2 FROM discarded`,
 );
 
 // A re-run may have settled already (a service answers over the broker, a handler here
 // in-process): a row it RESOLVED stays so, and so does one whose attempt count its failure
-// has moved on. The action is recorded either way.
+// has moved on. The action is recorded either way. The re-run has its lease ($5 ms): if it
+// has not reported back by then, the sweeper makes the row FAILED again (returnLostReruns).
 const markRerunning = new Statement(
   'compensation mark rerunning',
-  `WITH marked AS (UPDATE failed_messages f SET status = 'RETRYING', next_sweep_at = NULL
+  `WITH marked AS (UPDATE failed_messages f SET status = 'RETRYING', next_sweep_at = NULL,
+                          rerun_expires_at = now() + $5 * interval '1 millisecond'
                      FROM unnest($1::uuid[], $4::int[]) AS claimed (id, attempts)
                     WHERE f.id = claimed.id AND f.attempts = claimed.attempts AND f.status IN ('FAILED', 'RETRYING'))
    INSERT INTO failed_message_actions (failed_message_id, action, actor) SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id`,
@@ -124,6 +137,9 @@ export class FailedMessagesRepository {
       failure.failedAt,
       failure.nextSweepAt,
       failure.orderId,
+      failure.group.fingerprint,
+      failure.group.endpoint,
+      failure.group.key,
     ]);
   }
 
@@ -154,6 +170,9 @@ export class FailedMessagesRepository {
       JSON.stringify([failure.attemptError]),
       failure.failedAt,
       failure.nextSweepAt,
+      failure.group.fingerprint,
+      failure.group.endpoint,
+      failure.group.key,
     ]);
   }
 
@@ -167,9 +186,12 @@ export class FailedMessagesRepository {
     await transaction.run(discard, [id, reason, actor]);
   }
 
-  /** RETRYING for the rows published again, each at the attempt count it was claimed with, and the action of each. */
-  async markRerunning(rows: { id: string; attempts: number }[], action: FailedMessageActionKind, actor: string): Promise<void> {
-    await this.db.run(markRerunning, [rows.map((row) => row.id), action, actor, rows.map((row) => row.attempts)]);
+  /**
+   * RETRYING for the rows published again, each at the attempt count it was claimed with, and
+   * the action of each; each re-run has `leaseMs` to report back.
+   */
+  async markRerunning(rows: { id: string; attempts: number }[], action: FailedMessageActionKind, actor: string, leaseMs: number): Promise<void> {
+    await this.db.run(markRerunning, [rows.map((row) => row.id), action, actor, rows.map((row) => row.attempts), Math.ceil(leaseMs)]);
   }
 
   /** The database's clock, the one that stamps the actions: the app's may differ. */

@@ -52,3 +52,34 @@ export class FailedMessageStatusAnswer {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: ['RETRYING', 'DISCARDED'] }) status: string;
 }
+
+export class BulkRetryAnswer {
+  @ApiProperty({ type: 'integer', description: 'how many messages were re-run' }) count: number;
+  @ApiProperty({ type: 'integer', description: 'how many poison messages matched and were left alone: a re-run would fail the same way' }) skipped: number;
+}
+
+export class FailureGroupView {
+  @ApiProperty({ example: '3f9c0a51d2e84b67', description: 'the group: its handler, fingerprint and endpoint, hashed' }) key: string;
+  @ApiProperty({ example: 'notify.merchant' }) handler: string;
+  @ApiProperty({ example: 'DeliveryFailedError: HTTP <n> from <url>', description: "the last error's kind and message, with ids, times, numbers and URLs masked" })
+  fingerprint: string;
+  @ApiProperty({ nullable: true, type: 'string', example: 'https://merchant.example', description: 'the origin the failures were against, when known' })
+  endpoint: string | null;
+  @ApiProperty({ type: 'integer', description: 'its messages in the status asked for' }) count: number;
+  @ApiProperty({ format: 'date-time', description: 'the first failure of its oldest message' }) firstSeen: string;
+  @ApiProperty({ format: 'date-time', description: 'the last failure of its newest message' }) lastSeen: string;
+  @ApiProperty({ type: 'string', format: 'uuid', isArray: true, description: 'up to 3 of its failed messages, the newest first, poison last' }) samples: string[];
+}
+
+export class FailureGroupPage {
+  @ApiProperty({ type: [FailureGroupView], description: 'the groups seen last first' }) items: FailureGroupView[];
+}
+
+export class FailureGroupRetryAnswer {
+  @ApiProperty({ type: 'integer', description: 'how many of its FAILED messages were re-run' }) retried: number;
+  @ApiProperty({ type: 'integer', description: 'how many of its FAILED messages are poison, left alone' }) skipped: number;
+}
+
+export class FailureGroupDiscardAnswer {
+  @ApiProperty({ type: 'integer', description: 'how many of its FAILED messages were discarded' }) discarded: number;
+}

@@ -1,6 +1,8 @@
 import { ATTEMPT_HEADER, ERRORS_HEADER, POISON_HEADER, RERUN_HEADER } from '@backstop/transport';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { decodeCursor, encodeCursor } from '../../common/page-cursor';
+import { compensationConfig } from '../../config/compensation.config';
 import { Db } from '../../database/db';
 import { PUBLISH_LEASE_MS } from '../../messaging/publish-lease';
 import { RetryPublisher } from '../retries/retry-publisher';
@@ -9,24 +11,39 @@ import type { FailedMessageActionKind } from './failed-message-action.entity';
 import { FailedMessageClaims, RerunRow } from './failed-message-claims.repository';
 import { FailedMessageFilter, FailedMessagesListing, ListedFailedMessage } from './failed-messages-listing.repository';
 import { FailedMessagesRepository } from './failed-messages.repository';
+import { FailureGroupRow, FailureGroupsRepository } from './failure-groups.repository';
+import { FailureRecorder } from './failure-recorder';
 
 export { LISTED_PAYLOAD_BYTES } from './failed-messages-listing.repository';
 export type { FailedMessageFilter, ListedFailedMessage } from './failed-messages-listing.repository';
+export type { FailureGroupRow } from './failure-groups.repository';
 
 const BATCH = 200;
 
-/** Failed messages for ops and the sweeper: listing, re-running on their handler alone, discarding. */
+/** What re-running many rows came to: how many were re-run, and how many poison rows it left alone. */
+export interface BulkRetry {
+  count: number;
+  skipped: number;
+}
+
+/** Failed messages for ops and the sweeper: listing, re-running on their handler alone, discarding, by row or by failure group. */
 @Injectable()
 export class FailedMessagesService {
+  private readonly logger = new Logger(FailedMessagesService.name);
+
   constructor(
     private readonly db: Db,
     private readonly failedMessages: FailedMessagesRepository,
     private readonly claims: FailedMessageClaims,
     private readonly listing: FailedMessagesListing,
+    private readonly groups: FailureGroupsRepository,
+    private readonly recorder: FailureRecorder,
     private readonly publisher: RetryPublisher,
+    @Inject(compensationConfig.KEY) private readonly config: ConfigType<typeof compensationConfig>,
   ) {}
 
   async list(filter: FailedMessageFilter, limit: number, cursor?: string): Promise<{ items: ListedFailedMessage[]; nextCursor: string | null }> {
+    if (filter.from && filter.to && filter.from >= filter.to) throw CompensationException.badTimeRange(filter.from, filter.to);
     const before = cursor ? (decodeCursor(cursor, /^[0-9a-f-]{36}$/) ?? throwBadCursor()) : undefined;
     const rows = await this.listing.list(filter, limit + 1, before && { at: before[0], id: before[1] });
     const page = rows.slice(0, limit);
@@ -52,20 +69,17 @@ export class FailedMessagesService {
     await this.rerun(rows, actor, 'retry');
   }
 
-  /** Re-runs every row that matches, FAILED unless told otherwise (RETRYING re-sends re-runs that went missing). */
-  async retryMatching(filter: FailedMessageFilter, actor: string): Promise<number> {
+  /**
+   * Re-runs every row that matches, FAILED unless told otherwise (RETRYING re-sends re-runs
+   * that went missing), but poison: it would fail the same way, and is re-run by id only.
+   */
+  async retryMatching(filter: Pick<FailedMessageFilter, 'status' | 'handler'>, actor: string): Promise<BulkRetry> {
     const status = filter.status ?? 'FAILED';
     if (status !== 'FAILED' && status !== 'RETRYING') throw CompensationException.wrongStatus('(all)', status, 'retry');
-    let count = 0;
-    let claimed: RerunRow[];
-    // The database's clock, the one that stamps the actions below: the app's may differ.
-    const notActedOnSince = await this.failedMessages.now();
-    do {
-      claimed = await this.claims.claimMatching({ status, handler: filter.handler, notActedOnSince }, PUBLISH_LEASE_MS, BATCH);
-      await this.rerun(claimed, actor, 'retry');
-      count += claimed.length;
-    } while (claimed.length === BATCH);
-    return count;
+    const count = await this.retryOnceEach(actor, (notActedOnSince) =>
+      this.claims.claimMatching({ status, handler: filter.handler, notActedOnSince }, PUBLISH_LEASE_MS, BATCH),
+    );
+    return { count, skipped: await this.claims.countPoisonMatching({ status, handler: filter.handler }) };
   }
 
   /**
@@ -73,16 +87,35 @@ export class FailedMessagesService {
    * whose first failure is at or after `firstFailedSince` (an endpoint's recovery, docs/http-api.md).
    */
   async retryMessages(handler: string, messageIds: string[], firstFailedSince: Date, actor: string): Promise<number> {
-    let count = 0;
-    let claimed: RerunRow[];
-    const notActedOnSince = await this.failedMessages.now();
+    return this.retryOnceEach(actor, async (notActedOnSince) => {
+      const claimed = await this.claims.claimFailedOfMessages({ handler, messageIds, firstFailedSince, notActedOnSince }, PUBLISH_LEASE_MS, BATCH);
+      return claimed.sort((a, b) => a.first_failed_at.getTime() - b.first_failed_at.getTime());
+    });
+  }
+
+  /** The failure groups of rows in `status` seen last, newest first. */
+  listGroups(status: 'FAILED' | 'RETRYING', limit: number): Promise<FailureGroupRow[]> {
+    return this.groups.list(status, limit);
+  }
+
+  /** Re-runs the FAILED messages of a failure group, once each, as "retry all that match" does; poison is skipped and counted. */
+  async retryGroup(key: string, actor: string): Promise<{ retried: number; skipped: number }> {
+    if (!(await this.groups.exists(key))) throw CompensationException.groupNotFound(key);
+    const retried = await this.retryOnceEach(actor, (notActedOnSince) => this.claims.claimFailedOfGroup({ key, notActedOnSince }, PUBLISH_LEASE_MS, BATCH));
+    return { retried, skipped: await this.claims.countPoisonOfGroup(key) };
+  }
+
+  /** Discards the FAILED messages of a failure group, poison too, each with the operator's action. */
+  async discardGroup(key: string, reason: string, actor: string): Promise<{ discarded: number }> {
+    if (!(await this.groups.exists(key))) throw CompensationException.groupNotFound(key);
+    let discarded = 0;
+    let batch: number;
+    // Until a batch finds none: a row a claim held this instant is skipped, and is being re-run.
     do {
-      claimed = await this.claims.claimFailedOfMessages({ handler, messageIds, firstFailedSince, notActedOnSince }, PUBLISH_LEASE_MS, BATCH);
-      claimed.sort((a, b) => a.first_failed_at.getTime() - b.first_failed_at.getTime());
-      await this.rerun(claimed, actor, 'retry');
-      count += claimed.length;
-    } while (claimed.length === BATCH);
-    return count;
+      batch = await this.groups.discardBatch(key, reason, actor, BATCH);
+      discarded += batch;
+    } while (batch > 0);
+    return { discarded };
   }
 
   async discard(id: string, reason: string, actor: string): Promise<void> {
@@ -99,6 +132,37 @@ export class FailedMessagesService {
     const rows = await this.claims.claimFailedForSweep(PUBLISH_LEASE_MS, BATCH);
     await this.rerun(rows, 'sweeper', 'sweep');
     return rows.length;
+  }
+
+  /**
+   * RETRYING rows whose re-run has not reported back within RERUN_LEASE become FAILED again,
+   * as a failed re-run; answers how many. Claimed like a sweep, so each is settled by one process.
+   */
+  async returnLostReruns(): Promise<number> {
+    const lost = await this.claims.claimLostReruns(PUBLISH_LEASE_MS, BATCH);
+    for (const row of lost) {
+      this.logger.warn({ failedMessageId: row.id, attempt: row.attempts + 1 }, `the re-run of failed message ${row.id} never reported back: FAILED again`);
+      await this.recorder.rerunLost(row.id, row.attempts + 1, this.config.rerunLeaseMs);
+    }
+    return lost.length;
+  }
+
+  /**
+   * The one way many rows are re-run (all that match, an endpoint's recovery, a failure
+   * group): claimed a batch at a time, each row once. A row this request has re-run already
+   * is not claimed again (it may have failed again in the meantime): `claim` leaves out the
+   * rows acted on since the request began, by the database's clock, the one that stamps the actions.
+   */
+  private async retryOnceEach(actor: string, claim: (notActedOnSince: Date) => Promise<RerunRow[]>): Promise<number> {
+    const notActedOnSince = await this.failedMessages.now();
+    let count = 0;
+    let claimed: RerunRow[];
+    do {
+      claimed = await claim(notActedOnSince);
+      await this.rerun(claimed, actor, 'retry');
+      count += claimed.length;
+    } while (claimed.length === BATCH);
+    return count;
   }
 
   /**
@@ -120,7 +184,7 @@ export class FailedMessagesService {
       }),
     );
     const published = rows.filter((_, index) => outcomes[index].status === 'fulfilled');
-    if (published.length > 0) await this.failedMessages.markRerunning(published, action, actor);
+    if (published.length > 0) await this.failedMessages.markRerunning(published, action, actor, this.config.rerunLeaseMs);
     const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failure) throw CompensationException.brokerUnavailable(rows.length - published.length, (failure.reason as Error).message);
   }

@@ -1,10 +1,12 @@
-import { type ErrorReport, orderIdOf } from '@backstop/transport';
+import { type ErrorReport, formatDuration, orderIdOf } from '@backstop/transport';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { compensationConfig } from '../../config/compensation.config';
 import { Db } from '../../database/db';
 import { FailedMessagesRepository } from './failed-messages.repository';
+import { failureGroupOf } from './failure-group';
+import { FailureListeners } from './failure-listeners';
 import { nextSweepAt } from './sweep-schedule';
 
 /** What a failure record is made of: a service's report, or one of backstop's own handlers' failures. */
@@ -13,6 +15,13 @@ export interface Failure extends Omit<ErrorReport, 'queue'> {
   handler: string;
   /** The last error, with a stack summary. */
   error: string;
+  /** The URL (or origin) the failure was against, when the error says (see FailureDetail); groups failures by endpoint. */
+  endpoint?: string | null;
+}
+
+/** The error a re-run whose lease ran out is recorded with. */
+export class RerunLostError extends Error {
+  readonly name = 'RerunLostError';
 }
 
 /** Writes and settles `failed_messages` rows; the only place their state changes outside ops. */
@@ -22,6 +31,7 @@ export class FailureRecorder {
     private readonly db: Db,
     private readonly failedMessages: FailedMessagesRepository,
     @Inject(compensationConfig.KEY) private readonly config: ConfigType<typeof compensationConfig>,
+    private readonly listeners: FailureListeners,
   ) {}
 
   /**
@@ -43,9 +53,18 @@ export class FailureRecorder {
       errors: failure.errors,
       attempts: failure.attempts,
       poison: failure.poison,
+      group: failureGroupOf(failure.handler, failure.error, failure.endpoint),
       failedAt: now,
       // Poison cannot succeed on a re-run: no sweeps, only ops may look at it.
       nextSweepAt: failure.poison ? null : nextSweepAt(now, 0, this.config.sweepScheduleMs),
+    });
+    // After the record: a listener's trouble never costs a failure its record (Listeners.tell never throws).
+    await this.listeners.tell({
+      handler: failure.handler,
+      messageId: failure.messageId,
+      error: failure.error,
+      group: failureGroupOf(failure.handler, failure.error, failure.endpoint),
+      poison: failure.poison,
     });
   }
 
@@ -65,7 +84,7 @@ export class FailureRecorder {
    * the row RETRYING (which then leaves it alone, see FailedMessagesService.rerun). A
    * redelivered result of an attempt already counted changes nothing.
    */
-  async rerunFailed(id: string, attempt: number, error: string, summary: string): Promise<void> {
+  async rerunFailed(id: string, attempt: number, error: string, summary: string, endpoint?: string | null): Promise<void> {
     await this.db.transaction(async (transaction) => {
       const row = await this.failedMessages.lockForRerunOutcome(id, transaction);
       const early = row?.status === 'FAILED' && attempt > row.attempts;
@@ -81,9 +100,22 @@ export class FailureRecorder {
           attemptError: { attempt, at: now.toISOString(), error: summary },
           failedAt: now,
           nextSweepAt: row.poison ? null : nextSweepAt(now, sweepCount, this.config.sweepScheduleMs),
+          // Its group follows the new error; a failure that names no endpoint keeps the one the row had.
+          group: failureGroupOf(row.handler, error, endpoint ?? row.endpoint),
         },
         transaction,
       );
     });
+  }
+
+  /**
+   * A re-run that never reported back within its lease counts as a failed re-run, attempt
+   * `attempt`: FAILED, one sweep round further along, and swept or retried again as any other.
+   * A result that arrives after all is settled as usual: RESOLVED still resolves the row, and
+   * a failure of this attempt is counted already.
+   */
+  rerunLost(id: string, attempt: number, leaseMs: number): Promise<void> {
+    const error = new RerunLostError(`the re-run never reported back within ${formatDuration(leaseMs)}`);
+    return this.rerunFailed(id, attempt, `${error.name}: ${error.message}`, `${error.name}: ${error.message}`);
   }
 }

@@ -6,7 +6,10 @@ import { appConfig } from '../../config/app.config';
 import { compensationConfig } from '../../config/compensation.config';
 import { FailedMessagesService } from './failed-messages.service';
 
-/** Every SWEEP_INTERVAL, in every worker process, re-runs the failed messages that are due. */
+/**
+ * Every SWEEP_INTERVAL, in every worker process: makes FAILED again the re-runs that never
+ * reported back within RERUN_LEASE, then re-runs the failed messages that are due.
+ */
 @Injectable()
 export class Sweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(Sweeper.name);
@@ -30,6 +33,10 @@ export class Sweeper implements OnApplicationBootstrap, BeforeApplicationShutdow
   }
 
   private async sweep(): Promise<void> {
+    let lost: number;
+    do {
+      lost = await this.failedMessages.returnLostReruns();
+    } while (lost > 0);
     let swept: number;
     do {
       swept = await this.failedMessages.sweepDue();

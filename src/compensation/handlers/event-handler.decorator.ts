@@ -21,6 +21,12 @@ export interface EventHandlerOptions<K extends RoutingKey = RoutingKey> {
    * (`HandlerSchedules.defineDelay`), e.g. the unpaid-order timeout.
    */
   deliverAfter?: string;
+  /**
+   * How long a message whose handler could not start yet (it threw with `notYet`) waits on
+   * the broker before it comes back, no attempt counted: the name of a delay a module defined
+   * (`HandlerSchedules.defineDelay`); by default the shortest delay of its retry schedule.
+   */
+  waitOnBroker?: string;
   /** A named consumer channel with its own prefetch (see messaging/consumer-channels.ts); by default the shared one (PREFETCH). */
   channel?: string;
 }
@@ -34,6 +40,15 @@ export interface Refusal {
 }
 
 export type HandlerOutcome = 'done' | 'skipped' | Refusal;
+
+/**
+ * What a thrown error may say of its failure besides `RetryAdvice`: the URL (or origin) it
+ * failed against. Its failure record is grouped by that origin (failure groups); an error
+ * that does not say is grouped by the first URL of its message, if any.
+ */
+export interface FailureDetail {
+  endpoint?: string;
+}
 
 export function refuse(reason: string): Refusal {
   return { refused: reason };
@@ -58,7 +73,7 @@ export type EventHandlerMethod<K extends RoutingKey> = (event: EventOf<K>, conte
 
 /**
  * Declares a handler: its queue, the routing keys bound to it and its retry schedule.
- * An error it throws may carry `RetryAdvice` (`retryAfterMs`, `final`, `notYet`).
+ * An error it throws may carry `RetryAdvice` (`retryAfterMs`, `final`, `notYet`) and `FailureDetail` (`endpoint`).
  * The compensation module finds every such method at start, declares its topology and
  * subscribes it through golevelup's subscriber machinery (the same path `@RabbitSubscribe`
  * takes), wrapped in validation, idempotency, retries and failure records.

@@ -3,7 +3,7 @@ import { HandlerSchedules } from './handler-schedules';
 import type { EventHandlerOptions } from './event-handler.decorator';
 
 describe('HandlerExplorer resolving the schedules handlers name', () => {
-  const compensation = { handlerRetryScheduleMs: [1_000, 5_000], sweepIntervalMs: 30_000, sweepScheduleMs: [600_000] };
+  const compensation = { handlerRetryScheduleMs: [1_000, 5_000], sweepIntervalMs: 30_000, sweepScheduleMs: [600_000], rerunLeaseMs: 900_000 };
 
   function explorerOf(metas: EventHandlerOptions[], schedules: HandlerSchedules) {
     const discovery = {

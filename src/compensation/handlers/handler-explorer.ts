@@ -21,7 +21,7 @@ import { TopologyReadiness } from '../../messaging/topology-readiness';
 import { DeadLetterDrain } from '../retries/dead-letter-drain';
 import { ServiceFailureIntake } from '../services/service-failure-intake';
 import { HandlerRunner } from './handler-runner';
-import type { RegisteredHandler } from './registered-handler';
+import { delayQueueDelays, RegisteredHandler } from './registered-handler';
 
 /**
  * Finds every `@EventHandler` at start and, in processes that run workers, declares its
@@ -54,9 +54,11 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
       const instance = discoveredMethod.parentClass.instance as Record<string, unknown>;
       const method = discoveredMethod.handler.bind(instance);
       try {
+        const delaysMs = this.schedules.retrySchedule(meta.retry);
         this.handlers.push({
           ...meta,
-          delaysMs: this.schedules.retrySchedule(meta.retry),
+          delaysMs,
+          waitMs: meta.waitOnBroker === undefined ? Math.min(...delaysMs) : this.schedules.deliveryDelay(meta.waitOnBroker),
           deliveryDelayMs: meta.deliverAfter === undefined ? undefined : this.schedules.deliveryDelay(meta.deliverAfter),
           invoke: method,
         });
@@ -88,7 +90,8 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
     this.amqp.managedChannel
       .addSetup(async (channel: Channel) => {
         for (const handler of this.handlers) {
-          await declareHandlerTopology(channel, ORDER_EVENTS_EXCHANGE, handler, this.messaging.queueType);
+          // The wait delay is one more delay queue beside the schedule's.
+          await declareHandlerTopology(channel, ORDER_EVENTS_EXCHANGE, { ...handler, delaysMs: delayQueueDelays(handler) }, this.messaging.queueType);
         }
         await declareCentralQueues(channel, this.messaging.queueType);
         this.topology.markDeclared();

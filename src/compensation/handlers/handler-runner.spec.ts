@@ -99,9 +99,18 @@ describe('HandlerRunner following the next step', () => {
 
   it("fails a re-run's row, with no retry", async () => {
     await runnerWith(thrown())(message(envelope, { 'x-rerun': 'row-2', 'x-attempt': 4 }));
-    expect(recorder.rerunFailed).toHaveBeenCalledWith('row-2', 4, expect.stringMatching(/^Error: boom/), 'Error: boom');
+    expect(recorder.rerunFailed).toHaveBeenCalledWith('row-2', 4, expect.stringMatching(/^Error: boom/), 'Error: boom', undefined);
     expect(publisher.toQueue).not.toHaveBeenCalled();
     expect(runs).toEqual(['rerun_failed']);
+  });
+
+  it('hands the recorder the endpoint a thrown error names, for its failure group', async () => {
+    await runnerWith(thrown({ final: true, endpoint: 'https://shop.example/notify' }))(message(envelope));
+    expect(recorder.record.mock.calls[0][0]).toMatchObject({ endpoint: 'https://shop.example/notify' });
+    await runnerWith(thrown({ endpoint: 'https://shop.example/notify' }))(message(envelope, { 'x-rerun': 'row-5', 'x-attempt': 5 }));
+    expect(recorder.rerunFailed).toHaveBeenCalledWith('row-5', 5, expect.stringMatching(/^Error: boom/), 'Error: boom', 'https://shop.example/notify');
+    await runnerWith(thrown({ final: true, endpoint: 42 }))(message(envelope));
+    expect(recorder.record.mock.calls[0][0].endpoint).toBeUndefined();
   });
 
   it('records what the handler refused as poison, with the errors before it', async () => {
@@ -115,7 +124,7 @@ describe('HandlerRunner following the next step', () => {
 
   it("fails a re-run's row when the handler refuses it", async () => {
     await runnerWith(async () => ({ refused: 'no such order' }))(message(envelope, { 'x-rerun': 'row-3', 'x-attempt': 2 }));
-    expect(recorder.rerunFailed).toHaveBeenCalledWith('row-3', 2, expect.stringMatching(/^InvalidEnvelopeError: no such order/), 'InvalidEnvelopeError: no such order');
+    expect(recorder.rerunFailed).toHaveBeenCalledWith('row-3', 2, expect.stringMatching(/^InvalidEnvelopeError: no such order/), 'InvalidEnvelopeError: no such order', undefined);
     expect(recorder.record).not.toHaveBeenCalled();
     expect(runs).toEqual(['poison']);
   });

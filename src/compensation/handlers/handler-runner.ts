@@ -31,8 +31,8 @@ import { ProcessedMessagesRepository } from '../processed-messages.repository';
 import { Metrics } from '../../metrics/metrics.service';
 import { FailureRecorder } from '../failed-messages/failure-recorder';
 import { RetryPublisher } from '../retries/retry-publisher';
-import type { HandlerContext, HandlerOutcome, RetryAdvice } from './event-handler.decorator';
-import type { RegisteredHandler } from './registered-handler';
+import type { FailureDetail, HandlerContext, HandlerOutcome, RetryAdvice } from './event-handler.decorator';
+import { delayQueueDelays, RegisteredHandler } from './registered-handler';
 
 /**
  * Wraps every handler run: reads and validates the envelope, gives the handler its
@@ -111,7 +111,7 @@ export class HandlerRunner {
    * between duplicates, never loses), or record the message as failed.
    */
   private async follow(handler: RegisteredHandler, message: ConsumeMessage, run: Run, about: RunDetails): Promise<Nack | void> {
-    const step = nextStep(run, handler.delaysMs);
+    const step = nextStep(run, handler.delaysMs, handler.waitMs);
     const { attempt } = run;
     this.metrics.handlerRuns.inc({ handler: handler.queue, outcome: run.outcome === 'poison' ? 'poison' : (STEP_OUTCOME[step.step] ?? about.handled!) });
     switch (step.step) {
@@ -120,14 +120,14 @@ export class HandlerRunner {
       case 'rerun-resolved':
         return this.recorder.rerunSucceeded(about.rerunOf!);
       case 'rerun-failed':
-        return this.recorder.rerunFailed(about.rerunOf!, attempt, describeError(about.error), summariseAttempt(attempt, about.error).error);
+        return this.recorder.rerunFailed(about.rerunOf!, attempt, describeError(about.error), summariseAttempt(attempt, about.error).error, endpointOf(about.error));
       case 'retry': {
         this.metrics.retries.inc({ handler: handler.queue, tier: formatDuration(step.delayMs) });
         const errors = [...about.earlierErrors!, summariseAttempt(attempt, about.error)];
         return this.publisher.toQueue(this.delayQueue(handler, step.delayMs), message.content, message.properties, nextAttemptHeaders(message, attempt, errors));
       }
       case 'wait':
-        // Back after the shortest delay with the attempt number and errors it came with: it was not tried.
+        // Back after the wait delay with the attempt number and errors it came with: it was not tried.
         return this.publisher.toQueue(this.delayQueue(handler, step.delayMs), message.content, message.properties, sameAttemptHeaders(message));
       case 'set-aside':
         return this.setAside(handler, message, attempt, about.earlierErrors!, about.error, step.poison);
@@ -135,7 +135,7 @@ export class HandlerRunner {
   }
 
   private delayQueue(handler: RegisteredHandler, delayMs: number): string {
-    return retryQueueNames(handler.queue, handler.delaysMs).get(delayMs)!;
+    return retryQueueNames(handler.queue, delayQueueDelays(handler)).get(delayMs)!;
   }
 
   /** Records the message as failed; with the database unreachable, parks it in `<queue>.dlq` instead. */
@@ -159,6 +159,7 @@ export class HandlerRunner {
         attempts: attempt,
         errors,
         error: describeError(error),
+        endpoint: endpointOf(error),
         poison,
       });
     } catch (recordError) {
@@ -210,6 +211,12 @@ const STEP_OUTCOME: Partial<Record<NextStep['step'], string>> = {
 /** What a thrown error says of the next attempt, if it is an object that can say anything. */
 function adviceOf(error: unknown): RetryAdvice | undefined {
   return typeof error === 'object' && error !== null ? (error as RetryAdvice) : undefined;
+}
+
+/** The endpoint a thrown error says it failed against (FailureDetail), if it says. */
+function endpointOf(error: unknown): string | undefined {
+  const endpoint = typeof error === 'object' && error !== null ? (error as FailureDetail).endpoint : undefined;
+  return typeof endpoint === 'string' ? endpoint : undefined;
 }
 
 /** The fields every handler log line carries, so one order's or one message's story can be filtered out of the logs. */

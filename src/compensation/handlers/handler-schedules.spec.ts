@@ -1,7 +1,7 @@
 import { DEFAULT_RETRY_SCHEDULE, HandlerSchedules } from './handler-schedules';
 
 describe('HandlerSchedules', () => {
-  const compensation = { handlerRetryScheduleMs: [1_000, 5_000, 30_000], sweepIntervalMs: 30_000, sweepScheduleMs: [600_000] };
+  const compensation = { handlerRetryScheduleMs: [1_000, 5_000, 30_000], sweepIntervalMs: 30_000, sweepScheduleMs: [600_000], rerunLeaseMs: 900_000 };
   let schedules: HandlerSchedules;
 
   beforeEach(() => {

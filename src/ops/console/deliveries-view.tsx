@@ -1,7 +1,10 @@
-import { useState } from 'preact/hooks';
-import { api, Delivery, Page, query } from './api';
+import { useEffect, useState } from 'preact/hooks';
+import { api, Delivery, DeliveryPage, query } from './api';
+import { CopyButton, Id } from './copy';
+import { fromLocalInput, toLocalInput } from './format';
 import type { ViewProps } from './main';
 import { Pager, usePager } from './pager';
+import { hrefOf, navigate, orderHref, Route } from './router';
 import { SendOutcome } from './send-outcome';
 import { Time } from './time';
 import { useAnswer } from './use-answer';
@@ -9,10 +12,18 @@ import { useResend } from './use-resend';
 
 const PAGE_SIZE = 50;
 
+/** As the URL and the API have it: `from` and `to` are ISO 8601 instants. */
 interface Filter {
   orderId: string;
   endpoint: string;
   delivered: string;
+  from: string;
+  to: string;
+}
+
+function filterOf(route: Route): Filter {
+  const { orderId = '', endpoint = '', delivered = '', from = '', to = '' } = route.params;
+  return { orderId, endpoint, delivered, from, to };
 }
 
 function outcome(row: Delivery): string {
@@ -36,39 +47,52 @@ function resendable(rows: Delivery[]): Set<number> {
   return offered;
 }
 
-/** The merchant notification attempts, newest first, by order, endpoint or outcome; a notification sent again. */
+/** The merchant notification attempts, newest first, by order, endpoint (origin or id), outcome or time; a notification sent again. */
 export function DeliveriesView(props: ViewProps) {
-  const { tick, fail } = props;
-  const [draft, setDraft] = useState<Filter>({ orderId: '', endpoint: '', delivered: '' });
-  const [filter, setFilter] = useState<Filter>(draft);
+  const { route, tick, fail } = props;
+  const filter = filterOf(route);
+  const filterKey = JSON.stringify(filter);
+  // The form holds the times as the viewer's local time; the URL and the API, as instants.
+  const draftOf = (shown: Filter): Filter => ({ ...shown, from: toLocalInput(shown.from), to: toLocalInput(shown.to) });
+  const [draft, setDraft] = useState<Filter>(draftOf(filter));
   const [changed, setChanged] = useState(0);
   const pager = usePager();
   const { resend, result } = useResend(props, () => setChanged((count) => count + 1));
 
+  useEffect(() => {
+    setDraft(draftOf(filter));
+    pager.reset();
+  }, [filterKey]);
+
   const page = useAnswer(
-    () => api<Page<Delivery>>('GET', `/admin/deliveries${query({ ...filter, limit: PAGE_SIZE, cursor: pager.cursor })}`),
+    () => api<DeliveryPage>('GET', `/admin/deliveries${query({ ...filter, limit: PAGE_SIZE, cursor: pager.cursor })}`),
     fail,
-    [tick, filter, pager.cursor, changed],
+    [tick, filterKey, pager.cursor, changed],
   );
   const offered = resendable(page?.items ?? []);
 
   const search = (event: Event) => {
     event.preventDefault();
-    setFilter({ orderId: draft.orderId.trim(), endpoint: draft.endpoint.trim(), delivered: draft.delivered });
-    pager.reset();
+    navigate({
+      view: 'deliveries',
+      params: { orderId: draft.orderId.trim(), endpoint: draft.endpoint.trim(), delivered: draft.delivered, from: fromLocalInput(draft.from), to: fromLocalInput(draft.to) },
+    });
   };
+  const set = (field: keyof Filter) => (event: { currentTarget: { value: string } }) => setDraft({ ...draft, [field]: event.currentTarget.value });
 
   return (
     <section aria-labelledby="deliveries-title">
       <h2 id="deliveries-title">Deliveries</h2>
       <form class="filters" onSubmit={search} role="search">
-        <label>Order id <input name="orderId" value={draft.orderId} onInput={(event) => setDraft({ ...draft, orderId: event.currentTarget.value })} /></label>
-        <label>Endpoint id <input name="endpoint" value={draft.endpoint} onInput={(event) => setDraft({ ...draft, endpoint: event.currentTarget.value })} /></label>
+        <label>Order id <input name="orderId" value={draft.orderId} onInput={set('orderId')} /></label>
+        <label>Endpoint (origin or id) <input name="endpoint" placeholder="https://shop.example" value={draft.endpoint} onInput={set('endpoint')} /></label>
         <label>Outcome
-          <select name="delivered" value={draft.delivered} onChange={(event) => setDraft({ ...draft, delivered: event.currentTarget.value })}>
+          <select name="delivered" value={draft.delivered} onChange={set('delivered')}>
             <option value="">any</option><option value="true">delivered</option><option value="false">failed</option>
           </select>
         </label>
+        <label>From <input type="datetime-local" step={1} name="from" value={draft.from} onInput={set('from')} /></label>
+        <label>To <input type="datetime-local" step={1} name="to" value={draft.to} onInput={set('to')} /></label>
         <button type="submit" class="primary">Show</button>
       </form>
       <SendOutcome result={result} />
@@ -80,16 +104,22 @@ export function DeliveriesView(props: ViewProps) {
           <tbody>
             {page?.items.length === 0 && <tr><td colSpan={9}>No deliveries match.</td></tr>}
             {page?.items.map((row) => (
-              <tr key={row.id}>
-                <td><Time at={row.attemptedAt} /></td>
-                <td>{row.orderId ? <code>{row.orderId}</code> : <span class="muted">test event</span>}</td>
-                <td>{row.attempt}</td>
-                <td class="url">{row.url}</td>
-                <td>{row.httpStatus ?? '—'}</td>
-                <td>{row.durationMs ?? '—'}</td>
-                <td><span class={`badge ${row.delivered ? 'resolved' : row.delivered === null ? 'retrying' : 'failed'}`}>{outcome(row)}</span></td>
-                <td>{row.responseSnippet ? <details><summary>snippet</summary><pre class="inline">{row.responseSnippet}</pre></details> : '—'}</td>
-                <td>{offered.has(row.id) && <button type="button" onClick={() => resend(row)} aria-label={`Resend notification ${row.eventId}`}>Resend…</button>}</td>
+              <tr key={row.id} data-id={row.id}>
+                <td data-label="Time"><Time at={row.attemptedAt} /></td>
+                <td data-label="Order">{row.orderId ? <Id kind="order" value={row.orderId} href={orderHref(row.orderId)} /> : <span class="muted">test event</span>}</td>
+                <td data-label="#">{row.attempt}</td>
+                <td data-label="URL" class="url">{row.endpoint ? <a href={hrefOf({ view: 'endpoints', id: row.endpoint })} title="its endpoint">{row.url}</a> : row.url}</td>
+                <td data-label="HTTP">{row.httpStatus ?? '—'}</td>
+                <td data-label="ms">{row.durationMs ?? '—'}</td>
+                <td data-label="Outcome"><span class={`badge ${row.delivered ? 'resolved' : row.delivered === null ? 'retrying' : 'failed'}`}>{outcome(row)}</span></td>
+                <td data-label="Answer">{row.responseSnippet ? (
+                  <details><summary>snippet</summary><pre class="inline">{row.responseSnippet}</pre><CopyButton text={row.responseSnippet} label={`Copy the answer to attempt ${row.attempt} of ${row.eventId}`} /></details>
+                ) : '—'}</td>
+                <td data-label="Actions">
+                  <div class="row-actions">
+                    {offered.has(row.id) && <button type="button" onClick={() => resend(row)} aria-label={`Resend notification ${row.eventId}`}>Resend…</button>}
+                  </div>
+                </td>
               </tr>
             ))}
           </tbody>

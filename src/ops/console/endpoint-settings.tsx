@@ -14,7 +14,6 @@ export function EndpointSettings({ endpoint, report, fail, onChanged }: Props) {
   const [concurrency, setConcurrency] = useState(String(endpoint.concurrency));
   const [rateLimit, setRateLimit] = useState(endpoint.rateLimit === undefined || endpoint.rateLimit === null ? '' : String(endpoint.rateLimit));
   const [successRule, setSuccessRule] = useState(endpoint.successRule);
-  const id = endpoint.id;
 
   const save = async (event: Event) => {
     event.preventDefault();
@@ -26,7 +25,7 @@ export function EndpointSettings({ endpoint, report, fail, onChanged }: Props) {
     if (wantedRate !== currentRate) body.rateLimit = wantedRate;
     if (Object.keys(body).length === 0) return report({ kind: 'done', text: `Nothing changed for ${endpoint.origin}.` });
     try {
-      await api<Endpoint>('PUT', `/admin/endpoints/${id}`, body);
+      await api<Endpoint>('PUT', `/admin/endpoints/${endpoint.id}`, body);
       report({ kind: 'done', text: `Saved ${Object.keys(body).join(', ')} for ${endpoint.origin}.` });
       onChanged();
     } catch (error) { fail(error); }
@@ -36,15 +35,19 @@ export function EndpointSettings({ endpoint, report, fail, onChanged }: Props) {
     <details class="settings">
       <summary>Settings</summary>
       <form onSubmit={save}>
-        <label for={`concurrency-${id}`}>Concurrency (1–100)</label>
-        <input id={`concurrency-${id}`} type="number" min={1} max={100} value={concurrency} onInput={(event) => setConcurrency(event.currentTarget.value)} />
-        <label for={`rate-${id}`}>Rate limit (per second, empty: none)</label>
-        <input id={`rate-${id}`} type="number" min={1} value={rateLimit} onInput={(event) => setRateLimit(event.currentTarget.value)} />
-        <label for={`rule-${id}`}>Success rule</label>
-        <select id={`rule-${id}`} value={successRule} onChange={(event) => setSuccessRule(event.currentTarget.value as Endpoint['successRule'])}>
-          <option value="body">body: the answer is "success"</option>
-          <option value="2xx">2xx: any 2xx answer</option>
-        </select>
+        {/* Labels wrap their fields: the same endpoint's settings can be on the page twice (its row and its details). */}
+        <label>Concurrency (1–100)
+          <input type="number" min={1} max={100} value={concurrency} onInput={(event) => setConcurrency(event.currentTarget.value)} />
+        </label>
+        <label>Rate limit (per second, empty: none)
+          <input type="number" min={1} value={rateLimit} onInput={(event) => setRateLimit(event.currentTarget.value)} />
+        </label>
+        <label>Success rule
+          <select value={successRule} onChange={(event) => setSuccessRule(event.currentTarget.value as Endpoint['successRule'])}>
+            <option value="body">body: the answer is "success"</option>
+            <option value="2xx">2xx: any 2xx answer</option>
+          </select>
+        </label>
         <button type="submit">Save settings</button>
       </form>
     </details>

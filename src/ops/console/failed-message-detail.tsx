@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, FailedMessageDetail as Detail } from './api';
+import { CopyButton, curlOf, Id } from './copy';
 import { pretty } from './format';
 import type { ViewProps } from './main';
+import { orderHref } from './router';
 import { Time } from './time';
 import { useAnswer } from './use-answer';
 
@@ -45,16 +47,20 @@ export function FailedMessageDetail({ id, tick, report, fail, onClose, onChanged
       {detail && (
         <>
           <dl class="facts">
+            <dt>Failed message</dt><dd><Id kind="failed message" value={detail.id} /></dd>
+            <dt>Message id</dt><dd><Id kind="message" value={detail.messageId} /></dd>
             <dt>Status</dt><dd data-testid="detail-status"><span class={`badge ${detail.status.toLowerCase()}`}>{detail.status}</span>{detail.poison && <span class="badge poison">poison: cannot be read, not offered for re-run</span>}</dd>
             <dt>Handler</dt><dd>{detail.handler} (queue {detail.queue})</dd>
             <dt>Routing key</dt><dd>{detail.routingKey ?? '—'}</dd>
-            <dt>Order</dt><dd><code>{detail.orderId ?? '—'}</code></dd>
+            <dt>Order</dt><dd>{detail.orderId ? <Id kind="order" value={detail.orderId} href={orderHref(detail.orderId)} /> : '—'}</dd>
             <dt>First failed</dt><dd><Time at={detail.firstFailedAt} /></dd>
             <dt>Resolved</dt><dd><Time at={detail.resolvedAt} /></dd>
             {detail.discardReason && (<><dt>Discard reason</dt><dd>{detail.discardReason}</dd></>)}
           </dl>
           <div class="toolbar">
             {detail.status === 'FAILED' && !detail.poison && <button type="button" class="primary" onClick={retry}>Retry this message</button>}
+            {detail.status === 'FAILED' && !detail.poison && <CopyButton text={curlOf('POST', `/admin/failed-messages/${detail.id}/retry`)} label="Copy a curl command that retries this message">Copy curl (retry)</CopyButton>}
+            <CopyButton text={curlOf('GET', `/admin/failed-messages/${detail.id}`)} label="Copy a curl command that gets this message">Copy curl (get)</CopyButton>
           </div>
           {(detail.status === 'FAILED' || detail.status === 'RETRYING') && (
             <form class="discard" onSubmit={discard}>
@@ -63,9 +69,9 @@ export function FailedMessageDetail({ id, tick, report, fail, onClose, onChanged
               <button type="submit">Discard</button>
             </form>
           )}
-          <h4>Payload</h4>
+          <h4>Payload <CopyButton text={pretty(detail.payload)} label="Copy the payload" /></h4>
           <pre class="payload" aria-label="Payload">{pretty(detail.payload)}</pre>
-          <h4>Headers</h4>
+          <h4>Headers <CopyButton text={pretty(detail.headers)} label="Copy the headers" /></h4>
           <pre aria-label="Headers">{pretty(detail.headers)}</pre>
           <h4>Attempts</h4>
           <div class="table-wrap">
@@ -73,7 +79,7 @@ export function FailedMessageDetail({ id, tick, report, fail, onClose, onChanged
               <thead><tr><th scope="col">#</th><th scope="col">At</th><th scope="col">Error</th></tr></thead>
               <tbody>
                 {detail.errors.map((attempt) => (
-                  <tr><td>{attempt.attempt}</td><td><Time at={attempt.at} /></td><td><pre class="inline">{attempt.error}</pre></td></tr>
+                  <tr><td data-label="#">{attempt.attempt}</td><td data-label="At"><Time at={attempt.at} /></td><td data-label="Error"><pre class="inline">{attempt.error}</pre></td></tr>
                 ))}
               </tbody>
             </table>

@@ -1,9 +1,11 @@
-import { useState } from 'preact/hooks';
-import { api, FailedMessage, FailedStatus, Page, query } from './api';
+import { useEffect, useState } from 'preact/hooks';
+import { api, FailedMessage, FailedMessagePage, FailedStatus, query } from './api';
+import { Id } from './copy';
 import { FailedMessageDetail } from './failed-message-detail';
 import { firstLine } from './format';
 import type { ViewProps } from './main';
 import { Pager, usePager } from './pager';
+import { hrefOf, navigate, orderHref, Route } from './router';
 import { Time } from './time';
 import { useAnswer } from './use-answer';
 
@@ -16,6 +18,16 @@ interface Filter {
   handler: string;
 }
 
+/** The filter the URL names: FAILED unless it says otherwise, `status=any` for every status. */
+function filterOf(route: Route): Filter {
+  const status = route.params.status ?? 'FAILED';
+  return { q: route.params.q ?? '', status: status === 'any' ? '' : status, handler: route.params.handler ?? '' };
+}
+
+function paramsOf(filter: Filter): Record<string, string> {
+  return { q: filter.q, status: filter.status || 'any', handler: filter.handler };
+}
+
 /** What the row says went wrong: a closed row shows how it was closed, not its old error as if current. */
 function rowOutcome(row: FailedMessage) {
   if (row.status === 'RESOLVED') return <span class="muted">resolved <Time at={row.resolvedAt} /> (was: {firstLine(row.error)})</span>;
@@ -24,26 +36,33 @@ function rowOutcome(row: FailedMessage) {
 }
 
 export function FailedMessagesView(props: ViewProps) {
-  const { tick, report, fail, confirm } = props;
-  const [draft, setDraft] = useState<Filter>({ q: '', status: 'FAILED', handler: '' });
-  const [filter, setFilter] = useState<Filter>(draft);
+  const { route, tick, report, fail, confirm } = props;
+  const filter = filterOf(route);
+  const filterKey = JSON.stringify(filter);
+  const [draft, setDraft] = useState<Filter>(filter);
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [open, setOpen] = useState<string | null>(null);
+  const open = route.id ?? null;
   const [changed, setChanged] = useState(0);
   const pager = usePager();
 
+  // A new filter, by this form, a link, Back or Forward: the form shows it, from its first page, nothing selected.
+  useEffect(() => {
+    setDraft(filter);
+    setSelected(new Set());
+    pager.reset();
+  }, [filterKey]);
+
   const page = useAnswer(
-    () => api<Page<FailedMessage>>('GET', `/admin/failed-messages${query({ ...filter, limit: PAGE_SIZE, cursor: pager.cursor })}`),
+    () => api<FailedMessagePage>('GET', `/admin/failed-messages${query({ ...filter, limit: PAGE_SIZE, cursor: pager.cursor })}`),
     fail,
-    [tick, filter, pager.cursor, changed],
+    [tick, filterKey, pager.cursor, changed],
   );
 
   const search = (event: Event) => {
     event.preventDefault();
-    setFilter({ ...draft, q: draft.q.trim(), handler: draft.handler.trim() });
-    setSelected(new Set());
-    pager.reset();
+    navigate({ view: 'failed', params: paramsOf({ ...draft, q: draft.q.trim(), handler: draft.handler.trim() }) });
   };
+  const openDetail = (id: string | null) => navigate({ view: 'failed', ...(id ? { id } : {}), params: paramsOf(filter) });
   const toggle = (id: string, on: boolean) => {
     const next = new Set(selected);
     if (on) next.add(id); else next.delete(id);
@@ -76,8 +95,8 @@ export function FailedMessagesView(props: ViewProps) {
     const note = filter.q ? ' The search text does not narrow it: the API re-runs by handler and status.' : '';
     if (!(await confirm('Retry all that match?', `This re-runs ${scope}.${note}`, 'Retry all'))) return;
     try {
-      const { count } = await api<{ count: number }>('POST', '/admin/failed-messages/retry', { status, ...(filter.handler ? { handler: filter.handler } : {}) });
-      report({ kind: 'done', text: `Re-running ${count} message${count === 1 ? '' : 's'} (${scope}).` });
+      const { count, skipped } = await api<{ count: number; skipped: number }>('POST', '/admin/failed-messages/retry', { status, ...(filter.handler ? { handler: filter.handler } : {}) });
+      report({ kind: 'done', text: `Re-running ${count} message${count === 1 ? '' : 's'} (${scope})${skipped ? `; ${skipped} poison left alone` : ''}.` });
       done();
     } catch (error) { fail(error); }
   };
@@ -86,7 +105,7 @@ export function FailedMessagesView(props: ViewProps) {
     <section aria-labelledby="failed-title">
       <h2 id="failed-title">Failed messages</h2>
       <form class="filters" onSubmit={search} role="search">
-        <label>Search <input type="search" name="q" placeholder="order id, message id or routing key" value={draft.q} onInput={(event) => setDraft({ ...draft, q: event.currentTarget.value })} /></label>
+        <label>Search <input type="search" name="q" placeholder="an id or a part of one, a routing key, error text" value={draft.q} onInput={(event) => setDraft({ ...draft, q: event.currentTarget.value })} /></label>
         <label>Status
           <select name="status" value={draft.status} onChange={(event) => setDraft({ ...draft, status: event.currentTarget.value })}>
             <option value="">any</option>
@@ -112,23 +131,25 @@ export function FailedMessagesView(props: ViewProps) {
           <tbody>
             {page?.items.length === 0 && <tr><td colSpan={10}>No failed messages match.</td></tr>}
             {page?.items.map((row) => (
-              <tr key={row.id} data-id={row.id}>
-                <td>
+              <tr key={row.id} data-id={row.id} aria-current={row.id === open ? 'true' : undefined}>
+                <td data-label="Select">
                   {retryable.includes(row) && (
                     <input type="checkbox" aria-label={`Select message ${row.messageId}`} checked={selected.has(row.id)} onChange={(event) => toggle(row.id, event.currentTarget.checked)} />
                   )}
                 </td>
-                <td><span class={`badge ${row.status.toLowerCase()}`}>{row.status}</span>{row.poison && <span class="badge poison" title="cannot be read: a re-run would fail the same way">poison</span>}</td>
-                <td>{row.handler}</td>
-                <td><code>{row.orderId ?? '—'}</code></td>
-                <td>{row.attempts}</td>
-                <td>{row.sweepCount}</td>
-                <td><Time at={row.lastFailedAt} /></td>
-                <td><Time at={row.nextSweepAt} /></td>
-                <td>{rowOutcome(row)}</td>
-                <td class="row-actions">
-                  <button type="button" onClick={() => setOpen(row.id)} aria-label={`Details of message ${row.messageId}`}>Details</button>
-                  {retryable.includes(row) && <button type="button" onClick={() => retryOne(row)} aria-label={`Retry message ${row.messageId}`}>Retry</button>}
+                <td data-label="Status"><span class={`badge ${row.status.toLowerCase()}`}>{row.status}</span>{row.poison && <span class="badge poison" title="cannot be read: a re-run would fail the same way">poison</span>}</td>
+                <td data-label="Handler">{row.handler}</td>
+                <td data-label="Order">{row.orderId ? <Id kind="order" value={row.orderId} href={orderHref(row.orderId)} /> : '—'}</td>
+                <td data-label="Attempts">{row.attempts}</td>
+                <td data-label="Sweeps">{row.sweepCount}</td>
+                <td data-label="Last failed"><Time at={row.lastFailedAt} /></td>
+                <td data-label="Next sweep"><Time at={row.nextSweepAt} /></td>
+                <td data-label="Error">{rowOutcome(row)}</td>
+                <td data-label="Actions">
+                  <div class="row-actions">
+                    <a class="button" href={hrefOf({ view: 'failed', id: row.id, params: paramsOf(filter) })} aria-label={`Details of message ${row.messageId}`}>Details</a>
+                    {retryable.includes(row) && <button type="button" onClick={() => retryOne(row)} aria-label={`Retry message ${row.messageId}`}>Retry</button>}
+                  </div>
                 </td>
               </tr>
             ))}
@@ -136,7 +157,7 @@ export function FailedMessagesView(props: ViewProps) {
         </table>
       </div>
       <Pager pager={pager} nextCursor={page?.nextCursor ?? null} label="Failed messages" />
-      {open && <FailedMessageDetail id={open} {...props} tick={tick + changed} onClose={() => setOpen(null)} onChanged={done} />}
+      {open && <FailedMessageDetail id={open} {...props} tick={tick + changed} onClose={() => openDetail(null)} onChanged={done} />}
     </section>
   );
 }

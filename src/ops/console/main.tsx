@@ -7,41 +7,34 @@ import { useConfirm } from './confirm';
 import { DeliveriesView } from './deliveries-view';
 import { EndpointsView } from './endpoints-view';
 import { FailedMessagesView } from './failed-messages-view';
+import { GroupsView } from './groups-view';
 import { MerchantsView } from './merchants-view';
 import { Notice, NoticeValue } from './notice';
+import { OrdersView } from './orders-view';
+import { hrefOf, Route, useRoute, View, VIEWS } from './router';
 import { SignIn } from './sign-in';
 import { SummaryView } from './summary-view';
 
-const VIEWS = { summary: 'Summary', failed: 'Failed messages', deliveries: 'Deliveries', endpoints: 'Endpoints', merchants: 'Merchants' } as const;
-type View = keyof typeof VIEWS;
 const REFRESH_MS = 5000;
 
-/** What every view gets: the refresh tick, a way to report, and the confirmation dialog. */
+/** What every view gets: where it is, the refresh tick, a way to report, and the confirmation dialog. */
 export interface ViewProps {
+  route: Route;
   tick: number;
   report: (notice: NoticeValue) => void;
   fail: (error: unknown) => void;
   confirm: (title: string, detail: string, action: string) => Promise<boolean>;
 }
 
-function viewOfHash(): View {
-  const name = location.hash.slice(1);
-  return name in VIEWS ? (name as View) : 'summary';
-}
-
 function App() {
   const [signedIn, setSignedIn] = useState(Boolean(token.get()));
-  const [view, setView] = useState<View>(viewOfHash());
   const [autoRefresh, setAutoRefresh] = useState(true);
   const [tick, setTick] = useState(0);
   const [notice, setNotice] = useState<NoticeValue | null>(null);
+  // What the last action did belongs to the page it was done on: a new place starts with no notice.
+  const route = useRoute(() => setNotice(null));
   const { confirm, element: confirmDialog } = useConfirm();
 
-  useEffect(() => {
-    const follow = () => setView(viewOfHash());
-    addEventListener('hashchange', follow);
-    return () => removeEventListener('hashchange', follow);
-  }, []);
   useEffect(() => {
     if (!autoRefresh || !signedIn) return;
     const timer = setInterval(() => setTick((count) => count + 1), REFRESH_MS);
@@ -57,7 +50,7 @@ function App() {
     if (error instanceof ApiError && error.status === 401) return signOut('The admin token was refused; sign in again.');
     setNotice({ kind: 'error', text: error instanceof Error ? error.message : String(error) });
   };
-  const props: ViewProps = { tick, report: setNotice, fail, confirm };
+  const props: ViewProps = { route, tick, report: setNotice, fail, confirm };
 
   if (!signedIn) {
     return (
@@ -68,13 +61,14 @@ function App() {
       </main>
     );
   }
+  const view = route.view;
   return (
     <>
       <header>
         <h1>backstop ops</h1>
         <nav aria-label="Views">
           {(Object.keys(VIEWS) as View[]).map((name) => (
-            <a href={`#${name}`} aria-current={view === name ? 'page' : undefined}>{VIEWS[name]}</a>
+            <a href={hrefOf({ view: name })} aria-current={view === name ? 'page' : undefined}>{VIEWS[name]}</a>
           ))}
         </nav>
         <div class="session">
@@ -89,9 +83,11 @@ function App() {
         <Notice notice={notice} />
         {view === 'summary' && <SummaryView {...props} />}
         {view === 'failed' && <FailedMessagesView {...props} />}
+        {view === 'groups' && <GroupsView {...props} />}
         {view === 'deliveries' && <DeliveriesView {...props} />}
         {view === 'endpoints' && <EndpointsView {...props} />}
         {view === 'merchants' && <MerchantsView {...props} />}
+        {view === 'orders' && <OrdersView {...props} />}
       </main>
       {confirmDialog}
     </>

@@ -1,10 +1,12 @@
 import { useRef, useState } from 'preact/hooks';
-import { api, CreatedMerchant, Merchant, Page, query } from './api';
+import { api, CreatedMerchant, MerchantPage, query } from './api';
+import { Id } from './copy';
 import type { ViewProps } from './main';
 import { MerchantDetail } from './merchant-detail';
 import { MerchantRegister } from './merchant-register';
 import { originsText, PreviousSecret, successRuleText } from './merchant-terms';
 import { Pager, usePager } from './pager';
+import { hrefOf, navigate } from './router';
 import { SecretPanel, ShownSecret } from './secret-panel';
 import { Time } from './time';
 import { useAnswer } from './use-answer';
@@ -16,14 +18,14 @@ const PAGE_SIZE = 50;
  * out lives in this view's state only, so leaving the view forgets it.
  */
 export function MerchantsView(props: ViewProps) {
-  const { tick, report, fail } = props;
+  const { route, tick, report, fail } = props;
   const [changed, setChanged] = useState(0);
-  const [selected, setSelected] = useState<string | null>(null);
+  const selected = route.id ?? null;
   const [shown, setShown] = useState<ShownSecret | null>(null);
   const title = useRef<HTMLHeadingElement>(null);
   const pager = usePager();
 
-  const page = useAnswer(() => api<Page<Merchant>>('GET', `/admin/merchants${query({ limit: PAGE_SIZE, cursor: pager.cursor })}`), fail, [tick, changed, pager.cursor]);
+  const page = useAnswer(() => api<MerchantPage>('GET', `/admin/merchants${query({ limit: PAGE_SIZE, cursor: pager.cursor })}`), fail, [tick, changed, pager.cursor]);
   const done = () => setChanged((count) => count + 1);
 
   const registered = (created: CreatedMerchant) => {
@@ -52,22 +54,22 @@ export function MerchantsView(props: ViewProps) {
           <tbody>
             {page?.items.length === 0 && <tr><td colSpan={8}>No merchant registered yet.</td></tr>}
             {page?.items.map((merchant) => (
-              <tr key={merchant.id} data-id={merchant.id}>
-                <td><code>{merchant.id}</code></td>
-                <td>{merchant.name}</td>
-                <td class="url">{originsText(merchant)}</td>
-                <td>{merchant.events.join(', ')}</td>
-                <td>{successRuleText(merchant)}</td>
-                <td>{merchant.secretRotatedAt ? <Time at={merchant.secretRotatedAt} /> : 'never'}</td>
-                <td><PreviousSecret merchant={merchant} /></td>
-                <td><button type="button" onClick={() => setSelected(merchant.id)} aria-label={`Details of ${merchant.id}`}>Details</button></td>
+              <tr key={merchant.id} data-id={merchant.id} aria-current={merchant.id === selected ? 'true' : undefined}>
+                <td data-label="Id"><Id kind="merchant" value={merchant.id} /></td>
+                <td data-label="Name">{merchant.name}</td>
+                <td data-label="Origins" class="url">{originsText(merchant)}</td>
+                <td data-label="Events">{merchant.events.join(', ')}</td>
+                <td data-label="Success rule">{successRuleText(merchant)}</td>
+                <td data-label="Secret rotated">{merchant.secretRotatedAt ? <Time at={merchant.secretRotatedAt} /> : 'never'}</td>
+                <td data-label="Previous secret"><PreviousSecret merchant={merchant} /></td>
+                <td data-label="Actions"><div class="row-actions"><a class="button" href={hrefOf({ view: 'merchants', id: merchant.id })} aria-label={`Details of ${merchant.id}`}>Details</a></div></td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
       <Pager pager={pager} nextCursor={page?.nextCursor ?? null} label="Merchants" />
-      {selected && <MerchantDetail {...props} id={selected} changed={changed} onClose={() => setSelected(null)} onChanged={done} onRotated={setShown} />}
+      {selected && <MerchantDetail {...props} id={selected} changed={changed} onClose={() => navigate({ view: 'merchants' })} onChanged={done} onRotated={setShown} />}
     </section>
   );
 }

@@ -1,14 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, Health, health, OutboxRow, StatsBucket, Summary } from './api';
+import { api, Health, health, OutboxList, OutboxRow, Stats, Summary } from './api';
 import { Chart } from './chart';
 import type { ViewProps } from './main';
+import { Id } from './copy';
+import { hrefOf, orderHref } from './router';
 import { Time } from './time';
 import { useAnswer } from './use-answer';
 
 const WINDOWS = { '1h': { label: 'last hour', bucket: '1m' }, '24h': { label: 'last day', bucket: '15m' } } as const;
 type Window = keyof typeof WINDOWS;
 
-function Status({ name, value }: { name: string; value: 'up' | 'down' | undefined }) {
+function Status({ name, value }: { name: string; value: Health['database' | 'broker'] | undefined }) {
   return <li>{name}: <span class={`badge ${value === 'up' ? 'up' : 'down'}`} data-testid={`health-${name}`}>{value ?? 'unknown'}</span></li>;
 }
 
@@ -22,11 +24,11 @@ export function SummaryView({ tick, fail }: ViewProps) {
   useEffect(() => {
     health().then(setReady);
     api<Summary>('GET', '/admin/summary').then(setSummary, fail);
-    api<{ items: OutboxRow[] }>('GET', '/admin/outbox').then((answer) => setOutbox(answer.items), fail);
+    api<OutboxList>('GET', '/admin/outbox').then((answer) => setOutbox(answer.items), fail);
   }, [tick, window]);
 
   const buckets =
-    useAnswer(async () => (await api<{ buckets: StatsBucket[] }>('GET', `/admin/stats?window=${window}&bucket=${WINDOWS[window].bucket}`)).buckets, fail, [tick, window]) ?? [];
+    useAnswer(async () => (await api<Stats>('GET', `/admin/stats?window=${window}&bucket=${WINDOWS[window].bucket}`)).buckets, fail, [tick, window]) ?? [];
   const times = buckets.map((bucket) => Date.parse(bucket.at) / 1000);
   return (
     <section aria-labelledby="summary-title">
@@ -36,9 +38,10 @@ export function SummaryView({ tick, fail }: ViewProps) {
         <Status name="broker" value={ready?.broker} />
       </ul>
       {ready?.broker === 'down' && <p class="notice error">The broker is down: events wait in the outbox and attempts are not made until it is back.</p>}
+      {ready?.broker === 'refusing' && <p class="notice error">The broker is connected but refuses the platform's declares or publishes{ready.brokerRefusal ? `: ${ready.brokerRefusal}` : '.'}</p>}
       {summary && (
         <dl class="counts">
-          {Object.entries(summary.failedMessages).map(([status, count]) => (<div><dt>{status}</dt><dd><a href="#failed">{count}</a></dd></div>))}
+          {Object.entries(summary.failedMessages).map(([status, count]) => (<div><dt>{status}</dt><dd><a href={hrefOf({ view: 'failed', params: { status } })}>{count}</a></dd></div>))}
           <div><dt>Outbox ready</dt><dd>{summary.outbox.ready}</dd></div>
           <div><dt>Outbox prepare</dt><dd>{summary.outbox.prepare}{summary.outbox.stuck > 0 && <span class="badge failed">{summary.outbox.stuck} stuck</span>}</dd></div>
           <div><dt>Oldest unpublished</dt><dd>{summary.outbox.oldestAgeSeconds === null ? '—' : `${Math.round(summary.outbox.oldestAgeSeconds)} s`}</dd></div>
@@ -67,11 +70,12 @@ export function SummaryView({ tick, fail }: ViewProps) {
             {outbox.length === 0 && <tr><td colSpan={5}>Nothing waiting.</td></tr>}
             {outbox.map((row) => (
               <tr>
-                <td>{row.state}{row.stuck && <span class="badge failed">stuck</span>}</td>
-                <td>{row.routingKey ?? `${row.kind} ${row.checkBackId}`}</td>
-                <td><Time at={row.createdAt} /></td>
-                <td>{row.attempts}</td>
-                <td>{row.lastError ?? (ready?.broker === 'down' ? 'waiting for the broker' : '—')}</td>
+                <td data-label="State">{row.state}{row.stuck && <span class="badge failed">stuck</span>}</td>
+                {/* A payment's check-back is keyed by its order. */}
+                <td data-label="Event">{row.routingKey ?? (row.kind === 'payment' && row.checkBackId ? <>payment of <Id kind="order" value={row.checkBackId} href={orderHref(row.checkBackId)} /></> : `${row.kind} ${row.checkBackId}`)}</td>
+                <td data-label="Created"><Time at={row.createdAt} /></td>
+                <td data-label="Attempts">{row.attempts}</td>
+                <td data-label="Last error">{row.lastError ?? (ready?.broker === 'down' || ready?.broker === 'refusing' ? 'waiting for the broker' : '—')}</td>
               </tr>
             ))}
           </tbody>

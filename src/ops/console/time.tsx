@@ -1,10 +1,10 @@
 import { localTime } from './format';
 
-export function Time({ at }: { at: string | null | undefined }) {
+export function Time({ at, precise = false }: { at: string | null | undefined; precise?: boolean }) {
   if (!at) return <span>—</span>;
   return (
     <time dateTime={at} title={at}>
-      {localTime(at)}
+      {localTime(at, precise)}
     </time>
   );
 }

@@ -70,6 +70,12 @@ describe('nextStep', () => {
     expect(nextStep(run, delaysMs)).toEqual(expected);
   });
 
+  it('waits its own wait delay when the handler has one, shorter than any tier, and never counts it an attempt', () => {
+    expect(nextStep({ outcome: 'failed', advice: { notYet: true }, attempt: 2, rerun: false }, SCHEDULE, 250)).toEqual(wait(250));
+    expect(nextStep({ outcome: 'failed', advice: { notYet: true }, attempt: 1, rerun: false }, [], 250)).toEqual(wait(250));
+    expect(nextStep({ outcome: 'failed', advice: {}, attempt: 1, rerun: false }, SCHEDULE, 250)).toEqual(retry(1_000));
+  });
+
   it('gives every step with a delay one that is a tier of the schedule (a delay queue exists for it)', () => {
     for (const delaysMs of [SCHEDULE, STEPPED]) {
       for (let attempt = 1; attempt <= delaysMs.length + 1; attempt++) {

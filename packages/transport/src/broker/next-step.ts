@@ -12,8 +12,9 @@ export interface RetryAdvice {
   final?: boolean;
   /**
    * Not an attempt at all: the handler could not start yet (say, its far side is at its
-   * concurrency limit). The message waits out the shortest delay of the schedule and comes
-   * back with the same attempt number, holding no consumer slot meanwhile.
+   * concurrency limit). The message waits on the broker (its handler's wait delay, by
+   * default the shortest delay of the schedule) and comes back with the same attempt
+   * number, holding no consumer slot meanwhile.
    */
   notYet?: boolean;
 }
@@ -44,7 +45,7 @@ export type NextStep =
   | { step: 'rerun-failed' }
   /** Try again: a copy goes to the delay queue of `delayMs` with the attempt number one up. */
   | { step: 'retry'; delayMs: number }
-  /** Not tried: a copy waits in the delay queue of `delayMs` (the shortest) with the same attempt number. */
+  /** Not tried: a copy waits in the delay queue of `delayMs` (the wait delay) with the same attempt number. */
   | { step: 'wait'; delayMs: number }
   /** Give up: record the message as failed (as poison: never swept, only ops may re-run it). */
   | { step: 'set-aside'; poison: boolean };
@@ -68,20 +69,21 @@ export function delayTierAtLeast(delaysMs: readonly number[], scheduledMs: numbe
 
 /**
  * The next step of a delivery after its handler ran, given the retry schedule (the delays
- * between attempts, in milliseconds):
+ * between attempts, in milliseconds) and how long a message that could not start yet waits
+ * (by default the schedule's shortest delay):
  *
  * - handled: acknowledge; on a re-run, report that it resolved;
- * - failed with `notYet`: wait on the shortest tier without counting an attempt (also on a re-run);
+ * - failed with `notYet`: wait that long without counting an attempt (also on a re-run);
  * - otherwise, on a re-run: report that it failed (a re-run is one attempt, with no retries);
  * - poison: set aside as poison;
  * - failed, not `final`, with a delay left in the schedule: retry after that delay, or with
  *   a `retryAfterMs` wish after the first tier at or past it;
  * - failed otherwise: set aside as failed.
  */
-export function nextStep(run: Run, delaysMs: readonly number[]): NextStep {
+export function nextStep(run: Run, delaysMs: readonly number[], waitMs: number | undefined = delaysMs.length > 0 ? Math.min(...delaysMs) : undefined): NextStep {
   if (run.outcome === 'handled') return run.rerun ? { step: 'rerun-resolved' } : { step: 'ack' };
   const advice = run.outcome === 'failed' ? run.advice : undefined;
-  if (advice?.notYet && delaysMs.length > 0) return { step: 'wait', delayMs: Math.min(...delaysMs) };
+  if (advice?.notYet && waitMs !== undefined) return { step: 'wait', delayMs: waitMs };
   if (run.rerun) return { step: 'rerun-failed' };
   if (run.outcome === 'poison') return { step: 'set-aside', poison: true };
   const scheduledMs = scheduledDelay(delaysMs, run.attempt);

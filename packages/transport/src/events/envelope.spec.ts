@@ -22,6 +22,25 @@ describe('reading an envelope off the broker', () => {
     expect(() => readEnvelope(content as Buffer)).toThrow(message);
   });
 
+  describe('order.created', () => {
+    const orderId = randomUUID();
+    const data = { id: orderId, orderId, merchantId: 'M1', status: 'PENDING', items: [{ sku: 'A', quantity: 1, unitPrice: 500 }], totalAmount: 500, currency: 'CNY', notifyUrl: 'https://merchant.example/notify', createdAt: new Date().toISOString() };
+    const created = createEnvelope('order.created', data);
+
+    it('names the order as orderId, as every other event does, and as id', () => {
+      expect(readEnvelope(Buffer.from(JSON.stringify(created))).data).toMatchObject({ id: orderId, orderId });
+    });
+
+    it('gives one written before it carried orderId its orderId from id', () => {
+      const { orderId: _, ...before } = data;
+      expect(readEnvelope(Buffer.from(JSON.stringify({ ...created, data: before }))).data).toMatchObject({ id: orderId, orderId });
+    });
+
+    it('refuses one whose orderId and id name different orders', () => {
+      expect(() => readEnvelope({ ...created, data: { ...data, orderId: randomUUID() } })).toThrow(/order\.created data: orderId: must equal id/);
+    });
+  });
+
   it('names a bad nested field', () => {
     const bad = createEnvelope('stock.reserved', { orderId: randomUUID(), items: [{ sku: 'A', quantity: 0 }] });
     expect(() => readEnvelope(JSON.parse(JSON.stringify(bad)))).toThrow(/stock\.reserved data: items\.0\.quantity: must be >= 1/);

@@ -28,9 +28,20 @@ const validData = Object.fromEntries(Object.entries(EVENT_SCHEMAS).map(([type, s
 export function readEnvelope(content: Buffer | string | object): EventEnvelope {
   const body = parseObject(content, InvalidEnvelopeError);
   if (!validEnvelope(body)) throw new InvalidEnvelopeError(`envelope: ${describe(validEnvelope.errors!)}`);
+  if (body.type === 'order.created') withOrderId(body.data as unknown as Record<string, unknown>);
   const validPayload = validData[body.type];
   if (!validPayload(body.data)) throw new InvalidEnvelopeError(`${body.type} data: ${describe(validPayload.errors!)}`);
   return body;
+}
+
+/**
+ * An `order.created` written before it carried `orderId` (still in an outbox, a queue or a
+ * failure record when a newer consumer reads it) gets it from `id`, so every reader can rely on
+ * `orderId`. One that names two different orders is not what it claims to be.
+ */
+function withOrderId(data: Record<string, unknown>): void {
+  if (data.orderId === undefined) data.orderId = data.id;
+  else if (data.orderId !== data.id) throw new InvalidEnvelopeError('order.created data: orderId: must equal id');
 }
 
 /** Every bad field by its dotted path (`items.0.quantity: must be >= 1`). */

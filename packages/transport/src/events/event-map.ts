@@ -13,7 +13,10 @@ export interface EventItem {
 }
 
 export interface OrderCreatedData {
+  /** The order's id: what every other event calls `orderId`. Kept for consumers written before `orderId`. */
   id: string;
+  /** The order's id, named as in every other event: the one to read. */
+  orderId: string;
   merchantId: string;
   status: string;
   items: EventItem[];
@@ -51,6 +54,20 @@ export interface OrderCancelledData {
   reason: string;
 }
 
+/**
+ * An ops alert to send to OPS_WEBHOOK_URL: one per change of state (an endpoint disabled, a
+ * failure spike begun, the outbox stalled), raised once by the alerts module.
+ */
+export interface OpsAlertData {
+  /** The alert's id: its `webhook-id`, the same on every attempt. */
+  alertId: string;
+  /** What changed: `endpoint.disabled`, `failures.spike`, `outbox.stalled`, … */
+  kind: string;
+  raisedAt: string;
+  /** What the alert says, as the webhook's `data`. */
+  details: Record<string, unknown>;
+}
+
 export interface EventMap {
   'order.created': OrderCreatedData;
   'stock.reserved': StockResultData;
@@ -59,6 +76,7 @@ export interface EventMap {
   'order.rejected': OrderRejectedData;
   'order.paid': OrderPaidData;
   'order.cancelled': OrderCancelledData;
+  'ops.alert': OpsAlertData;
 }
 
 export type RoutingKey = keyof EventMap;
@@ -84,8 +102,8 @@ const stockResult: JSONSchemaType<StockResultData> = {
 export const EVENT_SCHEMAS: { [K in RoutingKey]: JSONSchemaType<EventMap[K]> } = {
   'order.created': {
     type: 'object',
-    properties: { id: uuid, merchantId: text, status: text, items, totalAmount: integer, currency: text, notifyUrl: text, createdAt: instant },
-    required: ['id', 'merchantId', 'status', 'items', 'totalAmount', 'currency', 'notifyUrl', 'createdAt'],
+    properties: { id: uuid, orderId: uuid, merchantId: text, status: text, items, totalAmount: integer, currency: text, notifyUrl: text, createdAt: instant },
+    required: ['id', 'orderId', 'merchantId', 'status', 'items', 'totalAmount', 'currency', 'notifyUrl', 'createdAt'],
   },
   'stock.reserved': stockResult,
   'stock.rejected': stockResult,
@@ -97,6 +115,11 @@ export const EVENT_SCHEMAS: { [K in RoutingKey]: JSONSchemaType<EventMap[K]> } =
     required: ['orderId', 'tradeNo', 'amount', 'currency', 'paidAt'],
   },
   'order.cancelled': { type: 'object', properties: { orderId: uuid, reason: text }, required: ['orderId', 'reason'] },
+  'ops.alert': {
+    type: 'object',
+    properties: { alertId: uuid, kind: text, raisedAt: instant, details: { type: 'object', required: [] } },
+    required: ['alertId', 'kind', 'raisedAt', 'details'],
+  },
 };
 
 export const ROUTING_KEYS = Object.keys(EVENT_SCHEMAS) as RoutingKey[];

@@ -6,6 +6,7 @@ describe('orderIdOf', () => {
   const orderId = randomUUID();
   const created = createEnvelope('order.created', {
     id: orderId,
+    orderId,
     merchantId: 'M1',
     status: 'PENDING',
     items: [{ sku: 'A', quantity: 1 }],
@@ -18,7 +19,9 @@ describe('orderIdOf', () => {
   const reserved = createEnvelope('stock.reserved', { orderId, items: [{ sku: 'A', quantity: 1 }] });
 
   it.each([
-    ['order.created: data.id', created],
+    ['order.created: data.orderId', created],
+    ['order.created written before it carried orderId: data.id', { ...created, data: { ...created.data, orderId: undefined } }],
+    ['the data of order.created alone', created.data],
     ['order.paid: data.orderId', paid],
     ['stock.reserved: data.orderId', reserved],
     ['an envelope as JSON text', JSON.stringify(paid)],
@@ -41,7 +44,7 @@ describe('orderIdOf', () => {
     ['an order id that is not a string', { type: 'order.paid', data: { orderId: 7 } }],
     ['the id of an event other than order.created', { type: 'order.paid', data: { id: orderId } }],
     ['the id of the envelope itself', { id: orderId, type: 'order.paid', data: {} }],
-    ['the data of order.created alone (its type unknown)', created.data],
+    ['the data of an order.created written before orderId, alone (its type unknown)', { ...created.data, orderId: undefined }],
   ])('gives null for %s', (_, source) => {
     expect(orderIdOf(source)).toBeNull();
   });

@@ -6,8 +6,8 @@ const ORDER_ID_TEXT = /"orderId"\s*:\s*"([0-9a-f-]{36})"/i;
 const CREATED_ORDER_ID_TEXT = /"type"\s*:\s*"order\.created"[\s\S]*?"data"\s*:\s*\{\s*"id"\s*:\s*"([0-9a-f-]{36})"/i;
 
 /**
- * The order an event is about: `data.id` of `order.created` (the order itself), `data.orderId`
- * of every other event. Takes a read envelope, or anything off the broker or out of a failure
+ * The order an event is about: `data.orderId` (`data.id` of an `order.created` written before
+ * it carried `orderId`). Takes a read envelope, or anything off the broker or out of a failure
  * record — a body as bytes or text (also one cut short, read from the text), a parsed body, or
  * the `data` of an event — and gives null when it names no order.
  */
