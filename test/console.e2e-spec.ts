@@ -126,7 +126,52 @@ describe('ops console in a browser', () => {
     }
   });
 
-  it("shows an endpoint's state and enables a disabled one", async () => {
+  /** An endpoint as GET /admin/endpoints gives it: its load and its limits. */
+  type EndpointLoad = {
+    id: string;
+    origin: string;
+    successRule: string;
+    concurrency: number;
+    adaptiveLimit: number;
+    concurrencyCap?: number;
+    inFlight: number;
+    waiting: number;
+    latencyP50Ms?: number;
+    latencyP99Ms?: number;
+  };
+  const endpointAt = async (origin: string) =>
+    ((await http(platform.url, 'GET', '/admin/endpoints', { admin: true })).body.items as EndpointLoad[]).find((endpoint) => endpoint.origin === origin);
+  /** The limit as the console words it: what goes at once now, and whether a cap or the adaptive limit alone bounds it. */
+  const limitText = (endpoint: EndpointLoad) =>
+    endpoint.concurrencyCap === undefined ? `${endpoint.concurrency} (adaptive)` : `${endpoint.concurrency} of cap ${endpoint.concurrencyCap}`;
+  /**
+   * Waits until `read` shows what `expected` makes of the API's answer, both read again each
+   * time: the page refreshes every 5 s, and an attempt between two reads moves the figures.
+   */
+  const showsFigures = async <T extends Record<string, string>>(
+    origin: string,
+    expected: (endpoint: EndpointLoad) => T,
+    read: () => Promise<T>,
+  ): Promise<{ endpoint: EndpointLoad; shown: T }> => {
+    let last: unknown;
+    try {
+      return await waitFor(async () => {
+        const endpoint = (await endpointAt(origin))!;
+        const shown = await read();
+        last = { expected: expected(endpoint), shown };
+        return JSON.stringify(shown) === JSON.stringify(expected(endpoint)) && { endpoint, shown };
+      }, { what: `the figures of ${origin}` });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; ${JSON.stringify(last)}`);
+    }
+  };
+  const rowFigures = (origin: string) => {
+    const row = page.locator(`tr[data-origin="${origin}"]`);
+    const cell = async (label: string) => ((await row.locator(`td[data-label="${label}"]`).textContent()) ?? '').trim();
+    return async () => ({ limit: await cell('Limit'), inFlight: await cell('In flight'), waiting: await cell('Waiting'), latency: await cell('Latency p50 / p99') });
+  };
+
+  it("shows an endpoint's state, limit, waiting line and answer times, and enables a disabled one", async () => {
     const gone = await MerchantServer.start();
     gone.answerWith((_, response) => response.writeHead(410).end('gone'));
     try {
@@ -136,30 +181,71 @@ describe('ops console in a browser', () => {
       await row.getByTestId('endpoint-state').filter({ hasText: 'DISABLED' }).waitFor();
       await row.filter({ hasText: '410 Gone' }).waitFor();
       await page.locator(`tr[data-origin="${merchant.url}"]`).getByTestId('endpoint-state').filter({ hasText: 'ACTIVE' }).waitFor();
+
+      // The merchant's endpoint has had attempts (failed, then delivered): no cap, so the adaptive limit alone bounds it.
+      const busy = await showsFigures(
+        merchant.url,
+        (endpoint) => ({
+          limit: limitText(endpoint),
+          inFlight: String(endpoint.inFlight),
+          waiting: String(endpoint.waiting),
+          latency: `${endpoint.latencyP50Ms} ms / ${endpoint.latencyP99Ms} ms`,
+        }),
+        rowFigures(merchant.url),
+      );
+      expect(busy.endpoint.latencyP50Ms).toEqual(expect.any(Number));
+      expect(busy.endpoint.latencyP99Ms).toBeGreaterThanOrEqual(busy.endpoint.latencyP50Ms!);
+      expect(busy.shown).toMatchObject({ limit: expect.stringMatching(/^\d+ \(adaptive\)$/), waiting: expect.stringMatching(/^\d+$/), latency: expect.stringMatching(/^\d+ ms \/ \d+ ms$/) });
       await screenshot(page, 'console-endpoints');
+
       await row.getByRole('button', { name: `Enable ${gone.url}` }).click();
       await page.getByRole('status').filter({ hasText: `${gone.url} is ACTIVE again` }).waitFor();
       await row.getByTestId('endpoint-state').filter({ hasText: 'ACTIVE' }).waitFor();
 
       // Settings: only what changed is sent, and the API's answer is shown, a refusal included.
       await row.getByText('Settings', { exact: true }).click();
+      const cap = row.getByLabel('Concurrency cap (1–100, empty: none)');
+      // No cap set: the field is empty, not the adaptive limit of the moment, which saving would freeze into a cap.
+      expect(await cap.inputValue()).toBe('');
+      // Its help, read out with it, says what the cap is to the adaptive limit.
+      await row.locator(`[id="${await cap.getAttribute('aria-describedby')}"]`).filter({ hasText: 'The cap bounds that limit' }).waitFor();
       await row.getByLabel('Success rule').selectOption('2xx');
-      await row.getByLabel('Concurrency (1–100)').fill('8');
+      await cap.fill('8');
       await row.getByRole('button', { name: 'Save settings' }).click();
       await page.getByRole('status').filter({ hasText: `Saved successRule, concurrency for ${gone.url}` }).waitFor();
-      // The endpoint's own limit: its cap, where the adaptive limit decides under it, else its concurrency.
-      type Limits = { origin: string; successRule: string; concurrency: number; concurrencyCap?: number };
-      const ownLimit = (endpoint?: Limits) => endpoint?.concurrencyCap ?? endpoint?.concurrency;
-      const endpoints = (await http(platform.url, 'GET', '/admin/endpoints', { admin: true })).body.items as Limits[];
-      const changed = endpoints.find((endpoint) => endpoint.origin === gone.url);
-      expect({ successRule: changed?.successRule, limit: ownLimit(changed) }).toEqual({ successRule: '2xx', limit: 8 });
+      const changed = await endpointAt(gone.url);
+      expect({ successRule: changed?.successRule, cap: changed?.concurrencyCap }).toEqual({ successRule: '2xx', cap: 8 });
+      await showsFigures(gone.url, (endpoint) => ({ limit: limitText(endpoint) }), async () => ({ limit: (await rowFigures(gone.url)()).limit }));
+      expect(await row.locator('td[data-label="Limit"]').textContent()).toMatch(/^\d+ of cap 8$/);
       // Out of range: the form refuses it before any request, and nothing changes.
-      const concurrency = row.getByLabel('Concurrency (1–100)');
-      await concurrency.fill('500');
+      await cap.fill('500');
       await row.getByRole('button', { name: 'Save settings' }).click();
-      expect(await concurrency.evaluate((element: { checkValidity(): boolean }) => element.checkValidity())).toBe(false);
-      const after = (await http(platform.url, 'GET', '/admin/endpoints', { admin: true })).body.items as Limits[];
-      expect(ownLimit(after.find((endpoint) => endpoint.origin === gone.url))).toBe(8);
+      expect(await cap.evaluate((element: { checkValidity(): boolean }) => element.checkValidity())).toBe(false);
+      expect((await endpointAt(gone.url))?.concurrencyCap).toBe(8);
+
+      // A new form starts from the cap (8), not from how many go at once now; emptied, it removes the cap.
+      await page.reload();
+      await row.getByText('Settings', { exact: true }).click();
+      expect(await cap.inputValue()).toBe('8');
+      await cap.fill('');
+      await row.getByRole('button', { name: 'Save settings' }).click();
+      await page.getByRole('status').filter({ hasText: `Saved concurrency for ${gone.url}` }).waitFor();
+      expect((await endpointAt(gone.url))?.concurrencyCap).toBeUndefined();
+      await showsFigures(gone.url, (endpoint) => ({ limit: limitText(endpoint) }), async () => ({ limit: (await rowFigures(gone.url)()).limit }));
+
+      // The endpoint's own page tells the same, with the adaptive limit to its tenth.
+      await page.goto(`${platform.url}/admin#/endpoints/${busy.endpoint.id}`);
+      const detail = page.getByRole('region', { name: `Endpoint ${merchant.url}` });
+      const fact = async (id: string) => ((await detail.getByTestId(id).textContent()) ?? '').trim();
+      await showsFigures(
+        merchant.url,
+        (endpoint) => ({
+          limit: `${limitText(endpoint)} at once; the adaptive limit is ${endpoint.adaptiveLimit}`,
+          load: `${endpoint.inFlight} now, ${endpoint.waiting} waiting for a slot`,
+          latency: `${endpoint.latencyP50Ms} ms / ${endpoint.latencyP99Ms} ms (last 100 attempts)`,
+        }),
+        async () => ({ limit: await fact('endpoint-limit'), load: await fact('endpoint-load'), latency: await fact('endpoint-latency') }),
+      );
     } finally {
       await gone.stop();
     }

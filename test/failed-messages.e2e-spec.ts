@@ -455,7 +455,7 @@ describe('failed messages: two processes sweeping the same 200 rows (G8)', () =>
     expect(rerun).toHaveLength(ROWS);
     expect([...perEvent.keys()].sort()).toEqual(rows.map((row) => row.envelope.id).sort());
     expect([...perEvent.values()].every((count) => count === 1)).toBe(true);
-  });
+  }, 120_000); // 400 notifications through two processes, and a sweep of 200: longer than the default minute on a loaded machine.
 });
 
 describe('failed messages: the database is down when a handler gives up', () => {

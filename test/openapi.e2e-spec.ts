@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
+import { SCHEMA_FILE, servedDocument, typesOf } from '../scripts/api-types';
 import { TopologyReadiness } from '../src/messaging/topology-readiness';
 import { http } from './support/http';
 import { RunningApp, TestWorld } from './support/test-world';
@@ -44,6 +45,14 @@ function pointersTo(value: unknown, key: string, pointer = ''): string[] {
   if (typeof value !== 'object' || value === null) return [];
   const here = !Array.isArray(value) && key in value && typeof (value as Record<string, unknown>)[key] !== 'object' ? [pointer] : [];
   return [...here, ...Object.entries(value).flatMap(([name, inner]) => pointersTo(inner, key, `${pointer}/${name}`))];
+}
+
+/** Where two texts first differ, by line, or null: a whole generated file in a failure says nothing. */
+function firstDifference(expected: string, actual: string): string | null {
+  const [want, got] = [expected.split('\n'), actual.split('\n')];
+  const line = want.findIndex((text, index) => text !== got[index]);
+  if (line < 0) return want.length === got.length ? null : `line ${want.length + 1}: ${got.length - want.length} more line(s) than expected`;
+  return `line ${line + 1}: expected ${JSON.stringify(want[line])}, found ${JSON.stringify(got[line] ?? '(end of file)')}`;
 }
 
 /** The OpenAPI document at /docs-json: every operation says what it answers, typed. */
@@ -144,6 +153,18 @@ describe('OpenAPI document', () => {
     const limits = operations.flatMap(([, operation]) => (operation.parameters ?? []).filter((parameter) => parameter.name === 'limit'));
     expect(limits.length).toBeGreaterThan(1);
     for (const limit of limits) expect(limit.schema?.type).toBe('integer');
+  });
+
+  it('is what `npm run api:types` builds without a database or a broker', async () => {
+    // The script reads the modules in Nest's preview mode; the served document comes from the running platform.
+    expect(JSON.parse(JSON.stringify(await servedDocument()))).toEqual(document);
+  });
+
+  it('gives the console the types committed in its api-schema.d.ts, generated from this document', async () => {
+    const committed = await readFile(SCHEMA_FILE, 'utf8');
+    const difference = firstDifference(await typesOf(document), committed);
+    const file = relative(join(__dirname, '..'), SCHEMA_FILE);
+    expect(difference === null ? 'up to date' : `${file} is not generated from the served document (${difference}): run npm run api:types`).toBe('up to date');
   });
 
   it('documents the notification merchants receive as a webhook, with its signature headers', () => {

@@ -41,7 +41,7 @@ export function EndpointDetail(props: Props) {
             </dd>
             <dt>Limit</dt>
             <dd data-testid="endpoint-limit">
-              {limitOf(endpoint)} at once <span class="muted">(adaptive limit {endpoint.adaptiveLimit}{endpoint.concurrencyCap === undefined ? ', no cap set' : ''})</span>
+              {limitOf(endpoint)} <span class="muted">at once; the adaptive limit is {endpoint.adaptiveLimit}</span>
             </dd>
             <dt>In flight</dt><dd data-testid="endpoint-load">{endpoint.inFlight} now, {endpoint.waiting} waiting for a slot</dd>
             <dt>Latency p50 / p99</dt><dd data-testid="endpoint-latency">{latencyOf(endpoint)} <span class="muted">(last 100 attempts)</span></dd>

@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
-import { api, Endpoint } from './api';
+import { useId, useState } from 'preact/hooks';
+import { api, Endpoint, EndpointSettingsBody } from './api';
 import type { NoticeValue } from './notice';
 
 interface Props {
@@ -9,17 +9,25 @@ interface Props {
   onChanged: () => void;
 }
 
-/** Sends only what was changed, and shows the API's answer, a refusal included. */
+/**
+ * Sends only what was changed, and shows the API's answer, a refusal included. The concurrency
+ * field is the ops cap (`concurrency` in the request, null: none), so it starts from and is
+ * compared with `concurrencyCap`: the endpoint's `concurrency` is how many may go at once at that
+ * moment, and saving another setting must not freeze it into a cap.
+ */
 export function EndpointSettings({ endpoint, report, fail, onChanged }: Props) {
-  const [concurrency, setConcurrency] = useState(String(endpoint.concurrency));
-  const [rateLimit, setRateLimit] = useState(endpoint.rateLimit === undefined || endpoint.rateLimit === null ? '' : String(endpoint.rateLimit));
+  const [cap, setCap] = useState(endpoint.concurrencyCap === undefined ? '' : String(endpoint.concurrencyCap));
+  const [rateLimit, setRateLimit] = useState(endpoint.rateLimit === undefined ? '' : String(endpoint.rateLimit));
   const [successRule, setSuccessRule] = useState(endpoint.successRule);
+  // The same endpoint's form can be on the page twice (its row and its details): ids must differ.
+  const capHelp = useId();
 
   const save = async (event: Event) => {
     event.preventDefault();
-    const body: Record<string, unknown> = {};
+    const body: EndpointSettingsBody = {};
     if (successRule !== endpoint.successRule) body.successRule = successRule;
-    if (concurrency !== '' && Number(concurrency) !== endpoint.concurrency) body.concurrency = Number(concurrency);
+    const wantedCap = cap === '' ? null : Number(cap);
+    if (wantedCap !== (endpoint.concurrencyCap ?? null)) body.concurrency = wantedCap;
     const currentRate = endpoint.rateLimit ?? null;
     const wantedRate = rateLimit === '' ? null : Number(rateLimit);
     if (wantedRate !== currentRate) body.rateLimit = wantedRate;
@@ -36,9 +44,14 @@ export function EndpointSettings({ endpoint, report, fail, onChanged }: Props) {
       <summary>Settings</summary>
       <form onSubmit={save}>
         {/* Labels wrap their fields: the same endpoint's settings can be on the page twice (its row and its details). */}
-        <label>Concurrency (1–100)
-          <input type="number" min={1} max={100} value={concurrency} onInput={(event) => setConcurrency(event.currentTarget.value)} />
+        <label>Concurrency cap (1–100, empty: none)
+          <input type="number" min={1} max={100} value={cap} aria-describedby={capHelp} onInput={(event) => setCap(event.currentTarget.value)} />
         </label>
+        <p class="muted note" id={capHelp}>
+          Requests at once follow an adaptive limit (now {endpoint.adaptiveLimit}) learned from the endpoint's answers: answers at its usual
+          speed raise it, slow ones and timeouts lower it. The cap bounds that limit: never more at once than the cap. Empty: the adaptive
+          limit alone decides.
+        </p>
         <label>Rate limit (per second, empty: none)
           <input type="number" min={1} value={rateLimit} onInput={(event) => setRateLimit(event.currentTarget.value)} />
         </label>

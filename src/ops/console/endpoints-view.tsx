@@ -29,12 +29,12 @@ export function EndpointsView(props: ViewProps) {
           <thead>
             <tr>
               <th scope="col">Origin</th><th scope="col">State</th><th scope="col">Limit</th><th scope="col">In flight</th><th scope="col">Waiting</th>
-              <th scope="col">Latency p50 / p99</th><th scope="col">Attempts (1 h)</th><th scope="col">Failure rate (1 h)</th>
+              <th scope="col" title="answer times of the last 100 attempts">p50 / p99</th><th scope="col">Last hour</th>
               <th scope="col">Last success</th><th scope="col">Last failure</th><th scope="col">Last error</th><th scope="col">Actions</th>
             </tr>
           </thead>
           <tbody>
-            {endpoints?.length === 0 && <tr><td colSpan={12}>No endpoint has been notified yet.</td></tr>}
+            {endpoints?.length === 0 && <tr><td colSpan={11}>No endpoint has been notified yet.</td></tr>}
             {endpoints?.map((endpoint) => (
               <tr key={endpoint.id} data-origin={endpoint.origin} aria-current={endpoint.id === route.id ? 'true' : undefined}>
                 <td data-label="Origin" class="url">
@@ -42,12 +42,14 @@ export function EndpointsView(props: ViewProps) {
                   <div><a href={hrefOf({ view: 'deliveries', params: { endpoint: endpoint.origin } })} aria-label={`Deliveries to ${endpoint.origin}`}>Deliveries</a></div>
                 </td>
                 <td data-label="State"><CircuitState endpoint={endpoint} /></td>
-                <td data-label="Limit">{limitOf(endpoint)}</td>
+                <td data-label="Limit" class="figure">{limitOf(endpoint)}</td>
                 <td data-label="In flight">{endpoint.inFlight}</td>
                 <td data-label="Waiting">{endpoint.waiting}</td>
-                <td data-label="Latency p50 / p99">{latencyOf(endpoint)}</td>
-                <td data-label="Attempts (1 h)">{endpoint.attemptsLastHour}</td>
-                <td data-label="Failure rate (1 h)">{percent(endpoint.failuresLastHour, endpoint.attemptsLastHour)}</td>
+                <td data-label="Latency p50 / p99" class="figure">{latencyOf(endpoint)}</td>
+                <td data-label="Last hour">
+                  {endpoint.attemptsLastHour} attempt{endpoint.attemptsLastHour === 1 ? '' : 's'}
+                  {endpoint.attemptsLastHour > 0 && <div class="muted">{percent(endpoint.failuresLastHour, endpoint.attemptsLastHour)} failed</div>}
+                </td>
                 <td data-label="Last success"><Time at={endpoint.lastSuccessAt} /></td>
                 <td data-label="Last failure"><Time at={endpoint.lastFailureAt} /></td>
                 <td data-label="Last error"><code>{firstLine(endpoint.lastError) || '—'}</code></td>
