@@ -18,8 +18,8 @@ export const LIMIT_INCREASE = 1;
 export const LIMIT_BACKOFF = 0.9;
 /** An answer is slow past this many times the endpoint's fastest lately, plus the slack… */
 export const LATENCY_TOLERANCE = 2;
-/** …so a merchant answering in 2 ms is not called slow at 5 ms. */
-export const LATENCY_SLACK_MS = 25;
+/** …so a merchant answering in 2 ms is not called slow at 5 ms, nor one in 10 ms at 40 ms when our own machine is busy. */
+export const LATENCY_SLACK_MS = 50;
 /**
  * How long the fastest answer stands as the endpoint's usual speed. Long, so a slowdown of a
  * few minutes is seen as one; past it, a merchant that is lastingly slower is measured
