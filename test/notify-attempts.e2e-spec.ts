@@ -2,7 +2,6 @@ import { ServerResponse } from 'node:http';
 import { http } from './support/http';
 import { MerchantServer, MerchantServers } from './support/merchant-server';
 import { deliveriesOf, DeliveryRow, EventTap, paidOrderTo, quiesce } from './support/notify-helpers';
-import { queueDepths } from './support/rabbitmqctl';
 import { attemptLog } from './support/retry-helpers';
 import { TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
@@ -85,11 +84,9 @@ describe('merchant notification attempts', () => {
       // The broker hands the same event over again while the first attempt is live.
       const event = await waitFor(() => tap.find('order.paid', order.id), { what: 'the order.paid event on the tap' });
       await tap.republish(event);
-      // The copy was handled and sent nowhere: it waits in a delay queue, the first request still open.
-      await waitFor(
-        async () => [...(await queueDepths(world.name))].some(([name, depth]) => name.startsWith('notify.merchant.retry') && depth > 0),
-        { what: 'the copy to be put off to a delay queue', timeoutMs: 20_000, intervalMs: 100 },
-      );
+      // The copy was handled and sent nowhere: it waits on the broker (a not_yet run, no attempt), the first request still open.
+      const waits = async () => Number(/^backstop_handler_runs_total\{handler="notify\.merchant",outcome="not_yet"\} (\d+)$/m.exec((await http(platform.url, 'GET', '/metrics')).text)?.[1] ?? 0);
+      await waitFor(async () => (await waits()) > 0, { what: 'the copy to be put off to wait on the broker', timeoutMs: 20_000, intervalMs: 100 });
       expect(shop.forOrder(order.id)).toHaveLength(1);
 
       held!.statusCode = 500;
