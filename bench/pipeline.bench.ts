@@ -12,6 +12,8 @@ import { Client } from 'pg';
 import { ADMIN_TOKEN, CALLBACK_SECRET, TestWorld } from '../test/support/test-world';
 import { LoadClient, Merchant, Target } from './pipeline/closed-loop';
 import { measure, Measurement, MeasureOptions } from './pipeline/measure';
+import { dataScenario } from './data/scenario';
+import { burst, slowdown } from './pipeline/busy-merchants';
 import { noisyNeighbour } from './pipeline/noisy-neighbour';
 import { DatabaseProbe } from './pipeline/probes';
 import { comparisonTable, jsonLine, medianOf, singleTable, soakSummary, topStatementsTable } from './pipeline/report';
@@ -37,6 +39,18 @@ const USAGE = `npm run bench -- [flags]
                          100 warm-up, 16 clients)
   --endpoints N          merchant endpoints in the noisy-neighbour run (10)
   --hanging LIST         shares of them that hang, each a run of its own (0.1,0.3)
+  --scenario data        production-size data instead: every figure on an empty database and on one grown to
+                         --scale times 2M orders, 3M deliveries, 5M processed messages, 300k failed messages and
+                         2,000 merchants, with the ratio grown / empty: the hot path, a retention round beside it,
+                         a 100k-row outbox drain (one process, then two), every admin and console query (EXPLAINed
+                         when its p99 is over 50 ms), RSS across one notification to each of 2,000 origins
+                         (12 hot-path clients; --clients sets them)
+  --scale N              the grown database's size in production sizes, fractions allowed: 0.1 for a quick try (1)
+  --scenario burst       bursts instead: --clients (32) notifications at once to one fast merchant, --orders (20)
+                         bursts, on backstop with its defaults and on the baseline; notify p50/p99 and their ratio
+  --scenario slowdown    one of 10 merchants slows from 10 ms to 2 s answers a third of the way through --orders
+                         (1500) orders from --clients (16), and is fast again two thirds in: its endpoint's adaptive
+                         limit over time, and the other merchants' notify p50/p99 against before it slowed
 
   Against a platform already running (nothing is spawned; figures printed raw):
   --url URL              its base URL
@@ -53,6 +67,7 @@ const { values: flags } = parseArgs({
     mode: { type: 'string', default: 'pipeline' },
     scenario: { type: 'string' },
     endpoints: { type: 'string', default: '10' },
+    scale: { type: 'string', default: '1' },
     hanging: { type: 'string', default: '0.1,0.3' },
     clients: { type: 'string' },
     orders: { type: 'string' },
@@ -135,12 +150,10 @@ async function connect(connectionString: string): Promise<Client> {
 async function runSpawned(name: 'backstop' | 'baseline', merchant: Merchant, notifyUrl: string): Promise<Measurement> {
   const world = await TestWorld.create(`bench_${name}`);
   const destroyWorld = undoLater(() => world.destroy());
-  // The one merchant endpoint here stands for all of them: its concurrency (docs/architecture.md#merchant-notification, 4 by
-  // default) as high as the clients, as the baseline has no such limit.
   const profile = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}/${name}`] : [];
   const system: System =
     name === 'backstop'
-      ? await startBackstop(world, { NOTIFY_ENDPOINT_CONCURRENCY: String(Math.min(100, options.clients)) }, profile)
+      ? await startBackstop(world, {}, profile)
       : await startBaseline(world, profile);
   const stopSystem = undoLater(() => system.stop());
   const cluster = await connect(world.databaseUrl.replace(/\/[^/]+$/, '/postgres'));
@@ -258,6 +271,24 @@ async function noisy(): Promise<void> {
   );
 }
 
+async function busy(scenario: 'burst' | 'slowdown'): Promise<void> {
+  buildIfStale();
+  const busyOptions = {
+    clients: count('clients', flags.clients, 1) ?? (scenario === 'burst' ? 32 : 16),
+    rounds: count('orders', flags.orders, 1) ?? (scenario === 'burst' ? 20 : 1500),
+    pollMs: options.pollMs,
+    adminToken: ADMIN_TOKEN,
+    callbackSecret: CALLBACK_SECRET,
+  };
+  await (scenario === 'burst' ? burst(busyOptions, undoLater) : slowdown(busyOptions, undoLater));
+}
+
+async function data(): Promise<void> {
+  const scale = Number(flags.scale);
+  if (!(scale > 0 && scale <= 10)) throw new Error(`--scale must be a number above 0 and at most 10, not ${flags.scale}`);
+  await dataScenario({ scale, clients: count('clients', flags.clients, 1) ?? 12 }, undoLater);
+}
+
 async function main(): Promise<void> {
   if (flags.help) {
     console.log(USAGE);
@@ -279,7 +310,9 @@ async function main(): Promise<void> {
   try {
     if (flags.scenario === undefined) await pipeline();
     else if (flags.scenario === 'noisy') await noisy();
-    else throw new Error(`--scenario must be noisy, not ${flags.scenario}`);
+    else if (flags.scenario === 'data') await data();
+    else if (flags.scenario === 'burst' || flags.scenario === 'slowdown') await busy(flags.scenario);
+    else throw new Error(`--scenario must be noisy, data, burst or slowdown, not ${flags.scenario}`);
   } finally {
     await cleanUp();
   }
