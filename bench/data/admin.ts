@@ -11,6 +11,7 @@ import { Client, Pool } from 'pg';
 import { DataSource, Logger as OrmLogger } from 'typeorm';
 import { AuditRepository } from '../../src/audit/audit.repository';
 import { FailedMessagesHistory } from '../../src/compensation/failed-messages/failed-messages-history.repository';
+import { FailureGroupsRepository } from '../../src/compensation/failed-messages/failure-groups.repository';
 import { FailedMessageFilter, FailedMessagesListing } from '../../src/compensation/failed-messages/failed-messages-listing.repository';
 import { ProcessedMessagesRepository } from '../../src/compensation/processed-messages.repository';
 import { OutboxRepository } from '../../src/coordinator/outbox.repository';
@@ -101,6 +102,7 @@ export class StatementCapture {
       endpoints: new EndpointsRepository(this.db),
       merchants: new MerchantsRepository(this.db),
       audit: new AuditRepository(this.db),
+      groups: new FailureGroupsRepository(this.db),
     };
   }
 
@@ -122,6 +124,7 @@ interface Repositories {
   endpoints: EndpointsRepository;
   merchants: MerchantsRepository;
   audit: AuditRepository;
+  groups: FailureGroupsRepository;
 }
 
 export interface AdminQuery {
@@ -255,6 +258,13 @@ export async function adminQueries(client: LoadClient, url: string, token: strin
     await failed('failed: q=<message id>', { q: subjects.messageId }, `q=${subjects.messageId}`),
     await failed('failed: q=order.paid + FAILED', { q: 'order.paid', status: 'FAILED' }, 'q=order.paid&status=FAILED'),
     await failed('failed: orderId=<order id>', { orderId: subjects.failedOrderId }, `orderId=${subjects.failedOrderId}`),
+    await failed('failed: q=<error text> + FAILED', { q: 'lock timeout', status: 'FAILED' }, 'q=lock%20timeout&status=FAILED'),
+    await failed('failed: q=<part of an order id>', { q: subjects.failedOrderId.slice(0, 8) }, `q=${subjects.failedOrderId.slice(0, 8)}`),
+    {
+      label: 'failure groups (FAILED)',
+      path: '/admin/failure-groups?status=FAILED',
+      statements: ({ groups }: Repositories) => groups.list('FAILED', 100),
+    },
     {
       label: 'failed message detail',
       path: `/admin/failed-messages/${subjects.failedId}`,
@@ -294,6 +304,8 @@ export async function adminQueries(client: LoadClient, url: string, token: strin
     },
     { label: 'payment incidents', path: '/admin/payment-incidents', statements: ({ payments }: Repositories) => payments.newestIncidents(500) },
     { label: 'GET /orders/:id', path: `/orders/${subjects.orderId}`, accept: [200, 404], statements: ({ orders }: Repositories) => orders.view(subjects.orderId) },
+    // Its reads are several modules' (OrderTimelineService): not captured for EXPLAIN.
+    { label: 'order timeline', path: `/admin/orders/${subjects.orderId}/timeline`, accept: [200, 404] },
   ];
   return all.filter((query): query is AdminQuery => Boolean(query));
 }

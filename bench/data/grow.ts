@@ -16,6 +16,7 @@
  * rows need are made first. A plain table is filled as it is.
  */
 import { Client } from 'pg';
+import { failureGroupOf } from '../../src/compensation/failed-messages/failure-group';
 
 export const SPAN_DAYS = 60;
 const DAY_MS = 86_400_000;
@@ -172,8 +173,42 @@ interface Job {
   values: unknown[];
 }
 
-function jobs(plan: GrowthPlan, grownAt: Date, merchants: MerchantSeed[]): Job[][] {
+/**
+ * The ways handlers fail, a hundred in all, each handler's share by how many it has (40%
+ * notify.merchant, 20% stock.reserve, …): the first line of the error and, when the schema has
+ * failure groups, its group as FailureRecorder works it out (failureGroupOf). Some name a
+ * merchant's endpoint, so the busiest endpoints have groups of their own.
+ */
+function failureKinds(origins: string[]): { handler: string; routingKey: string; message: string; fingerprint: string; endpoint: string | null; key: string }[] {
+  const of = (handler: string, routingKey: string, weight: number, message: string) => Array.from({ length: weight }, () => ({ handler, routingKey, message }));
+  const origin = (index: number) => origins[index % origins.length];
+  const kinds = [
+    ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((index) => of('notify.merchant', 'order.paid', 3, `DeliveryFailedError: HTTP 503 from ${origin(index)}/notify?o=7`)),
+    ...[8, 9, 10, 11].flatMap((index) => of('notify.merchant', 'order.paid', 2, `DeliveryFailedError: no answer within 5000 ms from ${origin(index)}/notify`)),
+    ...of('notify.merchant', 'order.cancelled', 8, 'SecretUnreadableError: a merchant secret is encrypted under key 3fa2c9d1, SECRETS_KEY is 8be01f44'),
+    ...of('stock.reserve', 'order.created', 12, 'QueryFailedError: canceling statement due to lock timeout'),
+    ...of('stock.reserve', 'order.created', 8, 'Error: connect ECONNREFUSED 10.0.4.12:5432'),
+    ...of('orders.stock-result', 'stock.reserved', 10, 'QueryFailedError: canceling statement due to lock timeout'),
+    ...of('orders.stock-result', 'stock.rejected', 5, 'QueryFailedError: could not serialize access due to concurrent update'),
+    ...of('orders.payment-timeout', 'order.confirmed', 10, 'Error: Connection terminated unexpectedly'),
+    ...of('stock.release', 'order.cancelled', 5, 'QueryFailedError: canceling statement due to lock timeout'),
+    ...of('loyalty.points', 'order.paid', 6, 'Error: connect ECONNREFUSED 10.0.4.12:5432'),
+    ...of('loyalty.points', 'order.paid', 4, 'LoyaltyError: account 88213 not found'),
+  ];
+  return kinds.map((kind) => ({ ...kind, ...failureGroupOf(kind.handler, kind.message) }));
+}
+
+function jobs(plan: GrowthPlan, grownAt: Date, merchants: MerchantSeed[], groups: boolean): Job[][] {
   const at = grownAt.toISOString();
+  const kinds = failureKinds(merchants.map((merchant) => merchant.origin));
+  const kindColumns = [
+    kinds.map((kind) => kind.handler),
+    kinds.map((kind) => kind.routingKey),
+    kinds.map((kind) => kind.message),
+    kinds.map((kind) => kind.fingerprint),
+    kinds.map((kind) => kind.endpoint),
+    kinds.map((kind) => kind.key),
+  ];
   const origins = merchants.map((merchant) => merchant.origin);
   const facts = orderFacts(plan);
   const failedEvery = Math.max(1, Math.round(plan.failed / plan.failedOpen));
@@ -287,13 +322,16 @@ function jobs(plan: GrowthPlan, grownAt: Date, merchants: MerchantSeed[]): Job[]
       {
         name: 'failed_messages',
         table: 'failed_messages',
-        values: [at],
+        values: [at, ...kindColumns],
         // As FailureRecorder records them and the sweeper, re-runs and ops leave them: the FAILED
         // ones spread through time (old ones past their sweeps, recent ones with a sweep ahead),
-        // the others RESOLVED or DISCARDED; every handler, a few poison.
+        // the others RESOLVED or DISCARDED; every handler, in the failure groups of their kinds, a few poison.
         sql: `
+          WITH kind AS (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY
+                                         AS k (handler, routing_key, message, fingerprint, endpoint, group_key, n))
           INSERT INTO failed_messages (id, handler, queue, message_id, routing_key, payload, headers, error, errors, attempts, status, poison,
-                                       sweep_count, first_failed_at, last_failed_at, next_sweep_at, resolved_at, discard_reason, order_id)
+                                       sweep_count, first_failed_at, last_failed_at, next_sweep_at, resolved_at, discard_reason, order_id
+                                       ${groups ? ', fingerprint, endpoint, failure_group' : ''})
           SELECT pg_temp.uid('f', j), w.handler, w.handler, pg_temp.uid('fm', j)::text, w.routing_key,
                  CASE WHEN w.poison THEN '{"id": "' || pg_temp.uid('fm', j) || '", "type": ' || repeat('x', 40)
                       ELSE json_build_object('id', pg_temp.uid('fm', j), 'type', w.routing_key, 'occurredAt', to_char(w.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
@@ -312,25 +350,19 @@ function jobs(plan: GrowthPlan, grownAt: Date, merchants: MerchantSeed[]): Job[]
                                WHEN 'DISCARDED' THEN least(w.at + (3600 + pg_temp.h(j, 12) % 400000) * interval '1 second', $1::timestamptz - interval '1 minute') END,
                  CASE WHEN w.status = 'DISCARDED' THEN (ARRAY['merchant closed its account', 'duplicate of a later message', 'refunded by hand', 'test order'])[1 + pg_temp.h(j, 13) % 4] END,
                  CASE WHEN NOT w.poison THEN w.order_id END
+                 ${groups ? ', w.fingerprint, w.endpoint, w.group_key' : ''}
             FROM generate_series(1, ${plan.failed}) AS j
            CROSS JOIN LATERAL (SELECT $1::timestamptz - interval '${plan.spanDays} days' + (j - 0.5::float8) * ${failedStep}::float8 * interval '1 second' AS at,
-                                      pg_temp.h(j, 2) % 100 AS pick) AS v
+                                      1 + pg_temp.h(j, 2) % ${kinds.length} AS kind) AS v
            CROSS JOIN LATERAL (
-             SELECT v.at, h.handler, h.routing_key, h.message,
+             SELECT v.at, kind.handler, kind.routing_key, kind.message, kind.fingerprint, kind.endpoint, kind.group_key,
                     CASE WHEN j % ${failedEvery} = 0 THEN 'FAILED' WHEN pg_temp.h(j, 1) % 3 = 0 THEN 'DISCARDED' ELSE 'RESOLVED' END AS status,
                     pg_temp.h(j, 3) % 200 = 0 AS poison,
                     v.at > $1::timestamptz - interval '1 day' AS recent,
                     least(v.at + CASE WHEN j % ${failedEvery} = 0 AND v.at <= $1::timestamptz - interval '1 day' THEN interval '24 hours' ELSE interval '0' END,
                           $1::timestamptz - interval '1 minute') AS last_at,
                     pg_temp.uid('o', 1 + floor((j - 0.5::float8) * ${plan.orders}::float8 / ${plan.failed})::bigint) AS order_id
-               FROM (SELECT CASE WHEN v.pick < 40 THEN 'notify.merchant' WHEN v.pick < 60 THEN 'stock.reserve' WHEN v.pick < 75 THEN 'orders.stock-result'
-                                 WHEN v.pick < 85 THEN 'orders.payment-timeout' WHEN v.pick < 90 THEN 'stock.release' ELSE 'loyalty.points' END AS handler) AS n
-              CROSS JOIN LATERAL (SELECT n.handler,
-                                         CASE n.handler WHEN 'stock.reserve' THEN 'order.created' WHEN 'orders.stock-result' THEN 'stock.reserved'
-                                                        WHEN 'orders.payment-timeout' THEN 'order.confirmed' WHEN 'stock.release' THEN 'order.cancelled' ELSE 'order.paid' END AS routing_key,
-                                         CASE n.handler WHEN 'notify.merchant' THEN 'Error: a merchant secret is encrypted under key 3fa2c9d1, SECRETS_KEY is 8be01f44'
-                                                        WHEN 'loyalty.points' THEN 'Error: connect ECONNREFUSED 10.0.4.12:5432'
-                                                        ELSE 'QueryFailedError: canceling statement due to lock timeout' END AS message) AS h
+               FROM kind WHERE kind.n = v.kind
            ) AS w`,
       },
       {
@@ -503,7 +535,11 @@ export async function grow(databaseUrl: string, plan: GrowthPlan, merchants: Mer
     for (const each of [...foreignKeys, ...primaryKeys, ...indexes]) await first.query(each.drop);
     log(`dropped ${foreignKeys.length} foreign keys, ${primaryKeys.length} primary keys and ${indexes.length} indexes for the load (made again after it)`);
 
-    await sideBySide(clients, jobs(plan, grownAt, merchants), async (client, chain) => {
+    // Failure groups (handler, error fingerprint, endpoint), in a schema that has them.
+    const groups = (
+      await first.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'failed_messages' AND column_name = 'failure_group'`)
+    ).rows.length > 0;
+    await sideBySide(clients, jobs(plan, grownAt, merchants, groups), async (client, chain) => {
       for (const job of chain) {
         const started = performance.now();
         const count = (await client.query(job.sql, job.values)).rowCount ?? 0;

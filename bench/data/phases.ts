@@ -175,7 +175,7 @@ async function heapUsedMb(client: LoadClient, url: string): Promise<number | und
 /** A full garbage collection in the platform (bench/data/gc-on-signal.js), and a moment for V8 to give pages back. */
 async function fullGc(pid: number): Promise<void> {
   try {
-    process.kill(pid, 'SIGUSR2');
+    process.kill(pid, 'SIGWINCH');
   } catch {
     return;
   }

@@ -44,7 +44,7 @@ const RETENTION = { processed: 7 * 86_400_000, history: 30 * 86_400_000 };
 /** A worker's first retention round runs RETENTION_INTERVAL (5m, its default) after it starts: none at start, and no outside trigger. */
 const RETENTION_FIRST_ROUND_MS = 5 * 60_000;
 /** Hot-path orders started per second: a steady, moderate load (each order is three requests). */
-/** Node arguments of every platform process: a full garbage collection on SIGUSR2, for the RSS run (bench/data/gc-on-signal.js). */
+/** Node arguments of every platform process: a full garbage collection on SIGWINCH, for the RSS run (bench/data/gc-on-signal.js). */
 const GC_ON_SIGNAL = ['--expose-gc', '--require', join(__dirname, 'gc-on-signal.js')];
 const HOT_RATE = 50;
 /**
