@@ -57,27 +57,24 @@ export class AuditTrail {
   /** The first `limit` actions on any of these subjects (an order's notifications, say), oldest first. */
   async ofAny(subjects: AuditSubject[], limit = 200): Promise<RecordedOpsAction[]> {
     if (subjects.length === 0) return [];
-    return (await this.repository.ofSubjects(subjects, limit)).map((row) => ({
-      id: row.id,
-      at: row.at,
-      actor: row.actor,
-      action: row.action,
-      subject: { type: row.subject_type, id: row.subject_id },
-      detail: row.detail,
-      requestId: row.request_id,
-    }));
+    return (await this.repository.ofSubjects(subjects, limit)).map(recordedOf);
   }
 
   /** The subject's latest `limit` actions, oldest first. */
   async of(subject: AuditSubject, limit = 50): Promise<RecordedOpsAction[]> {
-    return (await this.repository.of(subject.type, subject.id, limit)).map((row) => ({
-      id: row.id,
-      at: row.at,
-      actor: row.actor,
-      action: row.action,
-      subject: { type: row.subject_type, id: row.subject_id },
-      detail: row.detail,
-      requestId: row.request_id,
-    }));
+    return (await this.repository.of(subject.type, subject.id, limit)).map(recordedOf);
   }
+}
+
+/** An audit row as the trail answers it. */
+function recordedOf(row: Awaited<ReturnType<AuditRepository['of']>>[number]): RecordedOpsAction {
+  return {
+    id: row.id,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    subject: { type: row.subject_type, id: row.subject_id },
+    detail: row.detail,
+    requestId: row.request_id,
+  };
 }
