@@ -1,7 +1,7 @@
 import { EndpointLines } from './endpoint-lines';
 
-const never = () => Promise.resolve(false);
-const always = () => Promise.resolve(true);
+const never = () => Promise.resolve(0);
+const always = () => Promise.resolve(1);
 
 describe('the waiting lines of endpoints', () => {
   it('gives turns in the order places were taken, one as each slot frees here', async () => {
@@ -42,8 +42,48 @@ describe('the waiting lines of endpoints', () => {
     const head = lines.enter('https://a.example', 4)!;
     await head.turn(never);
     let asked = 0;
-    expect(await head.turn(async () => ++asked >= 3)).toBe(true);
+    expect(await head.turn(async () => (++asked >= 3 ? 1 : 0))).toBe(true);
     expect(asked).toBe(3);
+  });
+
+  it('lets as many from the front try at once as the endpoint has slots free, and only the head once it is full', async () => {
+    const lines = new EndpointLines(10, 5, 60_000);
+    const head = lines.enter('https://a.example', 1)!;
+    await head.turn(never);
+    // The head tried and found the endpoint full: the window is the head alone.
+    lines.shut('https://a.example');
+    const behind = [2, 3, 4].map((rank) => lines.enter('https://a.example', rank)!);
+    const turned: number[] = [];
+    behind.forEach((place, index) => void place.turn(never).then(() => turned.push(index)));
+    // The head's poll finds three slots free: it and the next two go together, the fourth waits.
+    expect(await head.turn(async () => 3)).toBe(true);
+    await new Promise(setImmediate);
+    expect(turned).toEqual([0, 1]);
+    // The head took a slot and left two free, which the two trying will take: the last waits.
+    head.leave(2);
+    await new Promise(setImmediate);
+    expect(turned).toEqual([0, 1]);
+    // The next took one and left two free (one freed meanwhile): the last place's turn comes.
+    behind[0].leave(2);
+    await new Promise(setImmediate);
+    expect(turned).toEqual([0, 1, 2]);
+    lines.closeAll();
+  });
+
+  it('gives a slot freed here to the first place not trying already', async () => {
+    const lines = new EndpointLines(10, 60_000, 60_000);
+    const head = lines.enter('https://a.example', 1)!;
+    expect(await head.turn(never)).toBe(true);
+    const second = lines.enter('https://a.example', 2)!;
+    let secondTurn = false;
+    void second.turn(never).then(() => (secondTurn = true));
+    await new Promise(setImmediate);
+    expect(secondTurn).toBe(false);
+    // The head is still claiming: the freed slot is the second's.
+    lines.freed('https://a.example');
+    await new Promise(setImmediate);
+    expect(secondTurn).toBe(true);
+    lines.closeAll();
   });
 
   it('holds at most its capacity per endpoint, each endpoint its own', () => {

@@ -29,6 +29,8 @@ export interface NotificationClaim {
   /** The endpoint's adaptive limit, its fastest answer lately, and its requests in flight with this one: for the limit's next step. */
   concurrency_limit: number | null;
   latency_floor_ms: number | null;
+  /** The endpoint's slots (its limit, whole, under the ops cap), for how many are left free. */
+  slots: number | null;
   in_flight: number | null;
 }
 
@@ -114,14 +116,14 @@ const claim = new Statement<NotificationClaim>(
                                 ELSE array(SELECT t FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') || now() END
       WHERE (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < ${SLOTS}
         AND (e.rate_limit IS NULL OR (SELECT count(*) FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') < e.rate_limit)
-     RETURNING e.id, e.state, e.success_rule, coalesce(e.concurrency_limit, $7::real) AS concurrency_limit, e.latency_floor_ms,
+     RETURNING e.id, e.state, e.success_rule, coalesce(e.concurrency_limit, $7::real) AS concurrency_limit, e.latency_floor_ms, ${SLOTS}::int AS slots,
                (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint)::int AS in_flight),
    logged AS (
      INSERT INTO deliveries (event_id, order_id, attempt, url, endpoint_id, attempted_at)
      SELECT claimed.event_id, $3::uuid, $4::int, $5::text, slot.id, now() FROM claimed, slot
      RETURNING id, attempted_at)
    SELECT logged.id, logged.attempted_at::text AS attempted_at, slot.id AS endpoint_id, slot.state AS endpoint_state, slot.success_rule,
-          slot.concurrency_limit, slot.latency_floor_ms, slot.in_flight,
+          slot.concurrency_limit, slot.latency_floor_ms, slot.slots, slot.in_flight,
           claimed.event_id IS NOT NULL AS claimed,
           CASE WHEN logged.id IS NULL THEN (SELECT state FROM notifications WHERE event_id = $2) END AS state,
           CASE WHEN logged.id IS NULL THEN EXISTS (
@@ -184,10 +186,12 @@ const recordAttempt = new Statement<{ disabled: boolean; origin: string; disable
    SELECT disabled, origin, disabled_reason FROM endpoint`,
 );
 
-const freeSlot = new Statement<{ free: boolean }>(
-  'notifications endpoint has a free slot',
-  `SELECT (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < ${SLOTS.replaceAll('$7', '$2')}
-          AND (e.rate_limit IS NULL OR (SELECT count(*) FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') < e.rate_limit) AS free
+/** The slots free at endpoint $1 now (its limit $2 until it has one), fewer when its rate limit leaves fewer sends this second. */
+const freeSlots = new Statement<{ free: number }>(
+  'notifications endpoint free slots',
+  `SELECT greatest(0, least(
+            ${SLOTS.replaceAll('$7', '$2')} - (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint),
+            coalesce(e.rate_limit - (SELECT count(*) FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second'), 2147483647)))::int AS free
      FROM endpoints e WHERE e.origin = $1`,
 );
 
@@ -212,10 +216,10 @@ export class NotificationsRepository {
     return (await this.db.run(claim, [Math.ceil(leaseMs), eventId, orderId, attempt, url, origin, initialLimit]))[0];
   }
 
-  /** Whether the endpoint of `origin` has a slot free now (a read, for a notification waiting in line to ask often). */
-  async hasFreeSlot(origin: string, initialLimit: number): Promise<boolean> {
-    const [row] = await this.db.run(freeSlot, [origin, initialLimit]);
-    return row?.free ?? true;
+  /** How many slots the endpoint of `origin` has free now (a read, for a notification waiting in line to ask often). */
+  async freeSlots(origin: string, initialLimit: number): Promise<number> {
+    const [row] = await this.db.run(freeSlots, [origin, initialLimit]);
+    return row?.free ?? initialLimit;
   }
 
   /** Records the attempt; answers the endpoint's origin and reason when this attempt disabled it. */

@@ -33,6 +33,8 @@ interface Claimed {
   delivery: DeliveryRef;
   endpoint: EndpointRoute;
   limit: { value: number; floorMs: number | null; inFlight: number };
+  /** Slots the endpoint had left free after this one. */
+  freeAfter: number;
 }
 
 /** Tells a merchant an order's outcome (docs/architecture.md#merchant-notification) and keeps the delivery log. */
@@ -96,18 +98,23 @@ export class NotifyService {
     const lines = this.waiting.lines;
     const enter = () => lines.enter(origin, arrival) ?? this.park(event.id, origin);
     let place = lines.isWaiting(origin) ? enter() : undefined;
+    let freeAfter: number | undefined;
     try {
       for (;;) {
-        if (place && !(await place.turn(() => this.notifications.hasFreeSlot(origin, this.config.endpointConcurrency.initial)))) throw new EndpointBusyError(origin);
+        if (place && !(await place.turn(() => this.notifications.freeSlots(origin, this.config.endpointConcurrency.initial)))) throw new EndpointBusyError(origin);
         try {
-          return await this.claim(event, orderId, url, origin, attempt);
+          const claimed = await this.claim(event, orderId, url, origin, attempt);
+          freeAfter = claimed?.freeAfter;
+          return claimed;
         } catch (error) {
           if (!(error instanceof EndpointBusyError)) throw error;
+          lines.shut(origin);
           place ??= enter();
         }
       }
     } finally {
-      place?.leave();
+      // Leaving with a slot taken: the places behind may use what it left free at once.
+      place?.leave(freeAfter);
     }
   }
 
@@ -194,7 +201,7 @@ export class NotifyService {
     if (claim.id) {
       const endpoint: EndpointRoute = { id: claim.endpoint_id!, state: claim.endpoint_state!, successRule: claim.success_rule };
       const limit = { value: claim.concurrency_limit!, floorMs: claim.latency_floor_ms, inFlight: claim.in_flight! };
-      return { delivery: { id: claim.id, attemptedAt: claim.attempted_at! }, endpoint, limit };
+      return { delivery: { id: claim.id, attemptedAt: claim.attempted_at! }, endpoint, limit, freeAfter: claim.slots! - claim.in_flight! };
     }
     if (claim.claimed) {
       // The endpoint filled up between this statement's snapshot and its lock: give the lease back.
