@@ -111,11 +111,13 @@ describe('history tables partitioned by day', () => {
     });
 
     it('a message marked before the switch is still refused after it', async () => {
-      const [{ message_id: old }] = (await pool.query(`SELECT message_id FROM processed_messages WHERE handler = 'stock.reserve' LIMIT 1`)).rows;
+      const [{ message_id: old, processed_at: markedAt }] = (await pool.query(`SELECT message_id, processed_at FROM processed_messages WHERE handler = 'stock.reserve' LIMIT 1`)).rows;
       const processed = new ProcessedMessagesRepository(new Db(pool));
       const db = new Db(pool);
-      expect(await db.transaction(async (_, opened) => opened.length, processed.markProcessed('stock.reserve', old))).toBe(0);
-      expect(await db.transaction(async (_, opened) => opened.length, processed.markProcessed('stock.reserve', randomUUID()))).toBe(1);
+      // Its event occurred shortly before it was first run.
+      const occurredAt = new Date((markedAt as Date).getTime() - 60_000).toISOString();
+      expect(await db.transaction(async (_, opened) => opened.length, processed.markProcessed('stock.reserve', old, occurredAt))).toBe(0);
+      expect(await db.transaction(async (_, opened) => opened.length, processed.markProcessed('stock.reserve', randomUUID(), new Date().toISOString()))).toBe(1);
     });
   });
 
@@ -136,7 +138,9 @@ describe('history tables partitioned by day', () => {
       await pool.end();
     });
 
-    const mark = (messageId: string) => db.transaction(async (_, opened) => opened.length, processed.markProcessed('notify.merchant', messageId));
+    /** The event of every message here occurred a day and an hour ago, just before its first run. */
+    const OCCURRED_AT = () => new Date(Date.now() - DAY_MS - 3_600_000).toISOString();
+    const mark = (messageId: string) => db.transaction(async (_, opened) => opened.length, processed.markProcessed('notify.merchant', messageId, OCCURRED_AT()));
 
     it("yesterday's marker stops today's run, though each day's partition has its own unique index", async () => {
       const messageId = randomUUID();
@@ -145,13 +149,30 @@ describe('history tables partitioned by day', () => {
       expect(await mark(randomUUID())).toBe(1);
     });
 
+    it('looks for markers only in the days from one before the event occurred, and from a day before now for an event dated in the future', async () => {
+      const partitionsRead = async (occurredAt: string) => {
+        const check = processed.markProcessed('notify.merchant', randomUUID(), occurredAt).at(-1)!;
+        const plan = (await pool.query(`EXPLAIN ${check.inline()}`)).rows.map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN']).join('\n');
+        return [...new Set(plan.match(/processed_messages_p\d{8}/g) ?? [])].sort();
+      };
+      const day = (ago: number) => `processed_messages_p${new Date(Date.now() - ago * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '')}`;
+      // An hour ago: today's partition and the day or two before it (and those made ahead), not three days back.
+      const recent = await partitionsRead(new Date(Date.now() - 3_600_000).toISOString());
+      expect(recent).toContain(day(0));
+      expect(recent).not.toContain(day(3));
+      // A publisher's clock a week ahead counts as now, not as next week.
+      expect(await partitionsRead(new Date(Date.now() + 7 * DAY_MS).toISOString())).toEqual(recent);
+      // Three days ago: three days' more partitions.
+      expect(await partitionsRead(new Date(Date.now() - 3 * DAY_MS).toISOString())).toContain(day(3));
+    });
+
     it('a second run of a message while the first is in its transaction waits, and then finds its marker', async () => {
       const messageId = randomUUID();
       const first = await pool.connect();
       try {
         // The first run's transaction: the message's lock, and its marker written on a day other than the second run's.
         await first.query('BEGIN');
-        for (const bound of processed.markProcessed('notify.merchant', messageId).slice(0, 1)) await first.query(bound.inline());
+        for (const bound of processed.markProcessed('notify.merchant', messageId, OCCURRED_AT()).slice(0, 1)) await first.query(bound.inline());
         await first.query(`INSERT INTO processed_messages (handler, message_id, processed_at) VALUES ('notify.merchant', $1, now() - interval '1 day')`, [messageId]);
         const second = mark(messageId);
         await waitFor(

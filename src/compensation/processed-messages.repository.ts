@@ -16,12 +16,25 @@ const lockMessage = new Statement(
   `SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0))`,
 );
 
+/**
+ * The marker, unless one was made since $3: a day before the event occurred. Sent inline,
+ * so PostgreSQL plans and probes only the partitions from that day on (two or three), not
+ * every day PROCESSED_RETENTION keeps, on each of the hot path's handler runs.
+ */
 const markProcessed = new Statement<{ message_id: string }>(
   'compensation mark processed',
   `INSERT INTO processed_messages (handler, message_id)
-   SELECT $1, $2::uuid WHERE NOT EXISTS (SELECT 1 FROM processed_messages WHERE handler = $1 AND message_id = $2::uuid)
+   SELECT $1, $2::uuid WHERE NOT EXISTS (
+     SELECT 1 FROM processed_messages WHERE handler = $1 AND message_id = $2::uuid AND processed_at >= $3::timestamptz)
    ON CONFLICT DO NOTHING RETURNING message_id`,
 );
+
+/**
+ * How long before its event's `occurredAt` a message's marker may have been made: none can
+ * be made before the event, and a day covers a publisher whose clock is that far ahead of
+ * the database's.
+ */
+const CLOCK_MARGIN_MS = 24 * 60 * 60_000;
 
 const processedBuckets = new Statement<{ at: Date; count: number }>(
   'compensation processed buckets',
@@ -41,10 +54,15 @@ export class ProcessedMessagesRepository {
 
   /**
    * Marks the message processed by `handler`, to be sent with a handler transaction's BEGIN:
-   * the last statement answers the row when this run is the first, none when the message was done before.
+   * the last statement answers the row when this run is the first, none when the message was
+   * done before. `occurredAt` is its envelope's: every delivery of a message carries the same
+   * envelope (the outbox republishes it unchanged), so its earlier runs all came after it.
+   * An instant in the future counts as now, so a wrong clock widens the search, never narrows it.
    */
-  markProcessed(handler: string, messageId: string): Bound[] {
-    return [lockMessage.bind([handler, messageId]), markProcessed.bind([handler, messageId])];
+  markProcessed(handler: string, messageId: string, occurredAt: string): Bound[] {
+    const occurred = Date.parse(occurredAt);
+    const since = new Date(Math.min(Number.isNaN(occurred) ? 0 : occurred, Date.now()) - CLOCK_MARGIN_MS);
+    return [lockMessage.bind([handler, messageId]), markProcessed.bind([handler, messageId, since.toISOString()])];
   }
 
   /** Messages processed since `since`, in buckets of `bucketMs` counted from the epoch; empty buckets are left out. */

@@ -185,7 +185,7 @@ export class HandlerRunner {
       once: (work) =>
         this.coordinator.transaction(
           async (transaction, claimed): Promise<HandlerOutcome> => (claimed.length === 0 ? 'skipped' : ((await work(transaction)) ?? 'done')),
-          this.processed.markProcessed(handler.queue, envelope.id),
+          this.processed.markProcessed(handler.queue, envelope.id, envelope.occurredAt),
         ),
     };
   }
