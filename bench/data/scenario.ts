@@ -184,8 +184,7 @@ async function runWorld(
   };
   undoLater(() => stop(...running));
   try {
-    // The platform's own start runs the migrations. Stopped once ready: a SIGTERM while it still
-    // declares its broker topology kills it with an unhandled "Channel ended" from amqplib.
+    // The platform's own start runs the migrations; it is stopped once ready.
     const migrating = await start();
     await waitFor(async () => (await client.send('GET', `${migrating.url}/health/ready`)).status === 200, { timeoutMs: 60_000, intervalMs: 200, what: 'the platform to be ready' });
     await stop(migrating);

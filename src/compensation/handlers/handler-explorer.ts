@@ -13,6 +13,7 @@ import { AmqpConnection, Nack, QueueOptions } from '@golevelup/nestjs-rabbitmq';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import type { Channel, ConsumeMessage } from 'amqplib';
+import { setTimeout as delay } from 'node:timers/promises';
 import { appConfig } from '../../config/app.config';
 import { messagingConfig } from '../../config/messaging.config';
 import { EVENT_HANDLER, EventHandlerOptions } from './event-handler.decorator';
@@ -23,6 +24,9 @@ import { ServiceFailureIntake } from '../services/service-failure-intake';
 import { HandlerRunner } from './handler-runner';
 import { delayQueueDelays, RegisteredHandler } from './registered-handler';
 
+/** How long a stop waits for subscriptions still being set up. */
+const SUBSCRIBING_WAIT_MS = 5_000;
+
 /**
  * Finds every `@EventHandler` at start and, in processes that run workers, declares its
  * topology and subscribes it. Handlers themselves know nothing of queues or retries.
@@ -31,6 +35,8 @@ import { delayQueueDelays, RegisteredHandler } from './registered-handler';
 export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(HandlerExplorer.name);
   readonly handlers: RegisteredHandler[] = [];
+  /** Each subscription until golevelup has set it up: settled when its consumer runs, or it failed. */
+  private readonly subscriptions: Promise<boolean>[] = [];
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -75,8 +81,18 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
     this.subscribeCentralQueues();
   }
 
-  /** Graceful stop: take no new deliveries, let the ones in hand finish while the database is still open. */
+  /**
+   * Graceful stop: take no new deliveries, let the ones in hand finish while the database is
+   * still open. Subscriptions still being set up on a live connection finish first: golevelup
+   * runs each as a channel setup whose promise nothing handles, so a queue declaration the
+   * closing channel cut short would end the process with an unhandled "Channel ended" (a
+   * SIGTERM just after start did, half the time). Bounded: a broker that stops answering does
+   * not hold the stop.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.amqp.managedConnection.isConnected()) {
+      await Promise.race([Promise.allSettled(this.subscriptions), delay(SUBSCRIBING_WAIT_MS, undefined, { ref: false })]);
+    }
     await Promise.allSettled(this.amqp.consumerTags.map((tag) => this.amqp.cancelConsumer(tag)));
     await this.runner.idle();
   }
@@ -119,11 +135,18 @@ export class HandlerExplorer implements OnApplicationBootstrap, BeforeApplicatio
     void this.consume(RERUN_RESULTS_QUEUE, options, (message) => this.services.takeRerunResult(message), true);
   }
 
+  /** Subscribes `work` to `queue` (see `createSubscriber`), kept until it is set up, for the stop. */
+  private consume(queue: string, queueOptions: QueueOptions, work: (message: ConsumeMessage) => Promise<Nack | void>, requeueOnError: boolean): Promise<boolean> {
+    const subscribing = this.createSubscriber(queue, queueOptions, work, requeueOnError);
+    this.subscriptions.push(subscribing);
+    return subscribing;
+  }
+
   /**
    * Subscribes `work` to `queue` with the raw body (what does not parse is the work's to
    * record). Bindings are `declareAll`'s; the queue options match, so either may run first.
    */
-  private async consume(
+  private async createSubscriber(
     queue: string,
     queueOptions: QueueOptions,
     work: (message: ConsumeMessage) => Promise<Nack | void>,
