@@ -61,7 +61,7 @@ export async function createApplication(): Promise<NestFastifyApplication> {
   app.useGlobalFilters(new HttpErrorFilter(app.get(HttpAdapterHost).httpAdapter));
   // First, so every later hook, the handler and every answer (a 429 or 401 too) know the request id.
   scopeRequests(app);
-  await secureHeaders(app, { docs: DOCS_PATH, consoleAssets: CONSOLE_ASSETS_PREFIX });
+  secureHeaders(app, { docs: DOCS_PATH, consoleAssets: CONSOLE_ASSETS_PREFIX });
   if (http.ordersRateLimit) await limitRequests(app, http.ordersRateLimit, RATE_LIMITED_ROUTES);
   refuseUnreadableQueries(app);
   parseJsonBodies(app);
