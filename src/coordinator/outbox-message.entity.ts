@@ -9,8 +9,10 @@ export type OutboxState = 'PREPARE' | 'READY';
  * the envelope id, which is also the AMQP messageId.
  */
 @Entity('outbox')
-@Index('outbox_ready_due', ['nextAttemptAt'], { where: `state = 'READY'` })
 // The relay's claim walks this in order and stops at its batch (claimDueReady); the oldest row's age reads its first entry.
+// `next_attempt_at` has no index of its own: the planner took one on it, with statistics older
+// than a backlog, to read every due row and sort them; and unindexed, the lease a claim writes
+// there is a HOT update that adds no index entry.
 @Index('outbox_created_at', ['createdAt', 'id'])
 @Index('outbox_state_attempts', ['state', 'attempts'])
 @Index('outbox_prepare_check_back', ['kind', 'checkBackId'], { unique: true, where: `state = 'PREPARE'` })

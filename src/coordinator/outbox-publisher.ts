@@ -5,7 +5,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@ne
 import { backoffMs } from '../database/backoff';
 import { TopologyReadiness } from '../messaging/topology-readiness';
 import { OutboxDeletes } from './outbox-deletes';
-import { OutboxRepository } from './outbox.repository';
+import { ClaimPosition, OutboxRepository } from './outbox.repository';
 
 export const RELAY_BATCH = 200;
 /** Past this many events awaiting confirms, new ones are left to the relay rather than pile up in memory. */
@@ -73,17 +73,19 @@ export class OutboxPublisher implements OnModuleInit, BeforeApplicationShutdown 
   }
 
   /**
-   * One relay batch: claims rows whose lease has run out, oldest first, and starts publishing
-   * them; answers how many it claimed and when their confirms are in (the relay claims the
-   * next batch meanwhile).
+   * One relay batch: claims rows whose lease has run out, oldest first (after `after`, where
+   * the round's previous batch ended), and starts publishing them; answers how many it
+   * claimed, the last of them, and when their confirms are in (the relay claims the next
+   * batch meanwhile).
    */
-  async relayOnce(): Promise<{ claimed: number; published: Promise<void> }> {
+  async relayOnce(after?: ClaimPosition): Promise<{ claimed: number; last?: ClaimPosition; published: Promise<void> }> {
     if (!this.connected) return { claimed: 0, published: Promise.resolve() };
-    const rows = await this.outbox.claimDueReady(PUBLISH_LEASE_MS, RELAY_BATCH);
+    const rows = await this.outbox.claimDueReady(PUBLISH_LEASE_MS, RELAY_BATCH, after);
     rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id));
     const published = this.publishAll(rows);
     this.track(published, rows.length);
-    return { claimed: rows.length, published };
+    const last = rows.at(-1);
+    return { claimed: rows.length, last: last && { createdAt: last.created_at, id: last.id }, published };
   }
 
   /** Waits for every publish started so far and the deletes that follow (tests and shutdown). */

@@ -4,6 +4,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { PeriodicTask } from '../common/periodic-task';
 import { messagingConfig } from '../config/messaging.config';
 import { OutboxPublisher, RELAY_BATCH } from './outbox-publisher';
+import { ClaimPosition, OutboxRepository } from './outbox.repository';
 
 /** Relay batches awaiting their confirms at once: enough to keep the broker busy, well under the publisher's in-flight cap. */
 const RELAY_PIPELINE = 4;
@@ -15,6 +16,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     private readonly publisher: OutboxPublisher,
+    private readonly outbox: OutboxRepository,
     registry: SchedulerRegistry,
     @Inject(messagingConfig.KEY) config: ConfigType<typeof messagingConfig>,
   ) {
@@ -35,8 +37,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    */
   private async relay(): Promise<void> {
     const awaiting: Promise<void>[] = [];
+    // Each claim goes on from where the last ended; a row left behind (postponed, or written
+    // late with an earlier time) is the next round's.
+    let after: ClaimPosition | undefined;
     for (;;) {
-      const { claimed, published } = await this.publisher.relayOnce();
+      const { claimed, last, published } = await this.publisher.relayOnce(after);
+      // A first batch that came back full is a backlog: the next claims' plan wants statistics that know it.
+      if (after === undefined && claimed === RELAY_BATCH) await this.outbox.analyzeIfStale();
+      after = last ?? after;
       awaiting.push(published);
       if (awaiting.length >= RELAY_PIPELINE) await awaiting.shift();
       if (claimed < RELAY_BATCH) break;
