@@ -94,7 +94,7 @@ const openPrepared = new Statement<{ id: string }>('outbox open PREPARE', `SELEC
  * processes claim side by side. The rows are picked once, in a materialised step: written as
  * `WHERE id IN (subquery)`, a plan made while the table looked empty (a backlog that grew
  * faster than statistics) re-ran the subquery for every row of the table. Oldest first, along
- * `outbox_ready_order`, so a claim reads what it takes and stops.
+ * `outbox_created_at` from where the round's previous claim ended, so a claim reads what it takes and stops.
  */
 const claimDueReady = new Statement<ReadyRow>(
   'outbox claim due READY',
