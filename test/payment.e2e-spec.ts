@@ -84,7 +84,8 @@ describe('paying through an HTTP gateway', () => {
     gateway = await FakeGateway.start();
     merchant = await MerchantServer.start();
     // Timeout 300ms < CHECKBACK_AFTER 500ms: a direct answer is always given up on before the check-back may ask.
-    platform = await world.start({ PAYMENT_GATEWAY_URL: gateway.url, PAYMENT_GATEWAY_TIMEOUT: '300ms', CHECKBACK_AFTER: '500ms' });
+    // The backoff after an unanswered check-back is compressed from 2s (waits of 1.3 s at least: the timeout + 1 s).
+    platform = await world.start({ PAYMENT_GATEWAY_URL: gateway.url, PAYMENT_GATEWAY_TIMEOUT: '300ms', CHECKBACK_AFTER: '500ms', CHECKBACK_BACKOFF: '500ms' });
     wire = await WireTap.open(world.rabbitmqUrl, ['order.paid', 'order.cancelled']);
     helpers = paymentHelpers({ world, platform: () => platform, wire });
   });
@@ -236,7 +237,7 @@ describe('paying through an HTTP gateway', () => {
     expect(growing).toMatchObject({ state: 'PREPARE', stuck: false, lastError: expect.stringMatching(/unreachable|fetch failed|socket/i) });
     expect(await getOrder(order.id)).toMatchObject({ status: 'CONFIRMED', payment: { status: 'PENDING' } });
 
-    // Five unknowns (backoff 1s, 2s, 4s, 8s after the first): ops see it as stuck.
+    // Five unknowns (waits of 1.3 s, 1.3 s, 2 s, 4 s: CHECKBACK_BACKOFF doubling, never under the timeout + 1 s): ops see it as stuck.
     const stuck = await waitFor(async () => {
       const row = await adminRow();
       return row && row.stuck && gateway.queries(order.id).length >= 5 ? row : undefined;
@@ -246,13 +247,14 @@ describe('paying through an HTTP gateway', () => {
     // Asked again later, not hammered: every gap is at least the first backoff step, and they grow.
     // By arrival at the test's gateway: the platform keeps no record per check-back (the PREPARE
     // row holds only its count and next due time). Arrival can be late by the test process's
-    // scheduling, tens of ms on a loaded machine; the backoff starts at 2 s and doubles, so
-    // ">= 900 ms" has over a second of slack and "last > 2 × first" a factor of four.
+    // scheduling, tens of ms on a loaded machine, and by up to a check-back round (200 ms); the
+    // waits start at 1.3 s and end at 4 s, so ">= 900 ms" has 400 ms of slack and "last > 2 × first"
+    // a second.
     const gaps = gateway.queries(order.id).slice(1).map((query, index) => query.at - gateway.queries(order.id)[index].at);
     expect(gaps.every((gap) => gap >= 900)).toBe(true);
     expect(gaps[gaps.length - 1]).toBeGreaterThan(gaps[0] * 2);
 
-    // The gateway is back: the next check-back (after at most the 16s backoff step) settles it.
+    // The gateway is back: the next check-back (after at most the 8 s backoff step) settles it.
     gateway.script(order.id, { query: 'answer' });
     const paid = await orderReaches(platform.url, order.id, ['PAID'], 45_000);
     expect(paid.payment.tradeNo).toBe(gateway.charges.get(order.id)!.tradeNo);

@@ -20,6 +20,10 @@ class PaymentEnvironment {
   @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
   CHECKBACK_AFTER = '30s';
 
+  /** The first wait after a check-back with no answer; each next one doubles, up to a minute. */
+  @IsOptional() @Matches(DURATION_PATTERN, { message: DURATION_MESSAGE })
+  CHECKBACK_BACKOFF = '2s';
+
   /** Unset: on outside production without PAYMENT_GATEWAY_URL, off otherwise. */
   @IsOptional() @IsIn(['true', 'false'], { message: 'PAYMENT_SANDBOX must be true or false' })
   PAYMENT_SANDBOX?: 'true' | 'false';
@@ -48,6 +52,7 @@ export const paymentConfig = registerAs('payment', () => {
     gatewayTimeoutMs: parseDuration(environment.PAYMENT_GATEWAY_TIMEOUT),
     orderPaymentTimeoutMs: parseDuration(environment.ORDER_PAYMENT_TIMEOUT),
     checkBackAfterMs: parseDuration(environment.CHECKBACK_AFTER),
+    checkBackBackoffMs: parseDuration(environment.CHECKBACK_BACKOFF),
   };
 });
 export type PaymentConfig = ReturnType<typeof paymentConfig>;

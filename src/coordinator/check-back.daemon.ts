@@ -17,6 +17,8 @@ export interface CheckBack {
   afterMs: number;
   /** How long one question may take: the row's lease, and the least wait before the next one. */
   timeoutMs: number;
+  /** The wait after the first unanswered question; it doubles with each next one, up to a minute. */
+  backoffMs: number;
 }
 
 const CLAIM_BATCH = 20;
@@ -83,7 +85,7 @@ export class CheckBackDaemon implements OnApplicationBootstrap, BeforeApplicatio
     if (verdict === 'dropped') await this.outbox.dropPrepared(row.id);
     if (verdict !== 'unknown') return;
     // Asked again after a backoff, never sooner than a question can take.
-    await this.outbox.postpone(row.id, Math.max(checkBack.timeoutMs + 1_000, backoffMs(row.attempts, 2_000, MAX_BACKOFF_MS)), { error });
+    await this.outbox.postpone(row.id, Math.max(checkBack.timeoutMs + 1_000, backoffMs(row.attempts, checkBack.backoffMs, MAX_BACKOFF_MS)), { error });
     if (row.attempts >= STUCK_AFTER_ATTEMPTS) {
       this.logger.warn(`${row.kind} ${row.check_back_id} still unknown after ${row.attempts} check-backs`);
     }

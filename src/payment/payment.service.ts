@@ -41,6 +41,7 @@ export class PaymentService implements OnModuleInit {
       check: (orderId, preparedId) => this.checkBack(orderId, preparedId),
       afterMs: this.config.checkBackAfterMs,
       timeoutMs: this.config.gatewayTimeoutMs,
+      backoffMs: this.config.checkBackBackoffMs,
     });
   }
 
