@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
 import { Statement } from '../database/sql';
 import type { EndpointState, SuccessRule } from './endpoint.entity';
+import type { LoggedOutcome } from './notification-sender';
 import type { DeliveryRef } from './notifications.repository';
 
 /** A notification taken for a resend, or why it could not be. */
@@ -68,7 +69,7 @@ export class ManualSendsRepository {
 
   async completeAttempt(
     delivery: DeliveryRef,
-    outcome: { httpStatus: number | null; durationMs: number; delivered: boolean; error: string | null; snippet: string | null },
+    outcome: LoggedOutcome,
   ): Promise<void> {
     await this.db.run(completeAttempt, [delivery.id, outcome.httpStatus, outcome.durationMs, outcome.delivered, outcome.error, outcome.snippet, delivery.attemptedAt]);
   }

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { AuditTrail } from '../audit/audit-trail';
 import { literalHostProblem } from '../common/public-address';
 import { notifyConfig } from '../config/notify.config';
@@ -9,7 +8,7 @@ import { MerchantDirectory } from '../merchants/merchant-directory';
 import { OrderFacts } from '../orders/order-facts';
 import { ManualSendsRepository } from './manual-sends.repository';
 import { notificationBody, OutcomeType, pingBody } from './notification-body';
-import { NotificationSender, snippetOf } from './notification-sender';
+import { NotificationSender, timedSend } from './notification-sender';
 import { NotifyException } from './notify.exception';
 
 /** How one request sent by hand went: what the delivery log has of it. */
@@ -87,15 +86,9 @@ export class ManualSends {
   private async attempt(send: { webhookId: string; orderId: string | null; attempt: number; url: string; merchantId: string; body: object }): Promise<ManualSendAnswer> {
     const endpoint = await this.repository.endpointOf(new URL(send.url).origin);
     const delivery = await this.repository.logAttempt({ eventId: send.webhookId, orderId: send.orderId, attempt: send.attempt, url: send.url, endpointId: endpoint.id });
-    const started = performance.now();
-    const { answer, failure } = await this.sender.send({ url: send.url, webhookId: send.webhookId, body: send.body, merchantId: send.merchantId, endpointRule: endpoint.successRule });
-    const outcome = {
-      httpStatus: answer?.status ?? null,
-      durationMs: Math.round(performance.now() - started),
-      delivered: failure === undefined,
-      error: failure ?? null,
-      snippet: answer ? snippetOf(answer.body) : null,
-    };
+    const outcome = await timedSend(() =>
+      this.sender.send({ url: send.url, webhookId: send.webhookId, body: send.body, merchantId: send.merchantId, endpointRule: endpoint.successRule }),
+    );
     await this.repository.completeAttempt(delivery, outcome);
     const { httpStatus: status, durationMs, delivered, error, snippet } = outcome;
     return { deliveryId: Number(delivery.id), webhookId: send.webhookId, url: send.url, delivered, status, durationMs, snippet, error };

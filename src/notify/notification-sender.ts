@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
+import { performance } from 'node:perf_hooks';
 import { notifyConfig } from '../config/notify.config';
 import { MerchantDirectory } from '../merchants/merchant-directory';
 import type { SuccessRule } from './endpoint.entity';
@@ -13,6 +14,28 @@ const SNIPPET_BYTES = 1024;
 export interface SendOutcome {
   answer?: MerchantAnswer;
   failure?: string;
+}
+
+/** One request's outcome as the delivery log records it. */
+export interface LoggedOutcome {
+  httpStatus: number | null;
+  durationMs: number;
+  delivered: boolean;
+  error: string | null;
+  snippet: string | null;
+}
+
+/** `send` timed, and its outcome as the delivery log records it (a resend, a test event). */
+export async function timedSend(send: () => Promise<SendOutcome>): Promise<LoggedOutcome> {
+  const started = performance.now();
+  const { answer, failure } = await send();
+  return {
+    httpStatus: answer?.status ?? null,
+    durationMs: Math.round(performance.now() - started),
+    delivered: failure === undefined,
+    error: failure ?? null,
+    snippet: answer ? snippetOf(answer.body) : null,
+  };
 }
 
 export interface SendRequest {

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { performance } from 'node:perf_hooks';
 import { ManualSendsRepository } from './manual-sends.repository';
-import { NotificationSender, snippetOf } from './notification-sender';
+import { NotificationSender, timedSend } from './notification-sender';
 
 /** One signed POST to a receiver of the platform's own, as the delivery log has it. */
 export interface OwnReceiverSend {
@@ -36,15 +35,7 @@ export class OwnReceiverSends {
 
   async send(send: OwnReceiverSend): Promise<OwnReceiverOutcome> {
     const delivery = await this.log.logAttempt({ eventId: send.webhookId, orderId: null, attempt: send.attempt, url: send.url, endpointId: null });
-    const started = performance.now();
-    const { answer, failure } = await this.sender.sendToOwnReceiver({ url: send.url, webhookId: send.webhookId, body: send.body, signingKey: send.signingKey });
-    const outcome = {
-      httpStatus: answer?.status ?? null,
-      durationMs: Math.round(performance.now() - started),
-      delivered: failure === undefined,
-      error: failure ?? null,
-      snippet: answer ? snippetOf(answer.body) : null,
-    };
+    const outcome = await timedSend(() => this.sender.sendToOwnReceiver({ url: send.url, webhookId: send.webhookId, body: send.body, signingKey: send.signingKey }));
     await this.log.completeAttempt(delivery, outcome);
     return { delivered: outcome.delivered, status: outcome.httpStatus, error: outcome.error, durationMs: outcome.durationMs };
   }
