@@ -18,6 +18,7 @@ import { OrderNotificationsRepository } from '../src/notify/order-notifications.
 import { OrdersRepository } from '../src/orders/orders.repository';
 import { PaymentRepository } from '../src/payment/payment.repository';
 import { coverPastDays } from './support/partitions';
+import { fullScanIn, nodeName, PlanNode } from './support/plan-reading';
 import { TestWorld } from './support/test-world';
 
 /**
@@ -30,19 +31,6 @@ const BIG_TABLES = new Set(['failed_messages', 'deliveries', 'processed_messages
 const HANDLERS = ['notify.merchant', 'stock.reserve', 'payment.charge', 'orders.expire'];
 // Generous: the machine is shared; an index-backed statement here takes milliseconds, a full scan hundreds.
 const TIME_BOUND_MS = 500;
-
-// An index scan that throws away this many rows is a full scan by another name (the listing
-// read backward for the 20k FAILED rows among 300k was one).
-const MAX_ROWS_FILTERED = 10_000;
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Actual Loops'?: number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
-}
 
 /** A statement as the app sends it, with realistic values. */
 interface Sent {
@@ -86,27 +74,6 @@ async function planAndTime(database: Pool | PoolClient, text: string, values: un
   const started = process.hrtime.bigint();
   await database.query(text, values);
   return { plan, ms: Number(process.hrtime.bigint() - started) / 1e6 };
-}
-
-/** Why the plan reads a big table whole (or most of it), or undefined when it does not. */
-function fullScanIn(node: PlanNode, path: string[] = []): string | undefined {
-  const here = [...path, nodeName(node)];
-  if (node['Node Type'] === 'Seq Scan' && BIG_TABLES.has(node['Relation Name'] ?? '')) return here.join(' → ');
-  const filtered = (node['Rows Removed by Filter'] ?? 0) * (node['Actual Loops'] ?? 1);
-  if (BIG_TABLES.has(node['Relation Name'] ?? '') && filtered > MAX_ROWS_FILTERED) return `${here.join(' → ')} (read ${filtered} rows only to filter them out)`;
-  if (node['Node Type'] === 'Sort' && node.Plans?.some((input) => input['Node Type'] === 'Seq Scan' && BIG_TABLES.has(input['Relation Name'] ?? ''))) {
-    return `${here.join(' → ')} (sorting a whole table)`;
-  }
-  for (const input of node.Plans ?? []) {
-    const found = fullScanIn(input, here);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-function nodeName(node: PlanNode): string {
-  const on = node['Index Name'] ?? node['Relation Name'];
-  return on ? `${node['Node Type']} on ${on}` : node['Node Type'];
 }
 
 /** The plan's scans, for the printout: what each statement reads. */
@@ -239,7 +206,7 @@ describe('query plans of the admin and console statements', () => {
     const problems: string[] = [];
     for (const { label, text, values, writes } of statements) {
       const { plan, ms } = writes ? await rolledBack((client) => planAndTime(client, text, values)) : await planAndTime(pool, text, values);
-      const fullScan = fullScanIn(plan.Plan);
+      const fullScan = fullScanIn(plan.Plan, BIG_TABLES);
       if (fullScan) problems.push(`${label}: ${fullScan}`);
       if (ms > TIME_BOUND_MS) problems.push(`${label}: took ${ms.toFixed(0)} ms`);
       figures.push(`${label.padEnd(52)} ${ms.toFixed(1).padStart(7)} ms  ${[...new Set(scansOf(plan.Plan))].join(', ')}`);
