@@ -1,6 +1,8 @@
+import { Client } from 'pg';
 import { http } from './support/http';
 import { orderReaches, placeOrder, setStock } from './support/orders';
 import { RunningApp, TestWorld } from './support/test-world';
+import { waitFor } from './support/wait-for';
 
 describe('order → stock → order', () => {
   let world: TestWorld;
@@ -50,5 +52,36 @@ describe('order → stock → order', () => {
     expect(settled.filter((order) => order.status === 'CONFIRMED')).toHaveLength(20);
     expect(settled.filter((order) => order.status === 'REJECTED')).toHaveLength(30);
     expect((await http(platform.url, 'GET', '/stock/FLOW-HOT')).body.available).toBe(0);
+  });
+
+  it("locks a SKU's row only within the commit's round trip: the reservation is sent with the COMMIT", async () => {
+    await setStock(platform.url, 'FLOW-LOCKED', 5);
+    const holder = new Client({ connectionString: world.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      // As an UPDATE of the row would lock it: orders may still be placed for the SKU (their items' key check is not held up).
+      await holder.query(`SELECT available FROM stock WHERE sku = 'FLOW-LOCKED' FOR NO KEY UPDATE`);
+      const order = await placeOrder(platform.url, [{ sku: 'FLOW-LOCKED', quantity: 2 }]);
+      // The handler's transaction waits for the row in a statement sent with its values written in: the
+      // simple query that ends with COMMIT (the one that opens a transaction starts with BEGIN), not a
+      // statement of its own with a round trip still to come. pg_stat_activity shows the first 1 KB of it.
+      const waiting = await waitFor(
+        async () =>
+          // Not on the holder's connection: a transaction sees pg_stat_activity as it first read it.
+          (
+            await world.query<{ query: string }>(
+              `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FLOW-LOCKED%'`,
+            )
+          )[0]?.query,
+        { what: 'the reservation waiting for the locked row' },
+      );
+      expect(waiting).toMatch(/^WITH wanted AS \(SELECT sku, quantity FROM jsonb_to_recordset\('\[\{"sku":"FLOW-LOCKED","quantity":2\}\]'::jsonb\)/);
+      await holder.query('COMMIT');
+      expect((await orderReaches(platform.url, order.id, ['CONFIRMED', 'REJECTED'])).status).toBe('CONFIRMED');
+      expect((await http(platform.url, 'GET', '/stock/FLOW-LOCKED')).body.available).toBe(3);
+    } finally {
+      await holder.end();
+    }
   });
 });

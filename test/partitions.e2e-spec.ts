@@ -132,7 +132,7 @@ describe('history tables partitioned by day', () => {
       pool = new Pool({ connectionString: url, max: 4 });
       db = new Db(pool);
       processed = new ProcessedMessagesRepository(db);
-      await processed.partitions.ensure(new Date(Date.now() - 3 * DAY_MS), new Date());
+      await processed.partitions.ensure(new Date(Date.now() - 3 * DAY_MS), new Date(Date.now() + 7 * DAY_MS));
     });
     afterAll(async () => {
       await pool.end();
@@ -149,17 +149,19 @@ describe('history tables partitioned by day', () => {
       expect(await mark(randomUUID())).toBe(1);
     });
 
-    it('looks for markers only in the days from one before the event occurred, and from a day before now for an event dated in the future', async () => {
+    it('looks for markers only in the days from one before the event occurred to one after now, and from a day before now for an event dated in the future', async () => {
       const partitionsRead = async (occurredAt: string) => {
         const check = processed.markProcessed('notify.merchant', randomUUID(), occurredAt).at(-1)!;
         const plan = (await pool.query(`EXPLAIN ${check.inline()}`)).rows.map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN']).join('\n');
         return [...new Set(plan.match(/processed_messages_p\d{8}/g) ?? [])].sort();
       };
       const day = (ago: number) => `processed_messages_p${new Date(Date.now() - ago * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '')}`;
-      // An hour ago: today's partition and the day or two before it (and those made ahead), not three days back.
+      // An hour ago: today's partition and the day or two around it, not three days back nor the week made ahead.
       const recent = await partitionsRead(new Date(Date.now() - 3_600_000).toISOString());
       expect(recent).toContain(day(0));
       expect(recent).not.toContain(day(3));
+      expect(recent).not.toContain(day(-3));
+      expect(recent.length).toBeLessThanOrEqual(4);
       // A publisher's clock a week ahead counts as now, not as next week.
       expect(await partitionsRead(new Date(Date.now() + 7 * DAY_MS).toISOString())).toEqual(recent);
       // Three days ago: three days' more partitions.

@@ -101,6 +101,22 @@ describe('untrusted events and exact money', () => {
     expect(await world.query(`SELECT status FROM orders WHERE id = $1`, [orderId])).toEqual([{ status: 'PENDING' }]);
   });
 
+  it('order.created again under a new id, for an order still PENDING that holds its reservation, takes nothing more', async () => {
+    await setStock(platform.url, 'UNTRUSTED-7', 1000, 100);
+    const orderId = await pendingOrderRow('UNTRUSTED-7', 3);
+    await forge('order.created', createdData(orderId, 'UNTRUSTED-7', 3));
+    await orderReaches(platform.url, orderId, ['CONFIRMED']);
+    // As if the second event had come while the first run's transaction committed: the order PENDING, the reservation made.
+    await world.query(`UPDATE orders SET status = 'PENDING' WHERE id = $1`, [orderId]);
+    const again = await forge('order.created', createdData(orderId, 'UNTRUSTED-7', 3));
+    // The reservation sent with its commit finds the earlier one and fails that transaction; the step-by-step run skips it.
+    await waitFor(async () => (await world.query(`SELECT 1 FROM processed_messages WHERE handler = 'stock.reserve' AND message_id = $1`, [again])).length > 0 || undefined, {
+      what: `the second order.created of ${orderId} handled`,
+    });
+    expect(await available('UNTRUSTED-7')).toBe(997);
+    expect(await world.query(`SELECT message_id FROM failed_messages WHERE message_id = $1`, [again])).toEqual([]);
+  });
+
   it('stock.reserved for an order that holds no reservation does not confirm it', async () => {
     const orderId = await pendingOrderRow('UNTRUSTED-2', 2);
     const messageId = await forge('stock.reserved', { orderId, items: [{ sku: 'UNTRUSTED-2', quantity: 2 }] });

@@ -17,22 +17,23 @@ const lockMessage = new Statement(
 );
 
 /**
- * The marker, unless one was made since $3: a day before the event occurred. Sent inline,
- * so PostgreSQL plans and probes only the partitions from that day on (two or three), not
- * every day PROCESSED_RETENTION keeps, on each of the hot path's handler runs.
+ * The marker, unless one was made between $3, a day before the event occurred, and $4, a
+ * day from now. Sent inline, so PostgreSQL plans and probes only the partitions between
+ * (two or three), not every day PROCESSED_RETENTION keeps nor the week made ahead, on each
+ * of the hot path's handler runs.
  */
 const markProcessed = new Statement<{ message_id: string }>(
   'compensation mark processed',
   `INSERT INTO processed_messages (handler, message_id)
    SELECT $1, $2::uuid WHERE NOT EXISTS (
-     SELECT 1 FROM processed_messages WHERE handler = $1 AND message_id = $2::uuid AND processed_at >= $3::timestamptz)
+     SELECT 1 FROM processed_messages WHERE handler = $1 AND message_id = $2::uuid AND processed_at >= $3::timestamptz AND processed_at < $4::timestamptz)
    ON CONFLICT DO NOTHING RETURNING message_id`,
 );
 
 /**
- * How long before its event's `occurredAt` a message's marker may have been made: none can
- * be made before the event, and a day covers a publisher whose clock is that far ahead of
- * the database's.
+ * How long before its event's `occurredAt` a message's marker may have been made, and how
+ * far past this process's now: none can be made before the event, and a day covers a
+ * publisher's or this process's clock that far off the database's.
  */
 const CLOCK_MARGIN_MS = 24 * 60 * 60_000;
 
@@ -61,8 +62,10 @@ export class ProcessedMessagesRepository {
    */
   markProcessed(handler: string, messageId: string, occurredAt: string): Bound[] {
     const occurred = Date.parse(occurredAt);
-    const since = new Date(Math.min(Number.isNaN(occurred) ? 0 : occurred, Date.now()) - CLOCK_MARGIN_MS);
-    return [lockMessage.bind([handler, messageId]), markProcessed.bind([handler, messageId, since.toISOString()])];
+    const now = Date.now();
+    const since = new Date(Math.min(Number.isNaN(occurred) ? 0 : occurred, now) - CLOCK_MARGIN_MS);
+    const until = new Date(now + CLOCK_MARGIN_MS);
+    return [lockMessage.bind([handler, messageId]), markProcessed.bind([handler, messageId, since.toISOString(), until.toISOString()])];
   }
 
   /** Messages processed since `since`, in buckets of `bucketMs` counted from the epoch; empty buckets are left out. */

@@ -1,6 +1,6 @@
 import { createEnvelope, EventEnvelope, EventMap, RoutingKey } from '@backstop/transport';
 import type { Queryable, Tx } from '../database/db';
-import type { Statement } from '../database/sql';
+import type { Bound, Statement } from '../database/sql';
 import type { OutboxRepository } from './outbox.repository';
 
 /**
@@ -28,6 +28,15 @@ export class EventTransaction implements Queryable {
 
   run<Row>(statement: Statement<Row>, values?: unknown[]): Promise<Row[]> {
     return this.tx.run(statement, values);
+  }
+
+  /**
+   * Sends `statement` with the commit, before the outbox rows, in the commit's round trip:
+   * the rows it locks stay locked only while PostgreSQL runs it and commits. If it fails,
+   * the transaction fails with it.
+   */
+  atCommit(statement: Bound): void {
+    this.tx.atCommit(statement);
   }
 
   /**

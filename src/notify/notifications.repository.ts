@@ -93,6 +93,14 @@ const SLOTS = `greatest(1, least(floor(coalesce(e.concurrency_limit, $7::real)),
  * url $5) before anything is sent. It always answers one row: the attempt, or why not (the
  * notification's state, whether the lease was taken, whether the endpoint was busy; looked
  * up only then, so a claim that goes does not pay for them).
+ *
+ * It commits without waiting for its WAL to reach disk (synchronous_commit off, for this
+ * statement's transaction only), so the endpoint row stays locked while the statement runs,
+ * not across a disk flush: a busy endpoint's claims follow one another that much faster.
+ * Nothing is lost by it. The attempt's outcome is recorded durably before the message is
+ * acknowledged, and that commit flushes the claim's WAL with its own. A claim a database
+ * crash takes back is an attempt whose process died mid-send: the notification has no
+ * lease and is sent again, as after any crash between a send and its record.
  */
 const claim = new Statement<NotificationClaim>(
   'notifications claim attempt',
@@ -131,7 +139,7 @@ const claim = new Statement<NotificationClaim>(
               (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < ${SLOTS}
               AND (e.rate_limit IS NULL OR (SELECT count(*) FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') < e.rate_limit)))
           ELSE false END AS busy
-     FROM (SELECT) AS one LEFT JOIN claimed ON true LEFT JOIN slot ON true LEFT JOIN logged ON true`,
+     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed LEFT JOIN claimed ON true LEFT JOIN slot ON true LEFT JOIN logged ON true`,
 );
 
 /** Answer times kept per endpoint for the p50/p99 ops see. */

@@ -9,7 +9,7 @@ export class StockHandlers {
 
   @EventHandler({ queue: 'stock.reserve', routingKeys: ['order.created'], retry: 'handler' })
   reserve(event: EventOf<'order.created'>, context: HandlerContext) {
-    return context.once((transaction) => this.stock.reserveFor(event.data, transaction));
+    return this.stock.reserveFor(event.data, context.once);
   }
 
   @EventHandler({ queue: 'stock.release', routingKeys: ['order.cancelled'], retry: 'handler' })

@@ -1,7 +1,7 @@
 import type { EventItem } from '@backstop/transport';
 import { Injectable } from '@nestjs/common';
 import { Db, Queryable } from '../database/db';
-import { Statement } from '../database/sql';
+import { Bound, Statement } from '../database/sql';
 
 export interface StockLevel {
   sku: string;
@@ -38,27 +38,45 @@ const reservationOf = new Statement<{ state: 'RESERVED' | 'RELEASED'; items: { s
 );
 const holdsReservation = new Statement<{ held: boolean }>('stock holds reservation', `SELECT EXISTS (SELECT 1 FROM stock_reservations WHERE order_id = $1) AS held`);
 /**
- * An order's items ($2 SKUs, $3 quantities, $4 as json) taken in one statement, all or
- * none: the rows are locked in SKU order (concurrent orders queue up, never deadlock),
- * checked, and taken with the reservation row that makes it once per order.
+ * The taking of order $1's items ($2, as json): the stock rows are locked in SKU order
+ * (concurrent orders queue up, never deadlock), checked, and taken with the reservation row
+ * that makes it once per order, all or none. Only strings travel, so it can also be sent
+ * inline with a commit.
  */
-const reserve = new Statement<ReserveOutcome>(
-  'stock reserve',
-  `WITH wanted AS (SELECT * FROM unnest($2::text[], $3::int[]) AS wanted (sku, quantity)),
-   locked AS MATERIALIZED (SELECT sku, available FROM stock WHERE sku = ANY($2) ORDER BY sku FOR UPDATE),
+const TAKE = `wanted AS (SELECT sku, quantity FROM jsonb_to_recordset($2::jsonb) AS wanted (sku text, quantity int)),
+   locked AS MATERIALIZED (SELECT sku, available FROM stock WHERE sku IN (SELECT sku FROM wanted) ORDER BY sku FOR UPDATE),
    short AS (SELECT wanted.sku, wanted.quantity, locked.available FROM wanted LEFT JOIN locked USING (sku)
               WHERE locked.available IS NULL OR locked.available < wanted.quantity ORDER BY wanted.sku LIMIT 1),
    earlier AS (SELECT 1 FROM stock_reservations WHERE order_id = $1),
    reservation AS (INSERT INTO stock_reservations (order_id, state, items)
-                   SELECT $1, 'RESERVED', $4::jsonb WHERE NOT EXISTS (SELECT 1 FROM short) AND NOT EXISTS (SELECT 1 FROM earlier)
+                   SELECT $1, 'RESERVED', $2::jsonb WHERE NOT EXISTS (SELECT 1 FROM short) AND NOT EXISTS (SELECT 1 FROM earlier)
                    ON CONFLICT (order_id) DO NOTHING RETURNING order_id),
    taken AS (UPDATE stock SET available = stock.available - wanted.quantity, updated_at = now()
                FROM wanted, reservation WHERE stock.sku = wanted.sku AND stock.available >= wanted.quantity
-             RETURNING stock.sku)
+             RETURNING stock.sku)`;
+
+/** Takes the items, answering how it went: SKUs taken, the first item short, or an earlier reservation. */
+const reserve = new Statement<ReserveOutcome>(
+  'stock reserve',
+  `WITH ${TAKE}
    SELECT (SELECT count(*) FROM taken)::int AS taken,
           (SELECT row_to_json(short) FROM short) AS short,
           EXISTS (SELECT 1 FROM earlier) AS already`,
 );
+
+/**
+ * Takes the items or fails the transaction it is committed with: `stock_reservation_refused`
+ * raises SQLSTATE BS001 (migration 1795347000000) unless every item was taken.
+ */
+const reserveOrFail = new Statement<{ taken: boolean }>(
+  'stock reserve or fail',
+  `WITH ${TAKE}
+   SELECT CASE WHEN (SELECT count(*) FROM taken) = (SELECT count(*) FROM wanted) THEN true ELSE stock_reservation_refused($1::uuid) END AS taken`,
+);
+
+/** The SQLSTATE `reserveOrFail` fails with. */
+const RESERVATION_REFUSED = 'BS001';
+
 /**
  * Order $1's reservation released and its items put back, once (the reservation's state is
  * the guard); the stock rows are locked in SKU order first, as reservations lock them, so
@@ -105,8 +123,18 @@ export class StockRepository {
   }
 
   async reserve(orderId: string, items: { sku: string; quantity: number }[], database: Queryable): Promise<ReserveOutcome> {
-    const [outcome] = await database.run(reserve, [orderId, items.map((item) => item.sku), items.map((item) => item.quantity), JSON.stringify(items)]);
+    const [outcome] = await database.run(reserve, [orderId, JSON.stringify(items)]);
     return outcome;
+  }
+
+  /** The reservation of every item, to send with a commit: it fails the transaction unless it takes them all (`isRefusal`). */
+  reserveOrFail(orderId: string, items: { sku: string; quantity: number }[]): Bound {
+    return reserveOrFail.bind([orderId, JSON.stringify(items)]);
+  }
+
+  /** Whether a transaction failed because the reservation sent with its commit could not take every item. */
+  isRefusal(error: unknown): boolean {
+    return (error as { code?: unknown } | null)?.code === RESERVATION_REFUSED;
   }
 
   /** Whether there was a reservation to release (and it now is). */

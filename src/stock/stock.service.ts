@@ -1,6 +1,6 @@
 import type { OrderCreatedData } from '@backstop/transport';
 import { Injectable } from '@nestjs/common';
-import { HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
+import { HandlerContext, HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
 import type { EventTransaction } from '../coordinator/event-transaction';
 import type { Queryable } from '../database/db';
 import { OrderLookup, sameItems } from './order-lookup';
@@ -45,24 +45,36 @@ export class StockService {
   /**
    * Takes every item of the order or none, never overselling. The event is checked
    * against the order first: only a PENDING order's own items are reserved.
+   *
+   * A hot SKU serialises its orders for as long as its row stays locked, so the likely
+   * outcome takes one round trip: the reservation goes with the commit, beside the
+   * `stock.reserved` it emits, and the row is locked only while PostgreSQL runs them and
+   * commits. When it cannot take every item (short of stock, or reserved before), it fails
+   * that transaction, and a second one reserves step by step and says why.
    */
-  async reserveFor(order: OrderCreatedData, transaction: EventTransaction): Promise<HandlerOutcome> {
-    const facts = await this.orders.itemsOf(order.id, transaction);
-    if (!facts) return refuse(`order ${order.id} does not exist`);
-    if (facts.status !== 'PENDING') return 'skipped';
-    if (!sameItems(facts.items, order.items)) return refuse(`the items of order ${order.id} are not those of the event`);
-
-    const items = facts.items;
-    // The likely outcome's event is written first, so the stock rows stay locked for one
-    // statement and the commit: a hot SKU serialises its orders for that long only.
-    const reserved = await transaction.emit('stock.reserved', { orderId: order.id, items });
-    const outcome = await this.stock.reserve(order.id, items, transaction);
-    if (outcome.already) {
-      await transaction.retract(reserved);
-      return 'skipped';
+  async reserveFor(order: OrderCreatedData, once: HandlerContext['once']): Promise<HandlerOutcome> {
+    try {
+      return await once((transaction) => this.reserveWithCommit(order, transaction));
+    } catch (error) {
+      if (!this.stock.isRefusal(error)) throw error;
     }
+    return once((transaction) => this.reserveStepByStep(order, transaction));
+  }
+
+  private async reserveWithCommit(order: OrderCreatedData, transaction: EventTransaction): Promise<HandlerOutcome> {
+    const items = await this.checkedItems(order, transaction);
+    if (!Array.isArray(items)) return items;
+    await transaction.emit('stock.reserved', { orderId: order.id, items });
+    transaction.atCommit(this.stock.reserveOrFail(order.id, items));
+    return 'done';
+  }
+
+  private async reserveStepByStep(order: OrderCreatedData, transaction: EventTransaction): Promise<HandlerOutcome> {
+    const items = await this.checkedItems(order, transaction);
+    if (!Array.isArray(items)) return items;
+    const outcome = await this.stock.reserve(order.id, items, transaction);
+    if (outcome.already) return 'skipped';
     if (outcome.short) {
-      await transaction.retract(reserved);
       const short = outcome.short;
       const reason =
         short.available === null
@@ -73,7 +85,17 @@ export class StockService {
     }
     // The rows were locked and found sufficient in the same statement: anything else is a bug, never an oversell.
     if (outcome.taken !== new Set(items.map((item) => item.sku)).size) throw new Error(`order ${order.id}: took ${outcome.taken} of ${items.length} SKUs`);
+    await transaction.emit('stock.reserved', { orderId: order.id, items });
     return 'done';
+  }
+
+  /** The order's items as the database has them, or why the event is not acted on. */
+  private async checkedItems(order: OrderCreatedData, transaction: EventTransaction): Promise<{ sku: string; quantity: number }[] | HandlerOutcome> {
+    const facts = await this.orders.itemsOf(order.id, transaction);
+    if (!facts) return refuse(`order ${order.id} does not exist`);
+    if (facts.status !== 'PENDING') return 'skipped';
+    if (!sameItems(facts.items, order.items)) return refuse(`the items of order ${order.id} are not those of the event`);
+    return facts.items;
   }
 
   /** Puts back what a cancelled order took, once; an order that never reserved has nothing to release. */
