@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
-import { createApplication } from './bootstrap';
+import type { ConfigType } from '@nestjs/config';
 import { appConfig } from './config/app.config';
+import { validateAllConfigurations } from './config/configuration';
 import { databaseConfig } from './config/database.config';
 import { describeDevelopmentSecrets, fillDevelopmentSecrets, outsideProduction } from './config/development-defaults';
 import { ensureDatabase } from './database/ensure-database';
@@ -9,10 +9,14 @@ import { ensureDatabase } from './database/ensure-database';
 async function main(): Promise<void> {
   const made = fillDevelopmentSecrets();
   if (Object.keys(made).length > 0) process.stderr.write(describeDevelopmentSecrets(made));
+  // Before the application's modules load: a bad setting stops the process in a moment, naming every one.
+  validateAllConfigurations();
   if (outsideProduction()) {
     const { url } = databaseConfig();
     if (await ensureDatabase(url)) process.stderr.write(`created the database of DATABASE_URL (${new URL(url).pathname.slice(1)})\n`);
   }
+  // Loaded only now: the whole application is most of a start's time.
+  const { createApplication } = await import('./bootstrap');
   const app = await createApplication();
   const config = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   if (config.runsApi) {
