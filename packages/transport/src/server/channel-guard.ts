@@ -51,7 +51,8 @@ function vhostOf(url: unknown): string {
 export class ChannelGuard {
   private static readonly guards = new WeakMap<AmqpConnectionManager, ChannelGuard>();
   private readonly logger = new Logger('Broker');
-  private readonly refusals = new Map<string, string>();
+  /** By channel: what failed, and whether the broker itself said why (a close with its reply code). */
+  private readonly refusals = new Map<string, { cause: string; fromBroker: boolean }>();
   private readonly loggedAt = new Map<string, number>();
   private reopenTimer?: NodeJS.Timeout;
   private failedReopens = 0;
@@ -71,9 +72,14 @@ export class ChannelGuard {
     connection.on('close', () => clearTimeout(this.reopenTimer));
   }
 
-  /** What the broker refuses at the moment, in words that say what to fix; undefined when nothing. */
+  /**
+   * What the broker refuses at the moment, in words that say what to fix; undefined when
+   * nothing. A refusal the broker explained (a 403 and the operation) comes before a channel
+   * that only ended with it, whichever failed first.
+   */
   get refusal(): string | undefined {
-    return this.refusals.values().next().value;
+    const refusals = [...this.refusals.values()];
+    return (refusals.find((refusal) => refusal.fromBroker) ?? refusals[0])?.cause;
   }
 
   /** Listens for the errors of a channel wrapper and of every amqplib channel it opens. */
@@ -90,7 +96,10 @@ export class ChannelGuard {
     // A channel closing with its connection is the connection's business (logged where it is handled).
     if (error.name === 'IllegalOperationError' || !this.connection.isConnected()) return;
     const cause = describeChannelError(error, this.vhost);
-    this.refusals.set(name, cause);
+    const fromBroker = error.code !== undefined;
+    // The broker's own close (a 403 naming the operation) comes first; the "Channel ended" of
+    // the setups it cut short follows on the same channel, and must not hide it.
+    if (fromBroker || !this.refusals.get(name)?.fromBroker) this.refusals.set(name, { cause, fromBroker });
     const now = Date.now();
     if (now - (this.loggedAt.get(cause) ?? 0) >= REPEAT_LOG_AFTER_MS) {
       this.loggedAt.set(cause, now);
