@@ -1,3 +1,4 @@
+import { NotifyHistoryRepository } from '../src/notify/notify-history.repository';
 import { http } from './support/http';
 import { MerchantServers } from './support/merchant-server';
 import { paidOrderTo } from './support/notify-helpers';
@@ -152,7 +153,8 @@ describe('merchant endpoints', () => {
   it('pages the endpoints by origin, each with its figures of the last hour', async () => {
     await world.query(`INSERT INTO endpoints (origin) SELECT 'https://paged-' || lpad(i::text, 3, '0') || '.example:443' FROM generate_series(1, 230) AS i`);
     const [{ id: busy }] = await world.query<{ id: string }>(`SELECT id FROM endpoints WHERE origin = 'https://paged-150.example:443'`);
-    // Three attempts within the hour, one of them failed; one older, which does not count.
+    // Three attempts within the hour, one of them failed; one older, which does not count (yesterday's, just after midnight).
+    await platform.app.get(NotifyHistoryRepository).deliveryPartitions.ensure(new Date(Date.now() - 24 * 60 * 60_000), new Date());
     await world.query(
       `INSERT INTO deliveries (event_id, order_id, attempt, url, http_status, duration_ms, delivered, error, attempted_at, endpoint_id)
        SELECT gen_random_uuid(), gen_random_uuid(), 1, 'https://paged-150.example/notify', s, 10, s = 200, CASE WHEN s <> 200 THEN 'HTTP 500' END, at, $1

@@ -163,7 +163,7 @@ describe('history tables partitioned by day', () => {
       expect(recent).not.toContain(day(-3));
       expect(recent.length).toBeLessThanOrEqual(4);
       // A publisher's clock a week ahead counts as now, not as next week.
-      expect(await partitionsRead(new Date(Date.now() + 7 * DAY_MS).toISOString())).toEqual(recent);
+      expect(await partitionsRead(new Date(Date.now() + 7 * DAY_MS).toISOString())).toEqual(await partitionsRead(new Date().toISOString()));
       // Three days ago: three days' more partitions.
       expect(await partitionsRead(new Date(Date.now() - 3 * DAY_MS).toISOString())).toContain(day(3));
     });
