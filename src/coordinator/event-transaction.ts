@@ -63,12 +63,6 @@ export class EventTransaction implements Queryable {
     return envelope;
   }
 
-  /** Takes back an event emitted earlier in this transaction: the outcome turned out otherwise. */
-  async retract(envelope: EventEnvelope): Promise<void> {
-    if (!this.unwritten.delete(envelope)) await this.outbox.deleteReady(envelope.id, this.tx);
-    this.emitted.splice(this.emitted.indexOf(envelope), 1);
-  }
-
   /** Leaves with the commit what is still to write: the new outbox rows, and the PREPARE row no event went into. */
   close(): void {
     if (this.unwritten.size > 0) this.tx.atCommit(this.outbox.insertReady([...this.unwritten], this.writerLeaseMs));

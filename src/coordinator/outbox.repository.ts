@@ -78,7 +78,6 @@ const turnReady = new Statement<{ id: string }>(
   `UPDATE outbox SET state = 'READY', routing_key = $2, envelope = $3, attempts = 0, next_attempt_at = now() + $4 * interval '1 millisecond'
     WHERE id = $1 AND state = 'PREPARE' RETURNING id`,
 );
-const deleteReady = new Statement('outbox delete READY', `DELETE FROM outbox WHERE id = $1 AND state = 'READY'`);
 const deletePublished = new Statement('outbox delete published', `DELETE FROM outbox WHERE id = ANY($1::uuid[]) AND state = 'READY'`);
 const dropPrepared = new Statement('outbox drop PREPARE', `DELETE FROM outbox WHERE id = $1::uuid AND state = 'PREPARE'`);
 const insertPrepared = new Statement<{ id: string }>(
@@ -155,10 +154,6 @@ export class OutboxRepository {
   /** Settles a PREPARE row into the READY row of `envelope`; false when it is not open any more. */
   async turnReady(preparedId: string, envelope: EventEnvelope, writerLeaseMs: number, database: Queryable): Promise<boolean> {
     return (await database.run(turnReady, [preparedId, envelope.type, envelope, writerLeaseMs])).length > 0;
-  }
-
-  async deleteReady(id: string, database: Queryable): Promise<void> {
-    await database.run(deleteReady, [id]);
   }
 
   async deletePublished(ids: string[]): Promise<void> {
