@@ -181,6 +181,8 @@ describe('untrusted events and exact money', () => {
     await queuesIdle(world.name, HANDLER_QUEUES);
     expect(await world.query(`SELECT 1 FROM failed_messages WHERE message_id = $1`, [replayId])).toEqual([]);
     expect(await world.query(`SELECT count(*)::int AS count FROM notifications WHERE order_id = $1`, [order.id])).toEqual([{ count: 1 }]);
+    // Its claim, which records a new notification, took no lease and logged no attempt.
+    expect(await world.query(`SELECT 1 FROM deliveries WHERE event_id = $1`, [replayId])).toEqual([]);
     const heard = merchant.forOrder(order.id);
     expect(heard).toHaveLength(1);
     expect(heard[0].body).toMatchObject({ tradeNo, paidAt: truth.paidAt, totalAmount: order.totalAmount });

@@ -24,6 +24,8 @@ export interface NotificationClaim {
   success_rule: SuccessRule | null;
   /** The lease was taken, but the endpoint filled up meanwhile. */
   claimed: boolean;
+  /** False when another event's notification already stands for the same order and outcome (as `record` answers). */
+  mine: boolean;
   state: string | null;
   busy: boolean;
   /** The endpoint's adaptive limit, its fastest answer lately, and its requests in flight with this one: for the limit's next step. */
@@ -83,40 +85,57 @@ const record = new Statement<{ mine: boolean }>(
 const SLOTS = `greatest(1, least(floor(coalesce(e.concurrency_limit, $7::real)), coalesce(e.concurrency, 2147483647)))`;
 
 /**
- * The claim of one attempt (lease $1 ms) at notification $2, never from a live attempt,
- * with a slot of its endpoint (origin $6, made on first use; its limit $7 until it has one):
- * fewer attempts in flight there than its slots and, with a rate limit, fewer sent
- * in the last second. The slot is checked and taken on the endpoint row itself, under its
- * lock (an upsert re-checks its condition on the row's latest version), so processes never
- * overbook it; the same check on the statement's snapshot keeps a busy endpoint's
- * notifications from taking a lease at all. The attempt is logged (order $3, attempt $4,
- * url $5) before anything is sent. It always answers one row: the attempt, or why not (the
- * notification's state, whether the lease was taken, whether the endpoint was busy; looked
- * up only then, so a claim that goes does not pay for them).
+ * Whether endpoint $6 has no slot free: as many attempts in flight there as its slots or, with
+ * a rate limit, as many sent in the last second as it allows.
+ */
+const ENDPOINT_FULL = `EXISTS (SELECT 1 FROM endpoints e WHERE e.origin = $6 AND NOT (
+     (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < ${SLOTS}
+     AND (e.rate_limit IS NULL OR (SELECT count(*) FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') < e.rate_limit)))`;
+
+/**
+ * The claim of one attempt (lease $1 ms) at the notification of event $2 (outcome $8 of order
+ * $3), never from a live attempt, with a slot of its endpoint (origin $6, made on first use;
+ * its limit $7 until it has one). The notification is recorded here when it is new, as
+ * `record` would, already leased when its endpoint has a slot: the first claim of a
+ * notification costs one round trip, not two. `mine` answers as `record` does.
+ *
+ * The slot is checked and taken on the endpoint row itself, under its lock (an upsert
+ * re-checks its condition on the row's latest version), so processes never overbook it; the
+ * same check on the statement's snapshot keeps a busy endpoint's notifications from taking a
+ * lease at all. The attempt is logged (attempt $4, url $5) before anything is sent. It always
+ * answers one row: the attempt, or why not (the notification's state, whether the lease was
+ * taken, whether the endpoint was busy; looked up only then, so a claim that goes does not
+ * pay for them). A notification recorded by this statement is not in its snapshot, so its
+ * state reads null: it is new, neither delivered nor leased by another attempt.
  *
  * It commits without waiting for its WAL to reach disk (synchronous_commit off, for this
  * statement's transaction only), so the endpoint row stays locked while the statement runs,
  * not across a disk flush: a busy endpoint's claims follow one another that much faster.
  * Nothing is lost by it. The attempt's outcome is recorded durably before the message is
  * acknowledged, and that commit flushes the claim's WAL with its own. A claim a database
- * crash takes back is an attempt whose process died mid-send: the notification has no
- * lease and is sent again, as after any crash between a send and its record.
+ * crash takes back is an attempt whose process died mid-send: the message was not
+ * acknowledged, so the notification is recorded, claimed and sent again, as after any crash
+ * between a send and its record.
  */
 const claim = new Statement<NotificationClaim>(
   'notifications claim attempt',
-  `WITH claimed AS (
+  `WITH recorded AS (
+     INSERT INTO notifications (event_id, order_id, event_type, state, lease_until)
+     SELECT $2, $3, $8, 'PENDING', CASE WHEN NOT ${ENDPOINT_FULL} THEN now() + $1 * interval '1 millisecond' END
+     ON CONFLICT DO NOTHING
+     RETURNING event_id, lease_until IS NOT NULL AS leased),
+   claimed AS (
      UPDATE notifications SET lease_until = now() + $1 * interval '1 millisecond', state = 'PENDING'
       WHERE event_id IN (
         SELECT event_id FROM notifications
-         WHERE event_id = $2 AND state <> 'DELIVERED' AND (lease_until IS NULL OR lease_until < now())
-           AND NOT EXISTS (SELECT 1 FROM endpoints e WHERE e.origin = $6 AND NOT (
-                 (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < ${SLOTS}
-                 AND (e.rate_limit IS NULL OR (SELECT count(*) FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') < e.rate_limit)))
+         WHERE event_id = $2 AND state <> 'DELIVERED' AND (lease_until IS NULL OR lease_until < now()) AND NOT ${ENDPOINT_FULL}
          FOR UPDATE SKIP LOCKED)
      RETURNING event_id),
+   taken AS (
+     SELECT event_id FROM claimed UNION ALL SELECT event_id FROM recorded WHERE leased),
    slot AS (
      INSERT INTO endpoints AS e (origin, in_flight)
-     SELECT $6, jsonb_build_object($2::text, (extract(epoch FROM now()) * 1000)::bigint + $1::bigint) FROM claimed
+     SELECT $6, jsonb_build_object($2::text, (extract(epoch FROM now()) * 1000)::bigint + $1::bigint) FROM taken
      ON CONFLICT (origin) DO UPDATE
         SET in_flight = (SELECT coalesce(jsonb_object_agg(f.key, f.value), '{}') FROM jsonb_each(e.in_flight) f
                           WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) || excluded.in_flight,
@@ -128,18 +147,15 @@ const claim = new Statement<NotificationClaim>(
                (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint)::int AS in_flight),
    logged AS (
      INSERT INTO deliveries (event_id, order_id, attempt, url, endpoint_id, attempted_at)
-     SELECT claimed.event_id, $3::uuid, $4::int, $5::text, slot.id, now() FROM claimed, slot
+     SELECT taken.event_id, $3::uuid, $4::int, $5::text, slot.id, now() FROM taken, slot
      RETURNING id, attempted_at)
    SELECT logged.id, logged.attempted_at::text AS attempted_at, slot.id AS endpoint_id, slot.state AS endpoint_state, slot.success_rule,
           slot.concurrency_limit, slot.latency_floor_ms, slot.slots, slot.in_flight,
-          claimed.event_id IS NOT NULL AS claimed,
+          taken.event_id IS NOT NULL AS claimed,
+          EXISTS (SELECT 1 FROM recorded) OR EXISTS (SELECT 1 FROM notifications WHERE event_id = $2) AS mine,
           CASE WHEN logged.id IS NULL THEN (SELECT state FROM notifications WHERE event_id = $2) END AS state,
-          CASE WHEN logged.id IS NULL THEN EXISTS (
-            SELECT 1 FROM endpoints e WHERE e.origin = $6 AND NOT (
-              (SELECT count(*) FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > (extract(epoch FROM now()) * 1000)::bigint) < ${SLOTS}
-              AND (e.rate_limit IS NULL OR (SELECT count(*) FROM unnest(e.recent_sends) t WHERE t > now() - interval '1 second') < e.rate_limit)))
-          ELSE false END AS busy
-     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed LEFT JOIN claimed ON true LEFT JOIN slot ON true LEFT JOIN logged ON true`,
+          CASE WHEN logged.id IS NULL THEN ${ENDPOINT_FULL} ELSE false END AS busy
+     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed LEFT JOIN taken ON true LEFT JOIN slot ON true LEFT JOIN logged ON true`,
 );
 
 /** Answer times kept per endpoint for the p50/p99 ops see. */
@@ -215,13 +231,14 @@ export class NotificationsRepository {
     return (await this.db.run(record, [orderId, eventId, eventType, state]))[0].mine;
   }
 
+  /** Claims an attempt at the notification of an outcome (see `claim`), recording the notification first when it is new. */
   async claimAttempt(
-    notification: { eventId: string; orderId: string; attempt: number; url: string; origin: string },
+    notification: { eventId: string; orderId: string; eventType: string; attempt: number; url: string; origin: string },
     leaseMs: number,
     initialLimit: number,
   ): Promise<NotificationClaim> {
-    const { eventId, orderId, attempt, url, origin } = notification;
-    return (await this.db.run(claim, [Math.ceil(leaseMs), eventId, orderId, attempt, url, origin, initialLimit]))[0];
+    const { eventId, orderId, eventType, attempt, url, origin } = notification;
+    return (await this.db.run(claim, [Math.ceil(leaseMs), eventId, orderId, attempt, url, origin, initialLimit, eventType]))[0];
   }
 
   /** How many slots the endpoint of `origin` has free now (a read, for a notification waiting in line to ask often). */

@@ -75,9 +75,11 @@ export class NotifyService {
     if (contradiction) return refuse(contradiction);
     // A merchant that does not take this event type is sent nothing, and that is no failure.
     const subscribed = (await this.merchants.terms(order.merchantId))?.events.includes(event.type) ?? true;
-    if (!(await this.notifications.record(order.id, event.id, event.type, subscribed ? 'PENDING' : 'NOT_SUBSCRIBED'))) return 'skipped';
-    if (!subscribed) return 'done';
+    if (!subscribed) return (await this.notifications.record(order.id, event.id, event.type, 'NOT_SUBSCRIBED')) ? 'done' : 'skipped';
     const origin = new URL(order.notifyUrl).origin;
+    // Its claim records a new notification in the same statement; one that joins a line first
+    // is recorded before it waits, so that it shows as PENDING meanwhile.
+    if (this.waiting.lines.isWaiting(origin) && !(await this.notifications.record(order.id, event.id, event.type, 'PENDING'))) return 'skipped';
     const attempt = await this.claimInLine(event, order.id, order.notifyUrl, origin, context.attempt, arrival);
     if (!attempt) return 'skipped';
     try {
@@ -184,8 +186,9 @@ export class NotifyService {
   }
 
   /**
-   * Takes the notification's lease and a slot of its endpoint, and logs this attempt, outcome
-   * unknown, before anything is sent; answers the attempt's delivery id. No lease when it was
+   * Takes the notification's lease and a slot of its endpoint (recording the notification
+   * first when it is new), and logs this attempt, outcome unknown, before anything is sent;
+   * answers the attempt's delivery id. No lease when it was
    * delivered already (never again, 'skipped'), nor while another attempt holds it: the lease
    * outlasts a whole attempt, so that one may still be sending, and a second request must not
    * go out beside it (docs/architecture.md#merchant-notification, one attempt at a time). That case throws, so this message
@@ -197,7 +200,7 @@ export class NotifyService {
    */
   private async claim(event: OutcomeEvent, orderId: string, url: string, origin: string, attempt: number): Promise<Claimed | undefined> {
     const leaseMs = this.config.timeoutMs + LEASE_MARGIN_MS;
-    const claim = await this.notifications.claimAttempt({ eventId: event.id, orderId, attempt, url, origin }, leaseMs, this.config.endpointConcurrency.initial);
+    const claim = await this.notifications.claimAttempt({ eventId: event.id, orderId, eventType: event.type, attempt, url, origin }, leaseMs, this.config.endpointConcurrency.initial);
     if (claim.id) {
       const endpoint: EndpointRoute = { id: claim.endpoint_id!, state: claim.endpoint_state!, successRule: claim.success_rule };
       const limit = { value: claim.concurrency_limit!, floorMs: claim.latency_floor_ms, inFlight: claim.in_flight! };
@@ -208,7 +211,8 @@ export class NotifyService {
       await this.notifications.releaseLease(event.id);
       throw new EndpointBusyError(origin);
     }
-    if (claim.state === 'DELIVERED') return undefined;
+    // Another event's notification stands for this outcome already: one notification each.
+    if (!claim.mine || claim.state === 'DELIVERED') return undefined;
     if (claim.busy) throw new EndpointBusyError(origin);
     // Another attempt holds the lease (or held it, in a process that died): waiting for it is no attempt of this one.
     throw new NotificationLeasedError(event.id);
