@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { escapeIdentifier, escapeLiteral } from 'pg';
 import { Db } from './db';
 import { Statement } from './sql';
@@ -80,20 +81,23 @@ export class TimePartitions {
    * Detaches and drops every partition whose whole range is older than `olderThanMs` by the
    * database's clock; answers those this call dropped. A detach cut short before (a crash)
    * is finished first. Processes doing it at once each drop some: a partition another one
-   * took meanwhile is simply gone from the list.
+   * took meanwhile is simply gone from the list. `afterEach` is awaited after each drop with
+   * how long it took, for the caller to pace them; the drops stop when it answers false.
    */
-  async dropOlderThan(olderThanMs: number): Promise<TimePartition[]> {
+  async dropOlderThan(olderThanMs: number, afterEach: (tookMs: number) => Promise<boolean> = async () => true): Promise<TimePartition[]> {
     const [{ now }] = await this.db.run(databaseNow);
     const cutoff = now.getTime() - olderThanMs;
     const due = (await this.partitions()).filter((partition) => partition.to !== null && partition.to.getTime() <= cutoff);
     const dropped: TimePartition[] = [];
     for (const partition of due) {
+      const started = performance.now();
       try {
         await this.drop(partition);
         dropped.push(partition);
       } catch (error) {
         if ((await this.partitions()).some((still) => still.name === partition.name)) throw error;
       }
+      if (!(await afterEach(performance.now() - started))) break;
     }
     return dropped;
   }
