@@ -91,9 +91,13 @@ describe('failure groups', () => {
     const listed = await waitFor(
       async () => {
         const found = await groups();
-        return found.reduce((sum, group) => sum + group.count, 0) === 2 * ORDERS + 3 ? found : undefined;
+        const grouped = found.reduce((sum, group) => sum + group.count, 0);
+        if (grouped === 2 * ORDERS + 3) return found;
+        // What a timeout reports: the groups so far, and the rows the reports became.
+        const rows = await world.query<{ handler: string; status: string; n: number }>(`SELECT handler, status, count(*)::int AS n FROM failed_messages GROUP BY 1, 2 ORDER BY 1, 2`);
+        throw new Error(`${grouped} grouped (${found.map((group) => `${group.handler} "${group.fingerprint}" ×${group.count}`).join('; ')}); rows: ${rows.map((row) => `${row.handler} ${row.status} ×${row.n}`).join('; ')}`);
       },
-      { what: 'every failure to be grouped' },
+      { what: 'every failure to be grouped', timeoutMs: 30_000 },
     );
     expect(listed).toHaveLength(3);
     // The group seen last first.
