@@ -171,6 +171,7 @@ async function runSpawned(name: 'backstop' | 'baseline', merchant: Merchant, not
   } finally {
     await closeCluster();
     await stopSystem();
+    await probe.forgetStatements();
     await destroyWorld();
   }
 }

@@ -17,6 +17,7 @@ import { SecretCipher } from '../../src/merchants/secret-cipher';
 import { ADMIN_TOKEN, CALLBACK_SECRET, SECRETS_KEY, TestWorld } from '../../test/support/test-world';
 import { waitFor } from '../../test/support/wait-for';
 import { LoadClient } from '../pipeline/closed-loop';
+import { forgetStatements } from '../pipeline/probes';
 import { buildIfStale, startBackstop, System } from '../pipeline/systems';
 import { AdminFigure, adminQueries, adminSubjects, explain, measureAdmin, StatementCapture, TARGET_P99_MS } from './admin';
 import { MerchantFarm } from './farm';
@@ -165,7 +166,10 @@ async function runWorld(
   undoLater: UndoLater,
 ): Promise<WorldFigures> {
   const world = await TestWorld.create(`bench_data_${kind}`);
-  const destroyWorld = undoLater(() => world.destroy());
+  const destroyWorld = undoLater(async () => {
+    await forgetStatements(world.database);
+    await world.destroy();
+  });
   const db = world.database;
   const notes: string[] = [];
   const client = new LoadClient();
