@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { http } from './support/http';
+import { payByCallback } from './support/notify-helpers';
 import { orderReaches, placeOrder, setStock } from './support/orders';
 import { RunningApp, TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
@@ -80,6 +81,35 @@ describe('order → stock → order', () => {
       await holder.query('COMMIT');
       expect((await orderReaches(platform.url, order.id, ['CONFIRMED', 'REJECTED'])).status).toBe('CONFIRMED');
       expect((await http(platform.url, 'GET', '/stock/FLOW-LOCKED')).body.available).toBe(3);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it('sends a transaction\'s BEGIN with its first statement: a payment callback moves the order in the round trip that begins', async () => {
+    await setStock(platform.url, 'FLOW-PAID', 5);
+    const order = await placeOrder(platform.url, [{ sku: 'FLOW-PAID', quantity: 1 }]);
+    await orderReaches(platform.url, order.id, ['CONFIRMED']);
+    const holder = new Client({ connectionString: world.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM orders WHERE id = $1 FOR NO KEY UPDATE`, [order.id]);
+      const paying = payByCallback(platform.url, order);
+      const waiting = await waitFor(
+        async () =>
+          (
+            await world.query<{ query: string }>(
+              `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%'`,
+              [order.id],
+            )
+          )[0]?.query,
+        { what: 'the callback waiting for the locked order' },
+      );
+      expect(waiting).toMatch(new RegExp(`^BEGIN; UPDATE orders SET status = 'PAID'[\\s\\S]*WHERE id = '${order.id}' AND status = ANY\\('\\{"CONFIRMED"\\}'\\)`));
+      await holder.query('COMMIT');
+      await paying;
+      expect((await orderReaches(platform.url, order.id, ['PAID'])).status).toBe('PAID');
     } finally {
       await holder.end();
     }

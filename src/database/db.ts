@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Pool, PoolClient, QueryResult } from 'pg';
-import { Bound, Statement } from './sql';
+import { Bound, isLiteral, Statement } from './sql';
 
 /** Where a repository runs a statement: on its own (`Db`), or inside one transaction (`Tx`). */
 export interface Queryable {
@@ -37,30 +37,27 @@ export class Db implements Queryable {
   }
 
   /**
-   * Runs `work` in a transaction on one connection. `opening` (one statement or several, each
-   * run in turn) is sent with BEGIN and what
-   * `work` leaves with `Tx.atCommit` with COMMIT, each in the same round trip: a handler's
-   * transaction always starts and ends with the same kind of statement, and this saves two
-   * round trips on every one. Nothing may wait on the network inside `work` (a broker, a
-   * merchant): the connection is held until it returns.
+   * Runs `work` in a transaction on one connection. BEGIN costs no round trip of its own: it
+   * is sent with `opening` (one statement or several, each run in turn) when there is one,
+   * or else with the first statement `work` runs; and what `work` leaves with
+   * `Tx.atCommit` goes with COMMIT. Under load every round trip is a wait for a pooled
+   * connection's turn on a busy event loop, so this saves one or two on every transaction.
+   * Nothing may wait on the network inside `work` (a broker, a merchant): the connection is
+   * held until it returns.
    */
   async transaction<T>(work: (tx: Tx, opened: Record<string, unknown>[]) => Promise<T>, opening?: Bound | Bound[]): Promise<T> {
     const openings = opening === undefined ? [] : [opening].flat();
     const client = await this.pool.connect();
+    const tx = new Tx(client);
     let broken: Error | undefined;
-    let began = false;
     try {
-      // Counted as begun before it is sent: if the opening statement fails, BEGIN has run.
-      began = true;
       // `opened` is what the last opening statement answered.
-      const opened = openings.length > 0 ? (await this.simple(client, ['BEGIN', ...openings.map((each) => each.inline())])).at(-1)!.rows : (await client.query('BEGIN'), []);
-      const tx = new Tx(client);
+      const opened = openings.length > 0 ? await tx.begin(openings.map((each) => each.inline())) : [];
       const value = await work(tx, opened);
-      await this.simple(client, [...tx.closing.map((statement) => statement.inline()), 'COMMIT']);
-      began = false;
+      await tx.commit();
       return value;
     } catch (error) {
-      if (began) await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      if (tx.open) await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
       client.release(broken);
@@ -79,31 +76,57 @@ export class Db implements Queryable {
   end(): Promise<void> {
     return this.pool.end();
   }
-
-  private async simple(client: PoolClient, statements: string[]): Promise<QueryResult[]> {
-    const result = (await client.query(statements.join('; '))) as QueryResult | QueryResult[];
-    return Array.isArray(result) ? result : [result];
-  }
 }
 
 /** One transaction's connection, for the statements of `Db.transaction`'s work. */
 export class Tx implements Queryable {
   /** Sent with COMMIT, in the same round trip. */
   readonly closing: Bound[] = [];
+  /** BEGIN has been sent (counted so before its answer: if the statement sent with it fails, BEGIN has run). */
+  open = false;
 
   constructor(private readonly client: PoolClient) {}
 
+  /** BEGIN with `statements` (each run in turn), in one round trip; answers the last one's rows. */
+  async begin(statements: string[]): Promise<Record<string, unknown>[]> {
+    this.open = true;
+    return (await simple(this.client, ['BEGIN', ...statements])).at(-1)!.rows;
+  }
+
+  /**
+   * The first statement goes with BEGIN, written in as a simple query when its values can be
+   * written as literals (it is then planned on this call only); later ones run by name.
+   */
   async run<Row>(statement: Statement<Row>, values: unknown[] = []): Promise<Row[]> {
+    if (!this.open) {
+      if (values.every(isLiteral)) return (await this.begin([new Bound(statement, values).inline()])) as Row[];
+      await this.begin([]);
+    }
     return (await this.client.query({ name: statement.name, text: statement.text, values })).rows as Row[];
   }
 
   /** Schema maintenance inside this transaction, as `Db.execute`. */
   async execute(text: string): Promise<void> {
-    await this.client.query(text);
+    if (this.open) await this.client.query(text);
+    else await this.begin([text]);
   }
 
   /** A statement to run last, with the commit: part of this transaction, at no round trip of its own. */
   atCommit(statement: Bound): void {
     this.closing.push(statement);
   }
+
+  /** What `atCommit` left, and COMMIT, in one round trip (with BEGIN, when nothing has been sent yet). */
+  async commit(): Promise<void> {
+    const closing = [...this.closing.map((statement) => statement.inline()), 'COMMIT'];
+    if (!this.open && this.closing.length === 0) return;
+    if (this.open) await simple(this.client, closing);
+    else await this.begin(closing);
+    this.open = false;
+  }
+}
+
+async function simple(client: PoolClient, statements: string[]): Promise<QueryResult[]> {
+  const result = (await client.query(statements.join('; '))) as QueryResult | QueryResult[];
+  return Array.isArray(result) ? result : [result];
 }

@@ -9,7 +9,15 @@ describe('a bound statement written with its values inline', () => {
     expect(statement.bind(values).inline()).toBe(`SELECT 'it''s', 42, NULL, true,  E'back\\\\slash' FROM t WHERE a = 'it''s'`);
   });
 
-  it.each([[1.5], [Number.MAX_SAFE_INTEGER * 2], [new Date()], [['a']], [undefined]])('refuses %p, which it cannot write safely', (value) => {
+  it('writes an instant as its ISO text, and a text array in array syntax with each element quoted', () => {
+    const at = new Date('2026-12-06T03:04:05.678Z');
+    expect(new Statement('inline instant', 'SELECT $1').bind([at]).inline()).toBe(`SELECT '2026-12-06T03:04:05.678Z'`);
+    expect(new Statement('inline array', 'SELECT $1').bind([['PENDING', 'a"b', "it's", 'c,d', 'back\\slash']]).inline()).toBe(
+      `SELECT  E'{"PENDING","a\\\\"b","it''s","c,d","back\\\\\\\\slash"}'`,
+    );
+  });
+
+  it.each([[1.5], [Number.MAX_SAFE_INTEGER * 2], [[1]], [{}], [undefined]])('refuses %p, which it cannot write safely', (value) => {
     expect(() => new Statement('inline refusal', 'SELECT $1').bind([value as never]).inline()).toThrow(/cannot be written as a literal/);
   });
 });

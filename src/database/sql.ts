@@ -1,7 +1,7 @@
 import { escapeLiteral } from 'pg';
 
 /** A value a statement can also be sent with written in, as a quoted literal (see `Bound.inline`). */
-export type Literal = string | number | boolean | null;
+export type Literal = string | number | boolean | null | Date | string[];
 
 const texts = new Map<string, string>();
 
@@ -25,6 +25,21 @@ export class Statement<Row = Record<string, unknown>> {
   }
 }
 
+/** Whether `value` can be written into a statement's text by `Bound.inline`. */
+export function isLiteral(value: unknown): value is Literal {
+  if (Array.isArray(value)) return value.every((element) => typeof element === 'string');
+  return value === null || value instanceof Date || typeof value === 'boolean' || typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value));
+}
+
+/** A literal's text: quoted by pg's own `escapeLiteral`; a text array in PostgreSQL's array syntax, each element double-quoted. */
+function literalText(value: Literal): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
+  if (value instanceof Date) return escapeLiteral(value.toISOString());
+  if (Array.isArray(value)) return escapeLiteral(`{${value.map((element) => `"${element.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`);
+  return escapeLiteral(value);
+}
+
 /** A statement and its values, not sent yet. */
 export class Bound<Row = Record<string, unknown>> {
   constructor(
@@ -35,18 +50,16 @@ export class Bound<Row = Record<string, unknown>> {
   /**
    * The statement's text with its values written in as literals, for a simple query that
    * carries several statements in one round trip (the extended protocol, which takes
-   * parameters, carries one). Each value is quoted by pg's own `escapeLiteral`; only
-   * strings, whole numbers, booleans and null are taken, which need nothing more. Every
-   * `$n` of the text is read as a parameter, so such a statement has none in its own literals.
+   * parameters, carries one). Strings, whole numbers, booleans, null, instants and text
+   * arrays are taken (see `literalText`); the literal takes its type from where it stands,
+   * as a parameter does. Every `$n` of the text is read as a parameter, so such a statement
+   * has none in its own literals.
    */
   inline(): string {
     return this.statement.text.replace(/\$(\d+)/g, (_, index: string) => {
       const value = this.values[Number(index) - 1];
-      if (value === null) return 'NULL';
-      if (typeof value === 'boolean') return String(value);
-      if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-      if (typeof value === 'string') return escapeLiteral(value);
-      throw new Error(`${this.statement.name}: $${index} cannot be written as a literal`);
+      if (!isLiteral(value)) throw new Error(`${this.statement.name}: $${index} cannot be written as a literal`);
+      return literalText(value);
     });
   }
 }
