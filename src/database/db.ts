@@ -32,8 +32,7 @@ export class Db implements Queryable {
    * transaction (if one fails, none is kept). Answers each statement's rows.
    */
   async runTogether(statements: Bound[]): Promise<Record<string, unknown>[][]> {
-    const result = (await this.pool.query(statements.map((statement) => statement.inline()).join('; '))) as QueryResult | QueryResult[];
-    return (Array.isArray(result) ? result : [result]).map((each) => each.rows);
+    return (await simple(this.pool, statements.map((statement) => statement.inline()))).map((each) => each.rows);
   }
 
   /**
@@ -99,7 +98,7 @@ export class Tx implements Queryable {
    */
   async run<Row>(statement: Statement<Row>, values: unknown[] = []): Promise<Row[]> {
     if (!this.open) {
-      if (values.every(isLiteral)) return (await this.begin([new Bound(statement, values).inline()])) as Row[];
+      if (values.every(isLiteral)) return (await this.begin([statement.bind(values).inline()])) as Row[];
       await this.begin([]);
     }
     return (await this.client.query({ name: statement.name, text: statement.text, values })).rows as Row[];
@@ -118,15 +117,16 @@ export class Tx implements Queryable {
 
   /** What `atCommit` left, and COMMIT, in one round trip (with BEGIN, when nothing has been sent yet). */
   async commit(): Promise<void> {
-    const closing = [...this.closing.map((statement) => statement.inline()), 'COMMIT'];
     if (!this.open && this.closing.length === 0) return;
+    const closing = [...this.closing.map((statement) => statement.inline()), 'COMMIT'];
     if (this.open) await simple(this.client, closing);
     else await this.begin(closing);
     this.open = false;
   }
 }
 
-async function simple(client: PoolClient, statements: string[]): Promise<QueryResult[]> {
+/** Statements as one simple query; answers each one's result. */
+async function simple(client: Pool | PoolClient, statements: string[]): Promise<QueryResult[]> {
   const result = (await client.query(statements.join('; '))) as QueryResult | QueryResult[];
   return Array.isArray(result) ? result : [result];
 }
