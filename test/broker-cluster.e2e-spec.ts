@@ -17,7 +17,7 @@ describe('a three-node cluster losing the node the platform is connected to', ()
   let world: TestWorld;
   let cluster: LocalRabbitCluster | undefined;
   let merchant: MerchantServer;
-  let platform: { process: ChildProcess; url: string };
+  let platform: { process: ChildProcess; url: string; logTail: () => string };
   let exited: string | undefined;
 
   beforeAll(async () => {
@@ -27,7 +27,8 @@ describe('a three-node cluster losing the node the platform is connected to', ()
     cluster = await LocalRabbitCluster.start(3);
     const { bootMs, joinMs } = cluster.timings;
     console.info(`cluster: three nodes started and joined in ${Date.now() - startedAt} ms (boot ${bootMs} ms, join ${joinMs} ms)`);
-    platform = await world.spawn({ QUEUE_TYPE: 'quorum', RABBITMQ_URL: cluster.urls().join(',') });
+    // Its warnings (a publish that failed, a channel lost) are what a failure here is read by.
+    platform = await world.spawn({ QUEUE_TYPE: 'quorum', RABBITMQ_URL: cluster.urls().join(','), LOG_LEVEL: 'warn' });
     platform.process.on('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
   }, 90_000);
   afterAll(async () => {
@@ -100,7 +101,11 @@ describe('a three-node cluster losing the node the platform is connected to', ()
     const duplicates = ids.reduce((sum, id) => sum + webhookIdsOf(id).length - new Set(webhookIdsOf(id)).size, 0);
     console.info(`cluster: ${ids.length} orders paid, ${merchant.received.length} notifications received, ${duplicates} repeated webhook-ids (allowed: at least once)`);
     expect(distinct.every((count) => count === 1)).toBe(true);
-    await waitFor(async () => (await world.query(`SELECT 1 FROM outbox`)).length === 0, { what: 'the outbox to be empty', timeoutMs: 30_000, intervalMs: 200 });
+    const outboxLeft = () => world.query(`SELECT routing_key, state, attempts, last_error, created_at, next_attempt_at FROM outbox ORDER BY created_at`);
+    await waitFor(async () => (await outboxLeft()).length === 0, { what: 'the outbox to be empty', timeoutMs: 30_000, intervalMs: 200 }).catch(async (error: Error) => {
+      const warnings = platform.logTail().split('\n').filter((line) => /warn|error/i.test(line));
+      throw new Error(`${error.message}\nleft at ${new Date().toISOString()}: ${JSON.stringify(await outboxLeft())}\nthe platform's last warnings:\n${warnings.join('\n')}`);
+    });
     expect(exited).toBeUndefined();
   }, 120_000);
 });

@@ -2,9 +2,9 @@ import { ConfirmedChannel, type EventEnvelope, ORDER_EVENTS_EXCHANGE } from '@ba
 import { PUBLISH_LEASE_MS } from '../messaging/publish-lease';
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { backoffMs } from '../database/backoff';
 import { TopologyReadiness } from '../messaging/topology-readiness';
 import { OutboxDeletes } from './outbox-deletes';
+import { publishRetryMs } from './publish-retry';
 import { ClaimPosition, OutboxRepository } from './outbox.repository';
 
 export const RELAY_BATCH = 200;
@@ -124,11 +124,11 @@ export class OutboxPublisher implements OnModuleInit, BeforeApplicationShutdown 
     });
   }
 
-  /** Records the failure; the row comes due for the relay after a backoff. */
+  /** Records the failure; the row comes due for the relay after a backoff (`publishRetryMs`). */
   private async postpone(envelope: EventEnvelope, attempts: number, error: Error): Promise<void> {
     this.logger.warn(`event ${envelope.id} (${envelope.type}) not published, attempt ${attempts}: ${error.message}`);
     try {
-      await this.outbox.postpone(envelope.id, backoffMs(attempts, 500, 60_000), { attempts, error: error.message });
+      await this.outbox.postpone(envelope.id, publishRetryMs(error, attempts), { attempts, error: error.message });
     } catch (recordError) {
       // The row keeps its lease and comes due when it runs out: nothing is lost.
       this.logger.warn(`cannot record the failed publish of ${envelope.id}: ${(recordError as Error).message}`);

@@ -11,6 +11,8 @@ import { waitFor } from './wait-for';
 
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const RABBITMQ = process.env.TEST_RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+/** How much of a spawned platform's log a failing test may show. */
+const LOG_TAIL_CHARS = 20_000;
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const CALLBACK_SECRET = 'test-callback-secret-0123456789';
@@ -111,12 +113,12 @@ export class TestWorld {
    * Runs the built platform (`node dist/main.js`) as a separate process that a test may kill. A port
    * another test's child took between the pick and the listen is picked again.
    */
-  async spawn(overrides: Record<string, string> = {}, nodeArguments: string[] = []): Promise<{ process: ChildProcess; url: string }> {
+  async spawn(overrides: Record<string, string> = {}, nodeArguments: string[] = []): Promise<{ process: ChildProcess; url: string; logTail: () => string }> {
     for (let tries = 1; ; tries++) {
       const port = String(await unusedPort());
-      const { child, stderr } = this.spawnScript(join(__dirname, '..', '..', 'dist', 'main.js'), this.environment({ PORT: port, ...overrides }), nodeArguments);
+      const { child, stderr, logTail } = this.spawnScript(join(__dirname, '..', '..', 'dist', 'main.js'), this.environment({ PORT: port, ...overrides }), nodeArguments);
       const url = `http://127.0.0.1:${port}`;
-      if (overrides.ROLE === 'worker') return { process: child, url };
+      if (overrides.ROLE === 'worker') return { process: child, url, logTail };
       const listening = await waitFor(
         async () => {
           if (child.exitCode !== null) {
@@ -127,17 +129,24 @@ export class TestWorld {
         },
         { what: 'the spawned platform to listen', timeoutMs: 30_000 },
       );
-      if (listening === 'listening') return { process: child, url };
+      if (listening === 'listening') return { process: child, url, logTail };
     }
   }
 
   /** Runs a built Node program of this repository (an example service) with exactly `environment`; killed with the world. */
-  spawnScript(script: string, environment: Record<string, string>, nodeArguments: string[] = []): { child: ChildProcess; stderr: () => string } {
-    const child = spawn(process.execPath, [...nodeArguments, script], { env: { PATH: process.env.PATH, ...environment }, stdio: ['ignore', 'ignore', 'pipe'] });
+  spawnScript(
+    script: string,
+    environment: Record<string, string>,
+    nodeArguments: string[] = [],
+  ): { child: ChildProcess; stderr: () => string; logTail: () => string } {
+    const child = spawn(process.execPath, [...nodeArguments, script], { env: { PATH: process.env.PATH, ...environment }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // The last of what it logged, for a failing test's message; read as it comes, so the pipe never fills.
+    let log = '';
+    child.stdout!.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-LOG_TAIL_CHARS)));
     this.children.push(child);
-    return { child, stderr: () => stderr };
+    return { child, stderr: () => stderr, logTail: () => log };
   }
 
   /** Another database of this world (an internal service's own), dropped with it; answers its URL. */

@@ -7,6 +7,17 @@ import { ChannelGuard } from '../server/channel-guard';
 export const PUBLISH_TIMEOUT_MS = 5_000;
 
 /**
+ * The broker stored nothing because no queue is bound for the message's key: a matter of
+ * topology, which a retry soon after will not change (unlike a confirm that did not come).
+ */
+export class PublishReturned extends Error {
+  constructor(exchange: string, routingKey: string) {
+    super(`no queue took ${routingKey} on ${exchange || 'the default exchange'}`);
+    this.name = 'PublishReturned';
+  }
+}
+
+/**
  * A publishing channel that resolves only on the broker's confirm and rejects a message
  * the broker returned as unroutable (`mandatory`): resolved means stored in a queue.
  * A return is matched to its publish by exchange, routing key and messageId; copies that
@@ -42,7 +53,7 @@ export class ConfirmedChannel {
       failure = error;
     }
     // The broker sends basic.return before the confirm, so by now it is here if it was returned.
-    if (this.takeReturn(key)) throw new Error(`no queue took ${routingKey} on ${exchange || 'the default exchange'}`);
+    if (this.takeReturn(key)) throw new PublishReturned(exchange, routingKey);
     if (failure) throw failure;
   }
 
