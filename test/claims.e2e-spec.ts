@@ -124,10 +124,28 @@ describe('claims and transactions', () => {
 
   it('hands the opening statement’s rows to the work, and rolls back when the opening fails', async () => {
     const probe = new Statement<{ answer: number }>('claims test probe', `SELECT $1::int AS answer`);
-    expect(await db.transaction(async (_, opened) => opened, probe.bind([42]))).toEqual([{ answer: 42 }]);
+    const opening = probe.bind([42]);
+    expect(await db.transaction(async (tx) => tx.answerTo(opening), [opening])).toEqual([{ answer: 42 }]);
+    await expect(db.transaction(async (tx) => tx.answerTo(probe.bind([43])), [opening])).rejects.toThrow(/claims test probe was not sent with BEGIN/);
     const failing = new Statement('claims test failing opening', `SELECT 1 / $1::int`);
-    await expect(db.transaction(async () => 'never', failing.bind([0]))).rejects.toThrow(/division by zero/);
+    await expect(db.transaction(async () => 'never', [failing.bind([0])])).rejects.toThrow(/division by zero/);
     // The connection went back clean: the pool still answers.
     expect(await db.run(probe, [7])).toEqual([{ answer: 7 }]);
+  });
+
+  it('answers a read sent ahead with BEGIN from there, once, and only for the same values', async () => {
+    await world.query('CREATE SEQUENCE claims_ahead');
+    const next = new Statement<{ n: string }>('claims test next', `SELECT nextval('claims_ahead') AS n, $1::int AS k`);
+    const numbers = await db.transaction(async (tx) => {
+      const ahead = await tx.run(next, [1]);
+      const again = await tx.run(next, [1]);
+      const other = await tx.run(next, [2]);
+      return [ahead, again, other].map(([row]) => row.n);
+    }, [next.bind([1])]);
+    // Sent ahead it ran first; asked for again it runs again; other values are another read.
+    expect(numbers).toEqual(['1', '2', '3']);
+    // A first statement that goes with BEGIN as the work's own is not kept: the same one again runs again.
+    const lazily = await db.transaction(async (tx) => [await tx.run(next, [1]), await tx.run(next, [1])].map(([row]) => row.n));
+    expect(lazily).toEqual(['4', '5']);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WireTap } from './support/contract-wire';
-import { orderReaches, placeOrder, setStock } from './support/orders';
+import { orderOnlyInDatabase, orderReaches, placeOrder, setStock } from './support/orders';
 import { consumersReady, EventObserver } from './support/reliability-broker';
 import { RunningApp, TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
@@ -35,13 +35,7 @@ describe('order.created', () => {
   it('is still read when written before it carried orderId (an outbox row or a failure record of an older version)', async () => {
     await setStock(platform.url, 'CREATED-B', 5, 100);
     // An order as only the database knows it, its order.created never published: published here, in the old shape.
-    const orderId = randomUUID();
-    await world.query(
-      `INSERT INTO orders (id, merchant_id, status, total_amount, currency, notify_url, created_at, updated_at)
-       VALUES ($1, 'm-1', 'PENDING', 100, 'CNY', 'https://merchant.example/notify', now(), now())`,
-      [orderId],
-    );
-    await world.query(`INSERT INTO order_items (order_id, sku, quantity, unit_price) VALUES ($1, 'CREATED-B', 1, 100)`, [orderId]);
+    const orderId = await orderOnlyInDatabase(world, { sku: 'CREATED-B' });
     const before = {
       id: randomUUID(),
       type: 'order.created',

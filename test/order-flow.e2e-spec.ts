@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { consumersReady, EventObserver } from './support/reliability-broker';
 import { http } from './support/http';
 import { payByCallback } from './support/notify-helpers';
-import { orderReaches, placeOrder, setStock } from './support/orders';
+import { orderOnlyInDatabase, orderReaches, placeOrder, setStock } from './support/orders';
 import { RunningApp, TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
 
@@ -86,10 +88,46 @@ describe('order → stock → order', () => {
     }
   });
 
-  it('sends a transaction\'s BEGIN with its first statement: a payment callback moves the order in the round trip that begins', async () => {
-    await setStock(platform.url, 'FLOW-PAID', 5);
-    const order = await placeOrder(platform.url, [{ sku: 'FLOW-PAID', quantity: 1 }]);
-    await orderReaches(platform.url, order.id, ['CONFIRMED']);
+  it("sends a handler's reads with its BEGIN: stock.reserve reads the order's items in the round trip that marks its message", async () => {
+    await setStock(platform.url, 'FLOW-AHEAD', 5, 100);
+    const orderId = await orderOnlyInDatabase(world, { sku: 'FLOW-AHEAD' });
+    const holder = new Client({ connectionString: world.databaseUrl });
+    await holder.connect();
+    const broker = await EventObserver.bind(world.rabbitmqUrl, 'test.order_flow.unused', []);
+    await consumersReady(world.name, ['stock.reserve']);
+    try {
+      await holder.query('BEGIN');
+      // Even a read of the order's items waits now.
+      await holder.query('LOCK TABLE order_items IN ACCESS EXCLUSIVE MODE');
+      const messageId = randomUUID();
+      const data = {
+        id: orderId, merchantId: 'm-1', status: 'PENDING', items: [{ sku: 'FLOW-AHEAD', quantity: 1, unitPrice: 100 }],
+        totalAmount: 100, currency: 'CNY', notifyUrl: 'https://merchant.example/notify', createdAt: new Date().toISOString(),
+      };
+      const envelope = { id: messageId, type: 'order.created', occurredAt: new Date().toISOString(), data };
+      await broker.publish('order.created', Buffer.from(JSON.stringify(envelope)), { messageId, contentType: 'application/json', persistent: true });
+      const waiting = await waitFor(
+        async () =>
+          (
+            await world.query<{ query: string }>(
+              `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%'`,
+              [messageId],
+            )
+          )[0]?.query,
+        { what: 'the handler waiting for the locked items' },
+      );
+      // One simple query: BEGIN, the message's lock and marker, then the read, which is where it waits.
+      expect(waiting).toMatch(new RegExp(`^BEGIN; SELECT pg_advisory_xact_lock\\(hashtextextended\\('stock.reserve' \\|\\| ' ' \\|\\| '${messageId}'[\\s\\S]*INSERT INTO processed_messages[\\s\\S]*; SELECT o.status[\\s\\S]*FROM order_items`));
+      await holder.query('COMMIT');
+      expect((await orderReaches(platform.url, orderId, ['CONFIRMED', 'REJECTED'])).status).toBe('CONFIRMED');
+    } finally {
+      await holder.end();
+      await broker.close();
+    }
+  });
+
+  /** Holds the order's row while `pay` runs, and answers the statement that waits for it, as pg_stat_activity shows it. */
+  async function statementWaitingForOrder(order: { id: string; totalAmount: number }): Promise<string> {
     const holder = new Client({ connectionString: world.databaseUrl });
     await holder.connect();
     try {
@@ -106,12 +144,27 @@ describe('order → stock → order', () => {
           )[0]?.query,
         { what: 'the callback waiting for the locked order' },
       );
-      expect(waiting).toMatch(new RegExp(`^BEGIN; UPDATE orders SET status = 'PAID'[\\s\\S]*WHERE id = '${order.id}' AND status = ANY\\('\\{"CONFIRMED"\\}'\\)`));
       await holder.query('COMMIT');
       await paying;
       expect((await orderReaches(platform.url, order.id, ['PAID'])).status).toBe('PAID');
+      return waiting;
     } finally {
       await holder.end();
     }
+  }
+
+  it('pays an order this process placed in one round trip: the move and its order.paid in one simple query', async () => {
+    await setStock(platform.url, 'FLOW-PAID', 5);
+    const order = await placeOrder(platform.url, [{ sku: 'FLOW-PAID', quantity: 1 }]);
+    await orderReaches(platform.url, order.id, ['CONFIRMED']);
+    const waiting = await statementWaitingForOrder(order);
+    expect(waiting).toMatch(new RegExp(`^WITH moved AS \\(\\s*UPDATE orders SET status = 'PAID'[\\s\\S]*WHERE id = '${order.id}'[\\s\\S]*order_move_refused[\\s\\S]*; INSERT INTO outbox`));
+  });
+
+  it("sends a transaction's BEGIN with its first statement: a callback for an order placed elsewhere moves it in the round trip that begins", async () => {
+    // Placed by another process: this one knows nothing of it.
+    const orderId = await orderOnlyInDatabase(world, { sku: 'FLOW-ELSEWHERE', quantity: 5, status: 'CONFIRMED' });
+    const waiting = await statementWaitingForOrder({ id: orderId, totalAmount: 500 });
+    expect(waiting).toMatch(new RegExp(`^BEGIN; UPDATE orders SET status = 'PAID'[\\s\\S]*WHERE id = '${orderId}' AND status = ANY\\('\\{"CONFIRMED"\\}'\\)`));
   });
 });

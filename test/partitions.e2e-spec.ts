@@ -6,6 +6,7 @@ import { DataSource, MigrationInterface } from 'typeorm';
 import { ProcessedMessagesRepository } from '../src/compensation/processed-messages.repository';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { Db } from '../src/database/db';
+import type { Bound } from '../src/database/sql';
 import { PARTITION_DAYS_AHEAD, TimePartitions } from '../src/database/time-partitions';
 import { TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
@@ -116,8 +117,9 @@ describe('history tables partitioned by day', () => {
       const db = new Db(pool);
       // Its event occurred shortly before it was first run.
       const occurredAt = new Date((markedAt as Date).getTime() - 60_000).toISOString();
-      expect(await db.transaction(async (_, opened) => opened.length, processed.markProcessed('stock.reserve', old, occurredAt))).toBe(0);
-      expect(await db.transaction(async (_, opened) => opened.length, processed.markProcessed('stock.reserve', randomUUID(), new Date().toISOString()))).toBe(1);
+      const marked = async (marking: Bound[]) => db.transaction(async (tx) => tx.answerTo(marking.at(-1)!).length, marking);
+      expect(await marked(processed.markProcessed('stock.reserve', old, occurredAt))).toBe(0);
+      expect(await marked(processed.markProcessed('stock.reserve', randomUUID(), new Date().toISOString()))).toBe(1);
     });
   });
 
@@ -140,7 +142,10 @@ describe('history tables partitioned by day', () => {
 
     /** The event of every message here occurred a day and an hour ago, just before its first run. */
     const OCCURRED_AT = () => new Date(Date.now() - DAY_MS - 3_600_000).toISOString();
-    const mark = (messageId: string) => db.transaction(async (_, opened) => opened.length, processed.markProcessed('notify.merchant', messageId, OCCURRED_AT()));
+    const mark = (messageId: string) => {
+      const marking = processed.markProcessed('notify.merchant', messageId, OCCURRED_AT());
+      return db.transaction(async (tx) => tx.answerTo(marking.at(-1)!).length, marking);
+    };
 
     it("yesterday's marker stops today's run, though each day's partition has its own unique index", async () => {
       const messageId = randomUUID();

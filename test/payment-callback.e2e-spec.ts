@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { CommittedOrders } from '../src/orders/committed-orders';
+import { OrdersRepository } from '../src/orders/orders.repository';
 import { CallbackBody, postCallback, signCallback } from './support/contract-callback';
 import { expectError } from './support/contract-errors';
 import { WireTap } from './support/contract-wire';
@@ -220,6 +222,31 @@ describe('POST /payments/callback', () => {
     expect(await getOrder(order.id)).toMatchObject({ status: 'PAID', payment: { tradeNo } });
     expect(wire.matching('order.cancelled', order.id)).toHaveLength(0);
     expect(await available('PC-PAID-CLOSED')).toBe(9);
+  });
+
+  it("remembers a paid order's outcome for this process's notify consumer only once it has committed", async () => {
+    const outcomes = platform.app.get(CommittedOrders);
+    const order = await confirmedOrder('CB-REMEMBER');
+    const body = { orderId: order.id, tradeNo: 'T-remember', status: 'TRADE_SUCCESS' as const, amount: order.totalAmount };
+    // The move goes through, then the commit fails: its order.paid cannot be written.
+    await world.query(`CREATE FUNCTION refuse_paid() RETURNS trigger LANGUAGE plpgsql AS $$
+                         BEGIN IF NEW.envelope->'data'->>'orderId' = '${order.id}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`);
+    await world.query('CREATE TRIGGER refuse_paid BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION refuse_paid()');
+    try {
+      expect((await postCallback(platform.url, body)).status).toBe(500);
+    } finally {
+      await world.query('DROP TRIGGER refuse_paid ON outbox; DROP FUNCTION refuse_paid()');
+    }
+    expect((await getOrder(order.id)).status).toBe('CONFIRMED');
+    expect(outcomes.finalOutcome(order.id)).toBeUndefined();
+
+    const answer = await postCallback(platform.url, body);
+    expect(answer.text).toBe('success');
+    // What it remembers is what the database holds.
+    expect(outcomes.finalOutcome(order.id)).toEqual(await platform.app.get(OrdersRepository).outcomeOf(order.id));
+    expect(outcomes.finalOutcome(order.id)).toMatchObject({ status: 'PAID', tradeNo: 'T-remember', totalAmount: order.totalAmount, notifyUrl: `${merchant.url}/notify` });
+    const told = await waitFor(() => merchant.forOrder(order.id).find((request) => request.body.type === 'order.paid'), { what: "the merchant told of the order's payment" });
+    expect(told.body).toMatchObject({ status: 'PAID', tradeNo: 'T-remember', totalAmount: order.totalAmount });
   });
 
   it('answers 404 to a callback for an unknown order', async () => {

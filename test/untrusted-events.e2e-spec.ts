@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { payByCallback } from './support/notify-helpers';
 import { http } from './support/http';
 import { MerchantServer } from './support/merchant-server';
-import { orderReaches, placeOrder, setStock } from './support/orders';
+import { orderOnlyInDatabase, orderReaches, placeOrder, setStock } from './support/orders';
 import { consumersReady, EventObserver, queuesIdle } from './support/reliability-broker';
 import { RunningApp, TestWorld } from './support/test-world';
 import { waitFor } from './support/wait-for';
@@ -72,16 +72,7 @@ describe('untrusted events and exact money', () => {
   });
 
   /** An order as only the database knows it: PENDING, its order.created never published. */
-  async function pendingOrderRow(sku: string, quantity: number): Promise<string> {
-    const id = randomUUID();
-    await world.query(
-      `INSERT INTO orders (id, merchant_id, status, total_amount, currency, notify_url, created_at, updated_at)
-       VALUES ($1, 'm-1', 'PENDING', $2, 'CNY', $3, now(), now())`,
-      [id, quantity * 100, `${merchant.url}/notify`],
-    );
-    await world.query(`INSERT INTO order_items (order_id, sku, quantity, unit_price) VALUES ($1, $2, $3, 100)`, [id, sku, quantity]);
-    return id;
-  }
+  const pendingOrderRow = (sku: string, quantity: number) => orderOnlyInDatabase(world, { sku, quantity, notifyUrl: `${merchant.url}/notify` });
 
   it('order.created for an order that does not exist reserves nothing', async () => {
     await setStock(platform.url, 'UNTRUSTED-1', 1000, 100);
@@ -122,6 +113,20 @@ describe('untrusted events and exact money', () => {
     const messageId = await forge('stock.reserved', { orderId, items: [{ sku: 'UNTRUSTED-2', quantity: 2 }] });
     expect((await poisonOf(messageId, 'orders.stock-result')).error).toMatch(/no reservation/);
     expect(await world.query(`SELECT status FROM orders WHERE id = $1`, [orderId])).toEqual([{ status: 'PENDING' }]);
+  });
+
+  it('stock.reserved again under a new id, for an order already CONFIRMED, changes nothing and is no failure', async () => {
+    await setStock(platform.url, 'UNTRUSTED-8', 10, 100);
+    const order = await placeOrder(platform.url, [{ sku: 'UNTRUSTED-8', quantity: 1 }], `${merchant.url}/notify`);
+    await orderReaches(platform.url, order.id, ['CONFIRMED']);
+    const [{ updated_at: confirmedAt }] = await world.query<{ updated_at: Date }>(`SELECT updated_at FROM orders WHERE id = $1`, [order.id]);
+    const again = await forge('stock.reserved', { orderId: order.id, items: [{ sku: 'UNTRUSTED-8', quantity: 1 }] });
+    // The move sent with its commit finds the order CONFIRMED and fails that transaction; the step-by-step run skips it.
+    await waitFor(async () => (await world.query(`SELECT 1 FROM processed_messages WHERE handler = 'orders.stock-result' AND message_id = $1`, [again])).length > 0 || undefined, {
+      what: `the second stock.reserved of ${order.id} handled`,
+    });
+    expect(await world.query(`SELECT status, updated_at FROM orders WHERE id = $1`, [order.id])).toEqual([{ status: 'CONFIRMED', updated_at: confirmedAt }]);
+    expect(await world.query(`SELECT message_id FROM failed_messages WHERE message_id = $1`, [again])).toEqual([]);
   });
 
   it('stock.rejected for an order that holds a reservation does not reject it', async () => {

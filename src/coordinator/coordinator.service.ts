@@ -24,18 +24,20 @@ export class Coordinator {
 
   /**
    * Runs `work` in a transaction whose events are published after commit. `opening` is
-   * sent with BEGIN in one round trip and its rows handed to `work` (a handler's first
-   * statement, marking its message processed, is always the same).
+   * sent with BEGIN in one round trip, and `work` takes its answers (`answerTo`, `run`): a
+   * handler's first statement, marking its message processed, and the reads it knows it
+   * will make.
    */
-  async transaction<T>(work: (transaction: EventTransaction, opened: Record<string, unknown>[]) => Promise<T>, opening?: Bound | Bound[]): Promise<T> {
+  async transaction<T>(work: (transaction: EventTransaction) => Promise<T>, opening?: Bound[]): Promise<T> {
     const writerLeaseMs = this.publisher.writerLeaseMs;
     let events!: EventTransaction;
-    const value = await this.db.transaction(async (tx, opened) => {
+    const value = await this.db.transaction(async (tx) => {
       events = new EventTransaction(tx, this.outbox, writerLeaseMs);
-      const done = await work(events, opened);
+      const done = await work(events);
       events.close();
       return done;
     }, opening);
+    for (const then of events.committed) then();
     if (events.emitted.length > 0 && writerLeaseMs > 0) this.publisher.publishSoon(events.emitted);
     return value;
   }

@@ -15,6 +15,8 @@ export class EventTransaction implements Queryable {
   private readonly unwritten = new Set<EventEnvelope>();
   /** A PREPARE row this transaction settles: the next event emitted turns it READY. */
   private fulfilling?: string;
+  /** What to do once the transaction has committed, before its events are published. */
+  readonly committed: (() => void)[] = [];
 
   /**
    * @param writerLeaseMs how long the rows written here stay with this process, which
@@ -30,6 +32,11 @@ export class EventTransaction implements Queryable {
     return this.tx.run(statement, values);
   }
 
+  /** The rows `statement`, sent with BEGIN, answered. */
+  answerTo<Row>(statement: Bound<Row>): Row[] {
+    return this.tx.answerTo(statement);
+  }
+
   /**
    * Sends `statement` with the commit, before the outbox rows, in the commit's round trip:
    * the rows it locks stay locked only while PostgreSQL runs it and commits. If it fails,
@@ -37,6 +44,11 @@ export class EventTransaction implements Queryable {
    */
   atCommit(statement: Bound): void {
     this.tx.atCommit(statement);
+  }
+
+  /** Runs `then` once this transaction has committed (never when it rolls back), before its events go out. */
+  afterCommit(then: () => void): void {
+    this.committed.push(then);
   }
 
   /**

@@ -37,22 +37,20 @@ export class Db implements Queryable {
 
   /**
    * Runs `work` in a transaction on one connection. BEGIN costs no round trip of its own: it
-   * is sent with `opening` (one statement or several, each run in turn) when there is one,
-   * or else with the first statement `work` runs; and what `work` leaves with
-   * `Tx.atCommit` goes with COMMIT. Under load every round trip is a wait for a pooled
-   * connection's turn on a busy event loop, so this saves one or two on every transaction.
-   * Nothing may wait on the network inside `work` (a broker, a merchant): the connection is
-   * held until it returns.
+   * is sent with `opening` (statements run in turn, whose answers `work` takes with
+   * `Tx.run` or `Tx.answerTo`) when there is one, or else with the first statement `work`
+   * runs; and what `work` leaves with `Tx.atCommit` goes with COMMIT. Under load every
+   * round trip is a wait for a pooled connection's turn on a busy event loop, so this saves
+   * one or two on every transaction. Nothing may wait on the network inside `work` (a
+   * broker, a merchant): the connection is held until it returns.
    */
-  async transaction<T>(work: (tx: Tx, opened: Record<string, unknown>[]) => Promise<T>, opening?: Bound | Bound[]): Promise<T> {
-    const openings = opening === undefined ? [] : [opening].flat();
+  async transaction<T>(work: (tx: Tx) => Promise<T>, opening: Bound[] = []): Promise<T> {
     const client = await this.pool.connect();
     const tx = new Tx(client);
     let broken: Error | undefined;
     try {
-      // `opened` is what the last opening statement answered.
-      const opened = openings.length > 0 ? await tx.begin(openings.map((each) => each.inline())) : [];
-      const value = await work(tx, opened);
+      if (opening.length > 0) await tx.begin(opening);
+      const value = await work(tx);
       await tx.commit();
       return value;
     } catch (error) {
@@ -83,31 +81,57 @@ export class Tx implements Queryable {
   readonly closing: Bound[] = [];
   /** BEGIN has been sent (counted so before its answer: if the statement sent with it fails, BEGIN has run). */
   open = false;
+  /** What each statement sent with BEGIN answered, until it is taken (`answerTo`, `run`). */
+  private readonly answers = new Map<string, Record<string, unknown>[]>();
 
   constructor(private readonly client: PoolClient) {}
 
-  /** BEGIN with `statements` (each run in turn), in one round trip; answers the last one's rows. */
-  async begin(statements: string[]): Promise<Record<string, unknown>[]> {
+  /** BEGIN with `statements` (each run in turn), in one round trip; their answers are kept for `answerTo` and `run`. */
+  async begin(statements: Bound[]): Promise<void> {
     this.open = true;
-    return (await simple(this.client, ['BEGIN', ...statements])).at(-1)!.rows;
+    const results = await simple(this.client, ['BEGIN', ...statements.map((statement) => statement.inline())]);
+    statements.forEach((statement, index) => this.answers.set(keyOf(statement.statement, statement.values), results[index + 1].rows));
+  }
+
+  /** The rows `statement`, sent with BEGIN, answered. */
+  answerTo<Row>(statement: Bound<Row>): Row[] {
+    const key = keyOf(statement.statement, statement.values);
+    const rows = this.answers.get(key);
+    if (!rows) throw new Error(`${statement.statement.name} was not sent with BEGIN`);
+    this.answers.delete(key);
+    return rows as Row[];
   }
 
   /**
-   * The first statement goes with BEGIN, written in as a simple query when its values can be
-   * written as literals (it is then planned on this call only); later ones run by name.
+   * A statement sent ahead with BEGIN, with the same values, is answered from there, once
+   * (so only reads whose answer nothing in between can change are sent ahead). The first
+   * statement goes with BEGIN, written in as a simple query when its values can be written
+   * as literals (it is then planned on this call only); later ones run by name.
    */
   async run<Row>(statement: Statement<Row>, values: unknown[] = []): Promise<Row[]> {
-    if (!this.open) {
-      if (values.every(isLiteral)) return (await this.begin([statement.bind(values).inline()])) as Row[];
-      await this.begin([]);
+    if (!this.open && values.every(isLiteral)) {
+      // Sent with BEGIN as this call's own, not ahead: its answer is taken now, so the same statement later runs again.
+      const bound = statement.bind(values);
+      await this.begin([bound]);
+      return this.answerTo(bound);
+    }
+    if (!this.open) await this.begin([]);
+    if (this.answers.size > 0 && values.every(isLiteral)) {
+      const key = keyOf(statement, values);
+      const answered = this.answers.get(key);
+      if (answered) {
+        this.answers.delete(key);
+        return answered as Row[];
+      }
     }
     return (await this.client.query({ name: statement.name, text: statement.text, values })).rows as Row[];
   }
 
   /** Schema maintenance inside this transaction, as `Db.execute`. */
   async execute(text: string): Promise<void> {
-    if (this.open) await this.client.query(text);
-    else await this.begin([text]);
+    const texts = this.open ? [text] : ['BEGIN', text];
+    this.open = true;
+    await simple(this.client, texts);
   }
 
   /** A statement to run last, with the commit: part of this transaction, at no round trip of its own. */
@@ -119,10 +143,16 @@ export class Tx implements Queryable {
   async commit(): Promise<void> {
     if (!this.open && this.closing.length === 0) return;
     const closing = [...this.closing.map((statement) => statement.inline()), 'COMMIT'];
-    if (this.open) await simple(this.client, closing);
-    else await this.begin(closing);
+    if (!this.open) closing.unshift('BEGIN');
+    this.open = true;
+    await simple(this.client, closing);
     this.open = false;
   }
+}
+
+/** A statement and its values, as `Tx.answers` knows them. */
+function keyOf(statement: Statement<unknown>, values: unknown[]): string {
+  return `${statement.name}\u0000${JSON.stringify(values)}`;
 }
 
 /** Statements as one simple query; answers each one's result. */

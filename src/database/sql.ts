@@ -11,12 +11,21 @@ const texts = new Map<string, string>();
  * most of their cost, which an unnamed query pays on every call.
  */
 export class Statement<Row = Record<string, unknown>> {
+  /** The text cut at its parameters, for `Bound.inline`: text, parameter index, text, … (found once, not on every call). */
+  private cut?: (string | number)[];
+
   constructor(
     readonly name: string,
     readonly text: string,
   ) {
     if (texts.has(name) && texts.get(name) !== text) throw new Error(`two statements are named ${name}`);
     texts.set(name, text);
+  }
+
+  /** The text cut at its `$n` parameters: every even element is text, every odd one a parameter's index from 0. */
+  get pieces(): (string | number)[] {
+    this.cut ??= this.text.split(/\$(\d+)/).map((piece, index) => (index % 2 === 1 ? Number(piece) - 1 : piece));
+    return this.cut;
   }
 
   /** The statement with its values, to be sent later beside others in one round trip (`Db.transaction`). */
@@ -56,10 +65,16 @@ export class Bound<Row = Record<string, unknown>> {
    * has none in its own literals.
    */
   inline(): string {
-    return this.statement.text.replace(/\$(\d+)/g, (_, index: string) => {
-      const value = this.values[Number(index) - 1];
-      if (!isLiteral(value)) throw new Error(`${this.statement.name}: $${index} cannot be written as a literal`);
-      return literalText(value);
+    let text = '';
+    this.statement.pieces.forEach((piece, index) => {
+      if (index % 2 === 0) {
+        text += piece;
+        return;
+      }
+      const value = this.values[piece as number];
+      if (!isLiteral(value)) throw new Error(`${this.statement.name}: $${(piece as number) + 1} cannot be written as a literal`);
+      text += literalText(value);
     });
+    return text;
   }
 }

@@ -122,7 +122,7 @@ export class TimePartitions {
         `ALTER TABLE ${parent} ATTACH PARTITION ${escapeIdentifier(name)} FOR VALUES FROM (${escapeLiteral(day.toISOString())}) TO (${escapeLiteral(end.toISOString())})`,
       );
       return true;
-    }, partitionLock.bind([this.table]));
+    }, [partitionLock.bind([this.table])]);
   }
 }
 

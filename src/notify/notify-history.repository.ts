@@ -35,6 +35,6 @@ export class NotifyHistoryRepository {
   }
 
   private pruneBatch(statement: Statement, olderThanMs: number, limit: number): Promise<number> {
-    return this.db.transaction(async (transaction) => (await transaction.run(statement, [olderThanMs, limit])).length, shortLockWait.bind([]));
+    return this.db.transaction(async (transaction) => (await transaction.run(statement, [olderThanMs, limit])).length, [shortLockWait.bind([])]);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Queryable } from '../database/db';
 import { OrderLookup } from '../stock/order-lookup';
+import { CommittedOrders } from './committed-orders';
 import type { OrderStatus } from './order-state';
 import { OrderOutcome, OrderRecord, OrdersRepository } from './orders.repository';
 
@@ -12,10 +13,17 @@ export type { OrderOutcome, OrderRecord } from './orders.repository';
  */
 @Injectable()
 export class OrderFacts implements OrderLookup {
-  constructor(private readonly orders: OrdersRepository) {}
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly committedOrders: CommittedOrders,
+  ) {}
 
   itemsOf(orderId: string, database: Queryable) {
     return this.orders.itemsOf(orderId, database);
+  }
+
+  itemsAhead(orderId: string) {
+    return this.orders.itemsAhead(orderId);
   }
 
   statusOf(orderId: string, database: Queryable): Promise<OrderStatus | null> {
@@ -23,8 +31,8 @@ export class OrderFacts implements OrderLookup {
   }
 
   /** Who to tell about the order, and the outcome a notification reports. */
-  outcomeOf(orderId: string): Promise<OrderOutcome | null> {
-    return this.orders.outcomeOf(orderId);
+  async outcomeOf(orderId: string): Promise<OrderOutcome | null> {
+    return this.committedOrders.finalOutcome(orderId) ?? this.orders.outcomeOf(orderId);
   }
 
   /** The order as it stands for ops: when it last moved (`updatedAt`) and whether a charge is under way; null when there is no such order. */

@@ -74,13 +74,37 @@ const lock = new Statement<{ id: string; status: OrderStatus; total_amount: stri
   'orders lock',
   `SELECT id, status, total_amount, currency FROM orders WHERE id = $1 FOR UPDATE`,
 );
-/** Moves order $1 to $2 from any of the states $3 (and, when $7 is given, only if that is its total), setting what the move records. */
-const move = new Statement<{ currency: string }>(
+const OUTCOME_COLUMNS = `id, merchant_id AS "merchantId", status, total_amount::float8 AS "totalAmount", currency, notify_url AS "notifyUrl",
+          trade_no AS "tradeNo", paid_at AS "paidAt", reason`;
+/** Moves order $1 to $2 from any of the states $3 (and, when $7 is given, only if that is its total), setting what the move records; answers the outcome it makes. */
+const move = new Statement<OrderOutcome>(
   'orders move',
   `UPDATE orders SET status = $2, updated_at = now(),
           reason = coalesce($4, reason), trade_no = coalesce($5, trade_no), paid_at = coalesce($6, paid_at)
-    WHERE id = $1 AND status = ANY($3) AND ($7::bigint IS NULL OR total_amount = $7) RETURNING currency`,
+    WHERE id = $1 AND status = ANY($3) AND ($7::bigint IS NULL OR total_amount = $7)
+    RETURNING ${OUTCOME_COLUMNS}`,
 );
+/**
+ * Order $1 paid with trade $2 at $3, from any of the states $6, if it is for $4 in currency
+ * $5; or the transaction it is sent in fails: `order_move_refused` raises SQLSTATE BS002
+ * (migration 1795348000000). Its values are all literals (text, whole numbers, an instant, a
+ * text array), so it can be sent inline.
+ */
+const payOrFail = new Statement<{ moved: boolean }>(
+  'orders pay or fail',
+  `WITH moved AS (
+     UPDATE orders SET status = 'PAID', updated_at = now(), trade_no = $2, paid_at = $3
+      WHERE id = $1 AND status = ANY($6) AND total_amount = $4 AND currency = $5 RETURNING id)
+   SELECT CASE WHEN EXISTS (SELECT 1 FROM moved) THEN true ELSE order_move_refused($1::uuid) END AS moved`,
+);
+/** Order $1 moved to $2 from any of the states $3, or the transaction it is sent in fails (BS002, as `payOrFail`). */
+const moveOrFail = new Statement<{ moved: boolean }>(
+  'orders move or fail',
+  `WITH moved AS (UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 AND status = ANY($3) RETURNING id)
+   SELECT CASE WHEN EXISTS (SELECT 1 FROM moved) THEN true ELSE order_move_refused($1::uuid) END AS moved`,
+);
+/** The SQLSTATE `payOrFail` and `moveOrFail` fail with. */
+const MOVE_REFUSED = 'BS002';
 const exists = new Statement('orders exists', `SELECT 1 FROM orders WHERE id = $1`);
 /** The order and its items in one statement; the items come as one JSON text ($10). */
 const insert = new Statement(
@@ -102,9 +126,7 @@ const statusOf = new Statement<{ status: OrderStatus }>('orders status', `SELECT
 /** Who to tell about order $1, and what its outcome was. */
 const outcomeOf = new Statement<OrderOutcome>(
   'orders outcome',
-  `SELECT id, merchant_id AS "merchantId", status, total_amount::float8 AS "totalAmount", currency, notify_url AS "notifyUrl",
-          trade_no AS "tradeNo", paid_at AS "paidAt", reason
-     FROM orders WHERE id = $1`,
+  `SELECT ${OUTCOME_COLUMNS} FROM orders WHERE id = $1`,
 );
 const latestNotifyUrl = new Statement<{ notify_url: string }>(
   'orders latest notify url',
@@ -155,16 +177,31 @@ export class OrdersRepository {
     return row ? { id: row.id, status: row.status, totalAmount: Number(row.total_amount), currency: row.currency } : null;
   }
 
-  /** Moves the order to `next` from one of `from`, recording what the move says; the moved row's currency, or null. */
+  /** Moves the order to `next` from one of `from`, recording what the move says; the moved order's outcome, or null. */
   async move(
     id: string,
     next: OrderStatus,
     from: OrderStatus[],
     recorded: { reason?: string | null; tradeNo?: string; paidAt?: Date; amount?: number },
     database: Queryable,
-  ): Promise<{ currency: string } | null> {
+  ): Promise<OrderOutcome | null> {
     const [moved] = await database.run(move, [id, next, from, recorded.reason ?? null, recorded.tradeNo ?? null, recorded.paidAt ?? null, recorded.amount ?? null]);
     return moved ?? null;
+  }
+
+  /** The order's move to PAID, to send with its event: it fails the transaction unless the order moves (`isMoveRefused`). */
+  payOrFail(id: string, charge: { tradeNo: string; paidAt: Date; amount: number; currency: string }, from: OrderStatus[]): Bound {
+    return payOrFail.bind([id, charge.tradeNo, charge.paidAt, charge.amount, charge.currency, from]);
+  }
+
+  /** The order's move to `next`, to send with a commit: it fails the transaction unless the order moves (`isMoveRefused`). */
+  moveOrFail(id: string, next: OrderStatus, from: OrderStatus[]): Bound {
+    return moveOrFail.bind([id, next, from]);
+  }
+
+  /** Whether a transaction failed because the move sent in it did not happen. */
+  isMoveRefused(error: unknown): boolean {
+    return (error as { code?: unknown } | null)?.code === MOVE_REFUSED;
   }
 
   async exists(id: string, database: Queryable): Promise<boolean> {
@@ -173,6 +210,11 @@ export class OrdersRepository {
 
   async itemsOf(id: string, database: Queryable): Promise<{ status: OrderStatus; items: { sku: string; quantity: number }[] } | null> {
     return (await database.run(itemsOf, [id]))[0] ?? null;
+  }
+
+  /** The read `itemsOf` makes, to send ahead with a transaction's BEGIN. */
+  itemsAhead(id: string): Bound {
+    return itemsOf.bind([id]);
   }
 
   async statusOf(id: string, database: Queryable): Promise<OrderStatus | null> {

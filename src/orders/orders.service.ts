@@ -5,15 +5,17 @@ import { createHash, randomUUID } from 'node:crypto';
 import { HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
 import type { EventTransaction } from '../coordinator/event-transaction';
 import { Coordinator } from '../coordinator/coordinator.service';
+import type { Bound } from '../database/sql';
 import { literalHostProblem } from '../common/public-address';
 import { notifyConfig } from '../config/notify.config';
 import { MerchantDirectory } from '../merchants/merchant-directory';
 import { StockService } from '../stock/stock.service';
 import type { CreateOrderDto } from './create-order.dto';
+import { CommittedOrders } from './committed-orders';
 import { NotificationStatus, notificationStatusOf } from './notification-status';
 import { OrderException } from './order.exception';
-import { OrderStatus, statusesThatCanBecome } from './order-state';
-import { OrderRecord, OrdersRepository } from './orders.repository';
+import { isFinal, OrderStatus, statusesThatCanBecome } from './order-state';
+import { OrderOutcome, OrderRecord, OrdersRepository } from './orders.repository';
 
 export type { OrderRecord } from './orders.repository';
 
@@ -43,6 +45,7 @@ export class OrdersService {
     private readonly stock: StockService,
     private readonly merchants: MerchantDirectory,
     @Inject(notifyConfig.KEY) private readonly notify: ConfigType<typeof notifyConfig>,
+    private readonly committedOrders: CommittedOrders,
   ) {}
 
   async place(request: CreateOrderDto, idempotencyKey?: string): Promise<PlacedOrder> {
@@ -75,6 +78,7 @@ export class OrdersService {
     };
     try {
       await this.coordinator.commit(this.orders.insert(order, idempotencyKey ?? null, fingerprint), [{ type: 'order.created', data: createdEventOf(order) }]);
+      this.committedOrders.remember(outcomeOf(order));
       return { order, created: true };
     } catch (error) {
       // Two requests with the same key raced: the loser answers as a replay.
@@ -116,6 +120,24 @@ export class OrdersService {
   }
 
   /**
+   * The usual stock answer, "reserved" for an order still PENDING: the move to CONFIRMED goes
+   * with the commit, in its round trip, beside `order.confirmed`. When the order did not move
+   * (a late or repeated answer), the transaction fails (`isMoveRefused`), and
+   * `applyStockResult` goes again step by step to say why.
+   */
+  async confirmWithCommit(orderId: string, transaction: EventTransaction): Promise<HandlerOutcome> {
+    if (!(await this.stock.holdsReservation(orderId, transaction))) return refuse(`order ${orderId} holds no reservation`);
+    transaction.atCommit(this.orders.moveOrFail(orderId, 'CONFIRMED', statusesThatCanBecome('CONFIRMED')));
+    await transaction.emit('order.confirmed', { orderId });
+    return 'done';
+  }
+
+  /** Whether a transaction failed because an order's move sent with it did not happen (`confirmWithCommit`). */
+  isMoveRefused(error: unknown): boolean {
+    return this.orders.isMoveRefused(error);
+  }
+
+  /**
    * Applies the stock module's answer; a late or repeated answer changes nothing. The
    * answer must agree with the stock module's own record: "reserved" only for an order
    * that holds a reservation, "rejected" only for one that does not.
@@ -133,6 +155,34 @@ export class OrdersService {
     if (result.reserved) await transaction.emit('order.confirmed', { orderId });
     else await transaction.emit('order.rejected', { orderId, reason: reason! });
     return 'done';
+  }
+
+  /** What `applyStockResult` reads, for `HandlerContext.once` to send ahead. */
+  stockResultReads(orderId: string): Bound[] {
+    return [this.stock.holdsReservationAhead(orderId)];
+  }
+
+  /**
+   * The usual payment, in one round trip: an order this process placed (so its amount and
+   * currency are known here) becomes PAID with its `order.paid`, both in one statement's
+   * transaction. False, with nothing written, when the order is not known here or did not
+   * move (not CONFIRMED for that amount and currency): `settlePayment` then says why.
+   */
+  async payKnownOrder(orderId: string, charge: { tradeNo: string; amount: number }): Promise<boolean> {
+    const known = this.committedOrders.recall(orderId);
+    if (!known || isFinal(known.status) || known.totalAmount !== charge.amount) return false;
+    const paidAt = new Date();
+    const paid = { tradeNo: charge.tradeNo, paidAt, amount: charge.amount, currency: known.currency };
+    try {
+      await this.coordinator.commit(this.orders.payOrFail(orderId, paid, statusesThatCanBecome('PAID')), [
+        { type: 'order.paid', data: { orderId, tradeNo: charge.tradeNo, amount: charge.amount, currency: known.currency, paidAt: paidAt.toISOString() } },
+      ]);
+    } catch (error) {
+      if (this.orders.isMoveRefused(error)) return false;
+      throw error;
+    }
+    this.committedOrders.remember({ ...known, status: 'PAID', tradeNo: charge.tradeNo, paidAt });
+    return true;
   }
 
   /**
@@ -170,9 +220,14 @@ export class OrdersService {
     return this.orders.lock(orderId, transaction);
   }
 
-  /** Moves the order to `next` in one statement, if the state machine allows it from where it is. */
-  private transition(orderId: string, next: OrderStatus, transaction: EventTransaction, recorded: Parameters<OrdersRepository['move']>[3]) {
-    return this.orders.move(orderId, next, statusesThatCanBecome(next), recorded, transaction);
+  /**
+   * Moves the order to `next` in one statement, if the state machine allows it from where it
+   * is. A final outcome is remembered once committed, for this process's notify consumer.
+   */
+  private async transition(orderId: string, next: OrderStatus, transaction: EventTransaction, recorded: Parameters<OrdersRepository['move']>[3]) {
+    const moved = await this.orders.move(orderId, next, statusesThatCanBecome(next), recorded, transaction);
+    if (moved && isFinal(next)) transaction.afterCommit(() => this.committedOrders.remember(moved));
+    return moved;
   }
 
   /** A transition that did not happen: a late or repeated event, or one about an order that does not exist. */
@@ -203,6 +258,12 @@ export function createdEventOf(order: OrderRecord): OrderCreatedData {
     notifyUrl: order.notifyUrl,
     createdAt: order.createdAt.toISOString(),
   };
+}
+
+/** What a placed order's outcome will report, as far as it is known when it is placed. */
+function outcomeOf(order: OrderRecord): OrderOutcome {
+  const { id, merchantId, status, totalAmount, currency, notifyUrl, tradeNo, paidAt, reason } = order;
+  return { id, merchantId, status, totalAmount, currency, notifyUrl, tradeNo, paidAt, reason };
 }
 
 /** Same body, same fingerprint: field order and the default currency do not matter. */

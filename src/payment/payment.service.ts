@@ -20,7 +20,9 @@ export type PayResult = { status: 'PAID'; tradeNo: string } | { status: 'PAYMENT
 /**
  * The three ways a payment outcome arrives — the gateway's direct answer, its callback,
  * and our check-back — all settle through `settle`, under the order's row lock, so the
- * order becomes PAID and `order.paid` is published once, whichever comes first.
+ * order becomes PAID and `order.paid` is published once, whichever comes first. A callback
+ * for an order this process placed first tries `payKnownOrder`, one conditional statement
+ * with its event under the same row lock, and settles only when that did not move it.
  */
 @Injectable()
 export class PaymentService implements OnModuleInit {
@@ -70,6 +72,7 @@ export class PaymentService implements OnModuleInit {
 
   /** The gateway's asynchronous word on a charge; safe to receive any number of times. */
   async recordCallback(callback: PaymentCallbackDto): Promise<void> {
+    if (callback.status === 'TRADE_SUCCESS' && (await this.orders.payKnownOrder(callback.orderId, callback))) return;
     await this.coordinator.transaction(async (transaction) => {
       if (callback.status === 'TRADE_SUCCESS') {
         await this.settleIn(transaction, callback.orderId, callback, 'callback');

@@ -1,4 +1,5 @@
 import type { Queryable } from '../database/db';
+import type { Bound } from '../database/sql';
 
 /**
  * What stock must know of an order to check the events it gets against it (an event is a
@@ -9,6 +10,8 @@ import type { Queryable } from '../database/db';
 export abstract class OrderLookup {
   /** The order's status and items, or null when there is no such order. */
   abstract itemsOf(orderId: string, database: Queryable): Promise<{ status: string; items: { sku: string; quantity: number }[] } | null>;
+  /** The read `itemsOf` makes, to send ahead with a transaction's BEGIN. */
+  abstract itemsAhead(orderId: string): Bound;
   abstract statusOf(orderId: string, database: Queryable): Promise<string | null>;
 }
 

@@ -122,6 +122,11 @@ export class StockRepository {
     return (await database.run(holdsReservation, [orderId]))[0].held;
   }
 
+  /** The read `holdsReservation` makes, to send ahead with a transaction's BEGIN. */
+  holdsReservationAhead(orderId: string): Bound {
+    return holdsReservation.bind([orderId]);
+  }
+
   async reserve(orderId: string, items: { sku: string; quantity: number }[], database: Queryable): Promise<ReserveOutcome> {
     const [outcome] = await database.run(reserve, [orderId, JSON.stringify(items)]);
     return outcome;

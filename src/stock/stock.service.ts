@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { HandlerContext, HandlerOutcome, refuse } from '../compensation/handlers/event-handler.decorator';
 import type { EventTransaction } from '../coordinator/event-transaction';
 import type { Queryable } from '../database/db';
+import type { Bound } from '../database/sql';
 import { OrderLookup, sameItems } from './order-lookup';
 import { StockLevel, StockRepository, StockReservationRecord } from './stock.repository';
 
@@ -42,6 +43,11 @@ export class StockService {
     return this.stock.holdsReservation(orderId, database);
   }
 
+  /** The read `holdsReservation` makes, for `HandlerContext.once`'s reads ahead. */
+  holdsReservationAhead(orderId: string): Bound {
+    return this.stock.holdsReservationAhead(orderId);
+  }
+
   /**
    * Takes every item of the order or none, never overselling. The event is checked
    * against the order first: only a PENDING order's own items are reserved.
@@ -54,11 +60,11 @@ export class StockService {
    */
   async reserveFor(order: OrderCreatedData, once: HandlerContext['once']): Promise<HandlerOutcome> {
     try {
-      return await once((transaction) => this.reserveWithCommit(order, transaction));
+      return await once((transaction) => this.reserveWithCommit(order, transaction), [this.orders.itemsAhead(order.id)]);
     } catch (error) {
       if (!this.stock.isRefusal(error)) throw error;
     }
-    return once((transaction) => this.reserveStepByStep(order, transaction));
+    return once((transaction) => this.reserveStepByStep(order, transaction), [this.orders.itemsAhead(order.id)]);
   }
 
   private async reserveWithCommit(order: OrderCreatedData, transaction: EventTransaction): Promise<HandlerOutcome> {

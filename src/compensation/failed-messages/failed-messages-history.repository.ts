@@ -54,6 +54,6 @@ export class FailedMessagesHistory {
    * a short transaction of its own; answers how many went.
    */
   pruneBatch(olderThanMs: number, limit: number): Promise<number> {
-    return this.db.transaction(async (transaction) => (await transaction.run(pruneBatch, [olderThanMs, limit])).length, shortLockWait.bind([]));
+    return this.db.transaction(async (transaction) => (await transaction.run(pruneBatch, [olderThanMs, limit])).length, [shortLockWait.bind([])]);
   }
 }

@@ -1,6 +1,7 @@
 import type { EventOf, RetryAdvice, RoutingKey } from '@backstop/transport';
 import { SetMetadata } from '@nestjs/common';
 import type { EventTransaction } from '../../coordinator/event-transaction';
+import type { Bound } from '../../database/sql';
 
 export const EVENT_HANDLER = Symbol('backstop:event-handler');
 
@@ -65,8 +66,13 @@ export interface HandlerContext {
    * wish of `atLeastMs`: a tier of the schedule at or past it; undefined when this is the last.
    */
   retryDelayAtLeast(atLeastMs: number): number | undefined;
-  /** Runs `work` at most once per handler and message: the effect commits with the record of it. */
-  once(work: (transaction: EventTransaction) => Promise<HandlerOutcome | void>): Promise<HandlerOutcome>;
+  /**
+   * Runs `work` at most once per handler and message: the effect commits with the record of
+   * it. `readsAhead` go with the transaction's BEGIN, after the record, and the same reads
+   * in `work` are answered from there: a round trip each fewer. Only reads whose answer
+   * nothing `work` does before them can change.
+   */
+  once(work: (transaction: EventTransaction) => Promise<HandlerOutcome | void>, readsAhead?: Bound[]): Promise<HandlerOutcome>;
 }
 
 export type EventHandlerMethod<K extends RoutingKey> = (event: EventOf<K>, context: HandlerContext) => Promise<HandlerOutcome>;

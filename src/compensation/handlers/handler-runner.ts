@@ -182,11 +182,14 @@ export class HandlerRunner {
       attempt,
       retryDelayMs,
       retryDelayAtLeast: (atLeastMs) => (retryDelayMs === undefined ? undefined : delayTierAtLeast(handler.delaysMs, retryDelayMs, atLeastMs)),
-      once: (work) =>
-        this.coordinator.transaction(
-          async (transaction, claimed): Promise<HandlerOutcome> => (claimed.length === 0 ? 'skipped' : ((await work(transaction)) ?? 'done')),
-          this.processed.markProcessed(handler.queue, envelope.id, envelope.occurredAt),
-        ),
+      once: (work, readsAhead = []) => {
+        const marking = this.processed.markProcessed(handler.queue, envelope.id, envelope.occurredAt);
+        return this.coordinator.transaction(
+          async (transaction): Promise<HandlerOutcome> =>
+            transaction.answerTo(marking.at(-1)!).length === 0 ? 'skipped' : ((await work(transaction)) ?? 'done'),
+          [...marking, ...readsAhead],
+        );
+      },
     };
   }
 }
