@@ -177,7 +177,7 @@ describe('retention (PROCESSED_RETENTION=7d, HISTORY_RETENTION=30d)', () => {
       await world.query(`UPDATE deliveries SET attempted_at = now() - interval '31 days'`);
       await world.query(`UPDATE notifications SET created_at = now() - interval '31 days', delivered_at = now() - interval '31 days'`);
 
-      // More markers than one batch holds (1000), and one that is still young.
+      // More markers than one batch holds (RETENTION_BATCH), and one that is still young.
       await world.query(
         `INSERT INTO processed_messages (handler, message_id, processed_at)
          SELECT 'retention.probe', gen_random_uuid(), now() - interval '8 days' FROM generate_series(1, 2500)`,

@@ -8,17 +8,24 @@ import { retentionConfig } from '../config/retention.config';
 import { TimePartitions } from '../database/time-partitions';
 import { Metrics } from '../metrics/metrics.service';
 
-/** Rows per delete: each batch is its own short transaction, so locks are held for moments. */
-export const RETENTION_BATCH = 1_000;
+/**
+ * Rows per delete: each batch is its own short transaction, a few milliseconds of one core and
+ * of WAL, so a hot-path statement that arrives meanwhile waits that little. On the
+ * production-size benchmark, batches of 1,000 (about 18 ms each) put the hot path's p99 at 2.9
+ * times its steady figure through a catch-up round; with 250 (and the pause below), 1.1, 2.4,
+ * 1.3, 1.2, 1.2 and 1.4 in six runs (docs/benchmarks.md).
+ */
+export const RETENTION_BATCH = 250;
 /**
  * After each batch, and after each partition dropped, a pause of this many times its own
- * duration: retention takes at most a fifth of one connection's time however much is due, so
- * the hot path beside it never queues behind a run of deletes. Partitions too: each detach
- * makes every connection plan its statements on the table again, and a first round after
- * weeks down (85 partitions due in the production-size benchmark) dropped them all within
- * two seconds, in which the hot path's p99 doubled.
+ * duration: retention takes at most a twentieth of one connection's time however much is due,
+ * so few hot-path statements ever meet a batch. A round's length is what this costs: the
+ * first round after weeks down (1.1M rows and 85 partitions in the production-size benchmark)
+ * takes about ten minutes, where a day's rows take seconds. Partitions too: each detach
+ * makes every connection plan its statements on the table again, and dropping all 85 back
+ * to back doubled the hot path's p99 for two seconds.
  */
-export const RETENTION_PAUSE_FACTOR = 4;
+export const RETENTION_PAUSE_FACTOR = 19;
 
 /**
  * How one module's rows of a plain table are pruned. `pruneBatch` is a statement of the
