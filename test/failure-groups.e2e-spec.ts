@@ -173,11 +173,13 @@ describe('failure groups', () => {
   });
 
   it('skips the poison of a group and counts it', async () => {
-    const error = `PointsError: customer ${randomUUID()} is over the limit by 12 points`;
+    // Built whole for each number: replacing "12" in a finished error could hit the customer's id instead.
+    const customer = randomUUID();
+    const error = (points: number) => `PointsError: customer ${customer} is over the limit by ${points} points`;
     const [first, second, unreadable] = await service.report([
-      { body: JSON.stringify({ id: randomUUID(), type: 'order.paid', data: {} }), error },
-      { body: JSON.stringify({ id: randomUUID(), type: 'order.paid', data: {} }), error: error.replace('12', '340') },
-      { body: 'not an envelope', error: error.replace('12', '7'), attempts: 1, poison: true },
+      { body: JSON.stringify({ id: randomUUID(), type: 'order.paid', data: {} }), error: error(12) },
+      { body: JSON.stringify({ id: randomUUID(), type: 'order.paid', data: {} }), error: error(340) },
+      { body: 'not an envelope', error: error(7), attempts: 1, poison: true },
     ]);
     const group = await waitFor(async () => {
       const found = await groupOf(SERVICE_QUEUE, /^PointsError/);
