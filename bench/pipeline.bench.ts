@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { ADMIN_TOKEN, CALLBACK_SECRET, TestWorld } from '../test/support/test-world';
 import { LoadClient, Merchant, Target } from './pipeline/closed-loop';
-import { measure, Measurement, MeasureOptions } from './pipeline/measure';
+import { measure, Measurement, MeasureOptions, measureWindow, summarize, Window } from './pipeline/measure';
 import { dataScenario } from './data/scenario';
 import { burst, slowdown } from './pipeline/busy-merchants';
 import { noisyNeighbour } from './pipeline/noisy-neighbour';
@@ -22,7 +22,8 @@ import { buildIfStale, startBackstop, startBaseline, System } from './pipeline/s
 const USAGE = `npm run bench -- [flags]
 
   --clients N            concurrent closed-loop clients (32; 16 with --scenario noisy)
-  --orders N             measured orders per system (1000; 20000 with --soak)
+  --orders N             measured orders per system (1000; 20000 with --soak); with both systems, in four
+                         turns each, taken A B B A A B B A so that the machine's drift falls on both alike
   --warmup N             orders before the window opens, not counted (5% of --orders, at least 50;
                          and at least 2 s unless 0)
   --poll-ms N            pause between two GET /orders/:id of one client (10)
@@ -146,8 +147,16 @@ async function connect(connectionString: string): Promise<Client> {
   return client;
 }
 
-/** Starts one system in a world of its own, measures it, and takes it all down again. */
-async function runSpawned(name: 'backstop' | 'baseline', merchant: Merchant, notifyUrl: string): Promise<Measurement> {
+/** One system started in a world of its own, ready to be measured; `stop` takes it all down again. */
+interface Spawned {
+  name: 'backstop' | 'baseline';
+  system: System;
+  target: Target;
+  probe: DatabaseProbe;
+  stop(): Promise<void>;
+}
+
+async function startSpawned(name: 'backstop' | 'baseline', notifyUrl: string): Promise<Spawned> {
   const world = await TestWorld.create(`bench_${name}`);
   const destroyWorld = undoLater(() => world.destroy());
   const profile = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}/${name}`] : [];
@@ -164,16 +173,66 @@ async function runSpawned(name: 'backstop' | 'baseline', merchant: Merchant, not
   const probe = await DatabaseProbe.open(world.database, cluster);
   process.stderr.write(`${name}: ${system.url} (pid ${system.pid}), database ${world.name}\n`);
   const target: Target = { url: system.url, callbackSecret: CALLBACK_SECRET, sku: SKU, notifyUrl: `${notifyUrl}/notify/${name}` };
+  return {
+    name,
+    system,
+    target,
+    probe,
+    stop: async () => {
+      await closeCluster();
+      await stopSystem();
+      await probe.forgetStatements();
+      await destroyWorld();
+    },
+  };
+}
+
+/** Starts one system, measures it in one window, and takes it all down again. */
+async function runSpawned(name: 'backstop' | 'baseline', merchant: Merchant, notifyUrl: string): Promise<Measurement> {
+  const spawned = await startSpawned(name, notifyUrl);
   try {
-    const measurement = await measure(system, target, merchant, probe, options);
-    if (probe.statementsProblem) measurement.warnings.push(`SQL statements: n/a (${probe.statementsProblem})`);
-    return measurement;
+    return withProbeWarning(spawned.probe, await measure(spawned.system, spawned.target, merchant, spawned.probe, options));
   } finally {
-    await closeCluster();
-    await stopSystem();
-    await probe.forgetStatements();
-    await destroyWorld();
+    await spawned.stop();
   }
+}
+
+/**
+ * The two systems side by side, measured in turns: A B B A, then A B B A again (B first on
+ * every other run), a quarter of the orders each turn. The machine's speed drifts by more
+ * than the gap between the systems within a minute (other tenants, PostgreSQL's checkpoints);
+ * in this order a drift that is steady over the run falls on both alike, where one after the
+ * other it would fall on one. A turn after the first opens its window once each client has
+ * done two orders, so the loop is full again.
+ */
+async function runInTurns(run: number, names: ('backstop' | 'baseline')[], merchant: Merchant, notifyUrl: string): Promise<Measurement[]> {
+  const started: Spawned[] = [];
+  try {
+    for (const name of names) started.push(await startSpawned(name, notifyUrl));
+    const [a, b] = run % 2 === 1 ? started : [...started].reverse();
+    const windows = new Map<Spawned, Window[]>(started.map((spawned) => [spawned, []]));
+    for (const turn of [a, b, b, a, a, b, b, a]) {
+      const first = windows.get(turn)!.length === 0;
+      const window = await measureWindow(turn.system, turn.target, merchant, turn.probe, {
+        ...options,
+        orders: Math.ceil(options.orders / TURNS),
+        warmup: first ? options.warmup : 2 * options.clients,
+        warmupMs: first ? options.warmupMs : 0,
+      });
+      windows.get(turn)!.push(window);
+    }
+    return started.map((spawned) => withProbeWarning(spawned.probe, summarize(spawned.name, windows.get(spawned)!)));
+  } finally {
+    for (const spawned of started.reverse()) await spawned.stop();
+  }
+}
+
+/** Turns each system takes in one run of `runInTurns`. */
+const TURNS = 4;
+
+function withProbeWarning(probe: DatabaseProbe, measurement: Measurement): Measurement {
+  if (probe.statementsProblem) measurement.warnings.push(`SQL statements: n/a (${probe.statementsProblem})`);
+  return measurement;
 }
 
 /** A platform that runs already: only what it lets us see. */
@@ -194,16 +253,11 @@ async function runRemote(url: string, merchant: Merchant, notifyUrl: string): Pr
   return measurement;
 }
 
-async function sequentially<T>(steps: (() => Promise<T>)[]): Promise<T[]> {
-  const results: T[] = [];
-  for (const step of steps) results.push(await step());
-  return results;
-}
-
 function printRun(run: number, measurements: Measurement[]): void {
   const [first, second] = measurements;
   console.log(
     `\nrun ${run}/${runs}: ${options.orders} orders measured after ${options.warmup} warm-up, ${options.clients} clients, ` +
+      (measurements.length === 2 ? `in turns of ${Math.ceil(options.orders / TURNS)} (${run % 2 === 1 ? 'A B B A A B B A' : 'B A A B B A A B'}), ` : '') +
       `GET /orders/:id every ${options.pollMs} ms until CONFIRMED${flags.url ? `, against ${flags.url.replace(/\/$/, '')}` : ''}\n`,
   );
   console.log(second ? comparisonTable(first, second) : singleTable(first));
@@ -232,14 +286,11 @@ async function pipeline(): Promise<void> {
   if (!remote) buildIfStale();
   const all: Measurement[][] = [];
   for (let run = 1; run <= runs; run += 1) {
-    // Every other run the other system goes first, so what one leaves behind on the machine
-    // (PostgreSQL's checkpoint and autovacuum, a warm page cache) does not favour the same one each time.
-    const order = run % 2 === 0 ? [...systems].reverse() : systems;
     const measurements = remote
       ? [await runRemote(remote, merchant, notifyUrl)]
-      : (await sequentially(order.map((name) => () => runSpawned(name, merchant, notifyUrl)))).sort(
-          (a, b) => systems.indexOf(a.system as (typeof systems)[number]) - systems.indexOf(b.system as (typeof systems)[number]),
-        );
+      : systems.length === 2 && !flags.soak
+        ? await runInTurns(run, [...systems], merchant, notifyUrl)
+        : [await runSpawned(systems[0], merchant, notifyUrl)];
     printRun(run, measurements);
     all.push(measurements);
   }

@@ -47,7 +47,11 @@ export interface HotPathResult {
   cpuPercent?: number;
   /** The machine's 1-minute load average when the window closed: what else ran beside it (two cores: above 2, queueing). */
   loadAverage: number;
+  /** `POST /orders` by half minute of the window, by wall clock: where in a long window its tail lies (to set beside the database's log). */
+  postBySlice: { from: Date; orders: number; p99: number }[];
 }
+
+const SLICE_MS = 30_000;
 
 /**
  * The hot path under a steady load: each order is `POST /orders`, then `GET /orders/:id` of the
@@ -59,6 +63,7 @@ export interface HotPathResult {
  */
 export async function hotPath(client: LoadClient, target: HotPathTarget, options: HotPathOptions): Promise<HotPathResult> {
   const post: number[] = [];
+  const postEnded: number[] = [];
   const getPlaced: number[] = [];
   const getExisting: number[] = [];
   let errors = 0;
@@ -113,6 +118,7 @@ export async function hotPath(client: LoadClient, target: HotPathTarget, options
         target.placed?.(id);
         if (recording) {
           post.push(created.ms);
+          postEnded.push(Date.now());
           getPlaced.push(placed.ms);
           if (existing) getExisting.push(existing.ms);
           recorded += 1;
@@ -132,6 +138,14 @@ export async function hotPath(client: LoadClient, target: HotPathTarget, options
   const cpuAtEnd = cpuNow();
   const seconds = Math.max(0.001, (windowEnd - windowStart) / 1000);
   const sorted = (values: number[]) => values.sort((a, b) => a - b);
+  const slices = new Map<number, number[]>();
+  postEnded.forEach((ended, index) => {
+    const from = ended - (ended % SLICE_MS);
+    const slice = slices.get(from);
+    if (slice) slice.push(post[index]);
+    else slices.set(from, [post[index]]);
+  });
+  const postBySlice = [...slices].sort(([a], [b]) => a - b).map(([from, values]) => ({ from: new Date(from), orders: values.length, p99: p99(sorted(values))! }));
   return {
     orders: recorded,
     seconds,
@@ -142,6 +156,7 @@ export async function hotPath(client: LoadClient, target: HotPathTarget, options
     errors,
     firstError,
     loadAverage: loadavg()[0],
+    postBySlice,
     cpuPercent: cpuAtStart === undefined || cpuAtEnd === undefined ? undefined : ((cpuAtEnd - cpuAtStart) / ((windowEnd - windowStart) || 1)) * 100,
   };
 }

@@ -55,10 +55,25 @@ interface Edge {
   loadGeneratorCpuMs: number;
 }
 
-/**
- * Runs the closed loop against one system and reads its process (CPU, RSS) and its
- * database (statements, transactions, backend CPU) at both edges of the window.
- */
+/** One window of the closed loop against one system: its raw figures, which add up with other windows'. */
+export interface Window {
+  timings: OrderTiming[];
+  seconds: number;
+  cpuMs?: number;
+  transactions?: number;
+  statements?: number;
+  postgresCpuMs?: number;
+  loadGeneratorCpuMs: number;
+  /** RSS over the second 10% of the window's orders (warm-up included), and over its last 10%. */
+  rssEarly?: number;
+  rssLate?: number;
+  rssPeak?: number;
+  duplicateNotifications: number;
+  top: { calls: number; query: string }[];
+  warnings: string[];
+}
+
+/** Runs the closed loop against one system, its figures over one window. */
 export async function measure(
   system: { name: string; pid?: number },
   target: Target,
@@ -66,6 +81,20 @@ export async function measure(
   probe: DatabaseProbe | undefined,
   options: MeasureOptions,
 ): Promise<Measurement> {
+  return summarize(system.name, [await measureWindow(system, target, merchant, probe, options)]);
+}
+
+/**
+ * Runs the closed loop against one system and reads its process (CPU, RSS) and its
+ * database (statements, transactions, backend CPU) at both edges of the window.
+ */
+export async function measureWindow(
+  system: { name: string; pid?: number },
+  target: Target,
+  merchant: Merchant,
+  probe: DatabaseProbe | undefined,
+  options: MeasureOptions,
+): Promise<Window> {
   const client = new LoadClient();
   const backends = probe && new BackendCpu(probe);
   const warnings: string[] = [];
@@ -139,42 +168,67 @@ export async function measure(
     if (rssNow !== undefined) rssSamples.push({ completed: completedSoFar, rss: rssNow });
     const rssBetween = (from: number, to: number) =>
       median(rssSamples.filter(({ completed }) => completed >= from && completed <= to).map(({ rss }) => rss));
-    const rssAfterWarmup = rssBetween(warmMark, 2 * warmMark);
-    const rssAtEnd = rssBetween(allOrders - warmMark, Infinity);
-    const orders = timings.length;
-    const perOrder = (from?: number, to?: number) => (from === undefined || to === undefined ? undefined : (to - from) / orders);
-    const pick = (key: keyof OrderTiming) => timings.map((timing) => timing[key]).sort((a, b) => a - b);
-    const [confirm, notify, total] = [pick('confirmMs'), pick('notifyMs'), pick('totalMs')];
-    const postgresCpuMs = backends?.totalMs();
     return {
-      system: system.name,
-      orders,
+      timings,
       seconds,
-      ordersPerSecond: orders / seconds,
-      confirmP50: percentile(confirm, 0.5),
-      confirmP99: percentile(confirm, 0.99),
-      notifyP50: percentile(notify, 0.5),
-      notifyP99: percentile(notify, 0.99),
-      totalP50: percentile(total, 0.5),
-      totalP99: percentile(total, 0.99),
-      pollsPerOrder: timings.reduce((sum, timing) => sum + timing.polls, 0) / orders,
-      statementsPerOrder: statements === undefined ? undefined : statements / orders,
-      transactionsPerOrder: perOrder(start!.transactions, end!.transactions),
-      cpuMsPerOrder: perOrder(start!.cpuMs, end!.cpuMs),
-      postgresCpuMsPerOrder: postgresCpuMs === undefined ? undefined : postgresCpuMs / orders,
-      rssAfterWarmup,
-      rssAtEnd,
+      cpuMs: start!.cpuMs === undefined || end!.cpuMs === undefined ? undefined : end!.cpuMs - start!.cpuMs,
+      transactions: start!.transactions === undefined || end!.transactions === undefined ? undefined : end!.transactions - start!.transactions,
+      statements,
+      postgresCpuMs: backends?.totalMs(),
+      loadGeneratorCpuMs: end!.loadGeneratorCpuMs - start!.loadGeneratorCpuMs,
+      rssEarly: rssBetween(warmMark, 2 * warmMark),
+      rssLate: rssBetween(allOrders - warmMark, Infinity),
       rssPeak: rssSamples.length > 0 ? Math.max(...rssSamples.map(({ rss }) => rss)) : undefined,
-      rssGrowthPercent: rssAfterWarmup && rssAtEnd ? ((rssAtEnd - rssAfterWarmup) / rssAfterWarmup) * 100 : undefined,
-      loadGeneratorCpuMsPerOrder: perOrder(start!.loadGeneratorCpuMs, end!.loadGeneratorCpuMs)!,
       duplicateNotifications: merchant.duplicates - duplicatesBefore,
-      topStatements: top.map(({ calls, query }) => ({ callsPerOrder: calls / orders, query })),
+      top,
       warnings,
     };
   } finally {
     clearInterval(sampler);
     client.close();
   }
+}
+
+
+/** The figures of one system over its windows, as if they were one: percentiles over every order, rates over their summed time. */
+export function summarize(system: string, windows: Window[]): Measurement {
+  const timings = windows.flatMap((window) => window.timings);
+  const orders = timings.length;
+  const seconds = windows.reduce((sum, window) => sum + window.seconds, 0);
+  const perOrder = (key: 'cpuMs' | 'transactions' | 'statements' | 'postgresCpuMs' | 'loadGeneratorCpuMs') =>
+    windows.some((window) => window[key] === undefined) ? undefined : windows.reduce((sum, window) => sum + window[key]!, 0) / orders;
+  const pick = (key: keyof OrderTiming) => timings.map((timing) => timing[key]).sort((a, b) => a - b);
+  const [confirm, notify, total] = [pick('confirmMs'), pick('notifyMs'), pick('totalMs')];
+  const rssAfterWarmup = windows[0].rssEarly;
+  const rssAtEnd = windows.at(-1)!.rssLate;
+  const peaks = windows.map((window) => window.rssPeak).filter((peak): peak is number => peak !== undefined);
+  const calls = new Map<string, number>();
+  for (const { query, calls: n } of windows.flatMap((window) => window.top)) calls.set(query, (calls.get(query) ?? 0) + n);
+  return {
+    system,
+    orders,
+    seconds,
+    ordersPerSecond: orders / seconds,
+    confirmP50: percentile(confirm, 0.5),
+    confirmP99: percentile(confirm, 0.99),
+    notifyP50: percentile(notify, 0.5),
+    notifyP99: percentile(notify, 0.99),
+    totalP50: percentile(total, 0.5),
+    totalP99: percentile(total, 0.99),
+    pollsPerOrder: timings.reduce((sum, timing) => sum + timing.polls, 0) / orders,
+    statementsPerOrder: perOrder('statements'),
+    transactionsPerOrder: perOrder('transactions'),
+    cpuMsPerOrder: perOrder('cpuMs'),
+    postgresCpuMsPerOrder: perOrder('postgresCpuMs'),
+    rssAfterWarmup,
+    rssAtEnd,
+    rssPeak: peaks.length > 0 ? Math.max(...peaks) : undefined,
+    rssGrowthPercent: rssAfterWarmup && rssAtEnd ? ((rssAtEnd - rssAfterWarmup) / rssAfterWarmup) * 100 : undefined,
+    loadGeneratorCpuMsPerOrder: perOrder('loadGeneratorCpuMs')!,
+    duplicateNotifications: windows.reduce((sum, window) => sum + window.duplicateNotifications, 0),
+    topStatements: [...calls].sort((a, b) => b[1] - a[1]).slice(0, windows[0].top.length).map(([query, n]) => ({ callsPerOrder: n / orders, query })),
+    warnings: [...new Set(windows.flatMap((window) => window.warnings))],
+  };
 }
 
 function median(values: number[]): number | undefined {
