@@ -37,12 +37,13 @@ describe('a three-node cluster losing the node the platform is connected to', ()
     await merchant?.stop();
   }, 30_000);
 
-  /** Where an order's events are, for a failure's message: its outbox rows and the queues' depths. */
+  /** Where an order's events are, for a failure's message: its outbox rows, the queues' depths and the platform's last warnings. */
   async function whereIs(orderId: string): Promise<string> {
-    const outbox = await world.query(`SELECT state, routing_key, attempts, next_attempt_at FROM outbox WHERE envelope::text LIKE $1`, [`%${orderId}%`]);
+    const outbox = await world.query(`SELECT state, routing_key, attempts, last_error, created_at, next_attempt_at FROM outbox WHERE envelope::text LIKE $1`, [`%${orderId}%`]);
     const node = cluster!.nodes.find((candidate) => candidate.server?.exitCode === null && candidate.server.signalCode === null)!;
-    const queues = await cluster!.ctl(node, 'list_queues', 'name', 'messages_ready', 'messages_unacknowledged', 'consumers', 'leader', '--no-table-headers').catch((error: Error) => error.message);
-    return `outbox: ${JSON.stringify(outbox)}\nqueues:\n${queues}`;
+    const queues = await cluster!.ctl(node, 'list_queues', 'name', 'type', 'messages_ready', 'messages_unacknowledged', 'consumers', 'leader', 'members', 'online', '--no-table-headers').catch((error: Error) => error.message);
+    const warnings = platform.logTail().split('\n').filter((line) => /warn|error/i.test(line));
+    return `outbox at ${new Date().toISOString()}: ${JSON.stringify(outbox)}\nqueues:\n${queues}\nthe platform's last warnings:\n${warnings.join('\n')}`;
   }
 
   const ready = async () => (await http(platform.url, 'GET', '/health/ready')).status === 200;
