@@ -1,7 +1,7 @@
 import { LATENCY_SLACK_MS, limitStep, nextLimit, slotsOf } from './adaptive-limit';
 
 const bounds = { min: 1, max: 64 };
-const fast = { sent: true, latencyMs: 12, timedOut: false, floorMs: 10, inFlight: 4, limit: 4 };
+const fast = { sent: true, latencyMs: 12, timedOut: false, floorMs: 10, inFlight: 4, limit: 4, ownLatenessMs: 0 };
 
 describe('the adaptive limit of an endpoint', () => {
   it.each([
@@ -11,6 +11,8 @@ describe('the adaptive limit of an endpoint', () => {
     ['a timeout shrinks it', { ...fast, latencyMs: 5_000, timedOut: true }, 'decrease'],
     ['an answer over twice the usual time and the slack shrinks it', { ...fast, latencyMs: 10 * 2 + LATENCY_SLACK_MS + 1 }, 'decrease'],
     ['an answer just within twice the usual time and the slack does not', { ...fast, latencyMs: 10 * 2 + LATENCY_SLACK_MS }, 'increase'],
+    ['an answer late by our own loop\'s lateness is not held against the merchant', { ...fast, latencyMs: 10 * 2 + LATENCY_SLACK_MS + 30, ownLatenessMs: 30 }, 'increase'],
+    ['an answer later than that still shrinks it', { ...fast, latencyMs: 10 * 2 + LATENCY_SLACK_MS + 31, ownLatenessMs: 30 }, 'decrease'],
     ['a request never sent (open circuit, disabled) says nothing', { ...fast, sent: false, timedOut: true }, 'hold'],
   ] as const)('%s', (_, attempt, step) => {
     expect(limitStep(attempt)).toBe(step);

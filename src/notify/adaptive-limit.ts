@@ -18,7 +18,11 @@ export const LIMIT_INCREASE = 1;
 export const LIMIT_BACKOFF = 0.9;
 /** An answer is slow past this many times the endpoint's fastest lately, plus the slack… */
 export const LATENCY_TOLERANCE = 2;
-/** …so a merchant answering in 2 ms is not called slow at 5 ms, nor one in 10 ms at 40 ms when our own machine is busy. */
+/**
+ * …so a merchant answering in 2 ms is not called slow at 5 ms, nor one in 10 ms at 40 ms when
+ * our own machine is busy; plus how late our own event loop runs lately, which every answer
+ * is seen late by.
+ */
 export const LATENCY_SLACK_MS = 50;
 /**
  * How long the fastest answer stands as the endpoint's usual speed. Long, so a slowdown of a
@@ -42,12 +46,14 @@ export interface AnsweredAttempt {
   inFlight: number;
   /** The limit when it was sent. */
   limit: number;
+  /** How late this process's event loop has run lately (OwnLateness): not the merchant's doing. */
+  ownLatenessMs: number;
 }
 
 export function limitStep(attempt: AnsweredAttempt): LimitStep {
   if (!attempt.sent) return 'hold';
   if (attempt.timedOut) return 'decrease';
-  if (attempt.floorMs !== null && attempt.latencyMs > attempt.floorMs * LATENCY_TOLERANCE + LATENCY_SLACK_MS) return 'decrease';
+  if (attempt.floorMs !== null && attempt.latencyMs > attempt.floorMs * LATENCY_TOLERANCE + LATENCY_SLACK_MS + attempt.ownLatenessMs) return 'decrease';
   // An endpoint using few of its slots says nothing about whether it could take more.
   return attempt.inFlight * 2 >= attempt.limit ? 'increase' : 'hold';
 }

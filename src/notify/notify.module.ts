@@ -33,12 +33,13 @@ import { OrderNotifications } from './order-notifications';
 import { OrderNotificationsRepository } from './order-notifications.repository';
 import { EndpointChanges } from './endpoint-changes';
 import { EndpointStateMetrics } from './endpoint-state-metrics';
+import { OwnLateness } from './own-lateness';
 import { OwnReceiverSends } from './own-receiver-sends';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Notification, Delivery, Endpoint]), CompensationModule, OrderFactsModule, MerchantsModule],
   controllers: [DeliveriesController, EndpointsController, ManualSendsController],
-  providers: [NotifyService, MerchantClient, InFlightRequests, WaitingLines, NotifyMerchantHandler, NotificationsRepository, NotifyPruner, EndpointsService, EndpointsRepository, DeliveriesRepository, CircuitBreaker, NotifyHistoryRepository, DeliveryStats, NotificationSender, ManualSends, ManualSendsRepository, OrderNotifications, OrderNotificationsRepository, EndpointCircuitTimes, EndpointChanges, EndpointStateMetrics, OwnReceiverSends],
+  providers: [NotifyService, MerchantClient, InFlightRequests, WaitingLines, NotifyMerchantHandler, NotificationsRepository, NotifyPruner, EndpointsService, EndpointsRepository, DeliveriesRepository, CircuitBreaker, NotifyHistoryRepository, DeliveryStats, NotificationSender, ManualSends, ManualSendsRepository, OrderNotifications, OrderNotificationsRepository, EndpointCircuitTimes, EndpointChanges, EndpointStateMetrics, OwnReceiverSends, OwnLateness],
   // OrderNotifications: an order's notifications and attempts, for ops' order timeline.
   // EndpointChanges and OwnReceiverSends: the alerts module hears endpoint changes and sends ops alerts through the delivery log.
   exports: [DeliveryStats, OrderNotifications, EndpointChanges, OwnReceiverSends],

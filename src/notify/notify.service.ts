@@ -13,6 +13,7 @@ import { EndpointChanges } from './endpoint-changes';
 import type { EndpointRoute } from './endpoints.service';
 import { InFlightRequests } from './in-flight-requests';
 import { WaitingLines } from './waiting-lines';
+import { OwnLateness } from './own-lateness';
 import { contradictionOf, notificationBody, OutcomeEvent } from './notification-body';
 import { NotificationSender, snippetOf } from './notification-sender';
 import { DeliveryRef, NotificationsRepository } from './notifications.repository';
@@ -61,6 +62,7 @@ export class NotifyService {
     private readonly inFlight: InFlightRequests,
     private readonly waiting: WaitingLines,
     private readonly endpointChanges: EndpointChanges,
+    private readonly ownLateness: OwnLateness,
   ) {}
 
   async notify(event: OutcomeEvent, context: HandlerContext): Promise<HandlerOutcome> {
@@ -155,7 +157,7 @@ export class NotifyService {
     if (sent) this.metrics.deliveryDuration.observe({ outcome: failure === undefined ? 'delivered' : 'failed' }, durationMs / 1000);
     this.waiting.noteLimit(order.notifyUrl, limit.value);
     const timedOut = sent && answer === undefined && durationMs >= this.config.timeoutMs;
-    const step = limitStep({ sent, latencyMs: durationMs, timedOut, floorMs: limit.floorMs, inFlight: limit.inFlight, limit: limit.value });
+    const step = limitStep({ sent, latencyMs: durationMs, timedOut, floorMs: limit.floorMs, inFlight: limit.inFlight, limit: limit.value, ownLatenessMs: this.ownLateness.recentMs });
     // The attempt's outcome in its log entry, the notification's new state and the endpoint's, in one statement.
     const disabled = await this.notifications.recordAttempt({
       delivery,
