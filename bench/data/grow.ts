@@ -569,8 +569,8 @@ export async function grow(databaseUrl: string, plan: GrowthPlan, merchants: Mer
     });
     const vacuumedAt = performance.now();
     log(`VACUUM (ANALYZE) in ${((vacuumedAt - indexedAt) / 1000).toFixed(1)} s`);
-    // A database that has been running has long written its pages out; one just loaded has
-    // gigabytes still to write, which its next checkpoints would put in every figure measured.
+    // A database that has been running has written its pages out long ago; what a load has
+    // left to write would otherwise fall in the next checkpoint, among the figures measured.
     await first.query('CHECKPOINT');
     const checkpointedAt = performance.now();
     log(`CHECKPOINT in ${((checkpointedAt - vacuumedAt) / 1000).toFixed(1)} s`);
