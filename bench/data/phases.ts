@@ -65,11 +65,17 @@ async function retentionCounters(client: LoadClient, url: string): Promise<{ pru
   }
 }
 
+/** How often the watch reads /metrics: a scrape costs the platform a few queries of its own tables. */
+const WATCH_SCRAPE_EVERY_MS = 5_000;
+const WATCH_POLL_MS = 250;
+
 /**
  * Watches for a retention round from outside the process: its statements in pg_stat_activity
  * (a prune batch's DELETE, a partition's DETACH or DROP) every 250 ms, and its counters in
- * /metrics every second. The round began at the first sign and ended at the last, once none
- * has been seen for `quietMs` (longer than any pause retention makes between two batches).
+ * /metrics every 5 s. The round began at the first sign and ended at the last, once none
+ * has been seen for `quietMs` (longer than any pause retention makes between two batches, and
+ * than two scrapes apart). It watches both databases from the same point of the run, so that
+ * what the watching costs weighs on both sides of every ratio.
  */
 export class RetentionWatch {
   firstSign?: number;
@@ -100,7 +106,7 @@ export class RetentionWatch {
           [this.database],
         );
         let sign = rows[0].n > 0;
-        if (tick % 4 === 0) {
+        if (tick % (WATCH_SCRAPE_EVERY_MS / WATCH_POLL_MS) === 0) {
           const counters = await retentionCounters(client, this.url);
           if (counters) {
             this.startCounters ??= counters;
@@ -113,7 +119,7 @@ export class RetentionWatch {
           this.lastSign = performance.now();
         }
         tick += 1;
-        await sleep(250);
+        await sleep(WATCH_POLL_MS);
       }
     } finally {
       client.close();

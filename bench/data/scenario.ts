@@ -241,19 +241,19 @@ async function runWorld(
     system = system!;
     await db.query('VACUUM outbox');
     log(`${kind}: backstop ${system.url} (pid ${system.pid}), database ${world.name}`);
-    const watch = kind === 'grown' ? new RetentionWatch(cluster, world.name, system.url) : undefined;
-    const stopWatch = undoLater(async () => watch?.stop());
+    const watch = new RetentionWatch(cluster, world.name, system.url);
+    const stopWatch = undoLater(async () => watch.stop());
 
     log(`${kind}: hot path, ${hotOrders} orders at ${HOT_RATE}/s`);
     const hot = await hotPath(client, target([system]), { clients: options.clients, rate: HOT_RATE, warmup: 100, orders: hotOrders });
-    if (watch?.started) notes.push('a retention round began during the steady hot path: its figures include it');
+    if (watch.started) notes.push('a retention round began during the steady hot path: its figures include it');
 
     log(`${kind}: admin and console queries`);
     const subjects = await adminSubjects(db, farm.origins[0], pool[0]);
     const queries = await adminQueries(client, system.url, ADMIN_TOKEN, subjects);
     const admin = await measureAdmin(client, system.url, ADMIN_TOKEN, queries, ADMIN_REQUESTS, ADMIN_MAX_MS);
     const adminLoad = loadavg()[0];
-    if (watch?.started) notes.push('a retention round began during the admin queries: their figures include it');
+    if (watch.started) notes.push('a retention round began during the admin queries: their figures include it');
     const explains: WorldFigures['explains'] = [];
     const slow = admin.filter((figure) => figure.p99 > TARGET_P99_MS);
     if (slow.length > 0) {
@@ -273,7 +273,7 @@ async function runWorld(
     if (kind === 'grown') {
       log(`${kind}: counting rows due before the round`);
       before = await tableStates(db, roundAt, RETENTION);
-      if (watch?.started) notes.push('the retention round began before the rows due were counted: its removals are undercounted');
+      if (watch.started) notes.push('the retention round began before the rows due were counted: its removals are undercounted');
     }
 
     let rss: RssFigures | undefined;
@@ -281,11 +281,11 @@ async function runWorld(
     if (kind === 'empty' || untilRound() > 30_000 + merchants.length * 60) {
       log(`${kind}: RSS across ${merchants.length} merchant endpoints`);
       rss = await rssAcrossEndpoints({ url: system.url, pid: system.pid! }, farm, merchants, skus, CALLBACK_SECRET);
-      if (watch?.started) notes.push('a retention round began during the RSS run: its figures include it');
+      if (watch.started) notes.push('a retention round began during the RSS run: its figures include it');
     }
 
     let retention: RetentionFigures | undefined;
-    if (kind === 'grown' && watch) {
+    if (kind === 'grown') {
       retention = await retentionRound(db, watch, startedAt, roundAt, before!, client, target([system]), options);
       if (!rss) {
         if (retention.observed && !retention.finished) notes.push('the RSS run came after the retention round stopped being watched, while it still ran');
