@@ -70,12 +70,16 @@ const WATCH_SCRAPE_EVERY_MS = 5_000;
 const WATCH_POLL_MS = 250;
 
 /**
- * Watches for a retention round from outside the process: its statements in pg_stat_activity
- * (a prune batch's DELETE, a partition's DETACH or DROP) every 250 ms, and its counters in
- * /metrics every 5 s. The round began at the first sign and ended at the last, once none
- * has been seen for `quietMs` (longer than any pause retention makes between two batches, and
- * than two scrapes apart). It watches both databases from the same point of the run, so that
- * what the watching costs weighs on both sides of every ratio.
+ * Watches for a retention round from outside the process, every 250 ms: its statements in
+ * pg_stat_activity (a prune batch's DELETE, a partition's DETACH or DROP) and the number of
+ * partitions of the partitioned tables (a round makes the coming days' and drops the due
+ * ones, one at a time with a pause after each); and its counters in /metrics every 5 s. A
+ * statement is seen only while it runs, a twentieth of a paced round, so the partitions
+ * and counters carry most of the signs. The round began at the first sign and ended at the
+ * last, once none has been seen for `quietMs` (longer than any pause retention makes between
+ * two batches or drops, and than two scrapes apart). It watches both databases from the same
+ * point of the run, on its own connection, so what watching costs weighs on both sides of
+ * every ratio.
  */
 export class RetentionWatch {
   firstSign?: number;
@@ -86,8 +90,7 @@ export class RetentionWatch {
   private readonly loop: Promise<void>;
 
   constructor(
-    private readonly cluster: Client,
-    private readonly database: string,
+    private readonly databaseUrl: string,
     private readonly url: string,
   ) {
     // Its connection may be closed under it when a run is cut short.
@@ -96,16 +99,21 @@ export class RetentionWatch {
 
   private async watch(): Promise<void> {
     const client = new LoadClient();
+    const database = new Client({ connectionString: this.databaseUrl });
+    await database.connect();
     let tick = 0;
+    let partitions: number | undefined;
     try {
       while (this.running) {
-        const { rows } = await this.cluster.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE datname = $1 AND state IN ('active', 'idle in transaction')
-              AND (query ~* 'DELETE FROM (processed_messages|deliveries|notifications|failed_messages)' OR query ~* 'DETACH PARTITION' OR query ~* '^\\s*DROP TABLE')`,
-          [this.database],
+        const { rows } = await database.query<{ statements: number; partitions: number }>(
+          `SELECT (SELECT count(*)::int FROM pg_stat_activity
+                    WHERE datname = current_database() AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')
+                      AND (query ~* 'DELETE FROM (processed_messages|deliveries|notifications|failed_messages)' OR query ~* 'DETACH PARTITION' OR query ~* '^\\s*DROP TABLE')) AS statements,
+                  (SELECT count(*)::int FROM pg_inherits WHERE inhparent = ANY($1::regclass[])) AS partitions`,
+          [Object.keys(PARTITIONED)],
         );
-        let sign = rows[0].n > 0;
+        let sign = rows[0].statements > 0 || (partitions !== undefined && rows[0].partitions !== partitions);
+        partitions = rows[0].partitions;
         if (tick % (WATCH_SCRAPE_EVERY_MS / WATCH_POLL_MS) === 0) {
           const counters = await retentionCounters(client, this.url);
           if (counters) {
@@ -121,8 +129,12 @@ export class RetentionWatch {
         tick += 1;
         await sleep(WATCH_POLL_MS);
       }
+      // The counters as the round left them: the last scrape may be up to 5 s before its end.
+      const counters = await retentionCounters(client, this.url);
+      if (counters) this.counters = counters;
     } finally {
       client.close();
+      await database.end();
     }
   }
 

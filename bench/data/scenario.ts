@@ -241,7 +241,7 @@ async function runWorld(
     system = system!;
     await db.query('VACUUM outbox');
     log(`${kind}: backstop ${system.url} (pid ${system.pid}), database ${world.name}`);
-    const watch = new RetentionWatch(cluster, world.name, system.url);
+    const watch = new RetentionWatch(world.databaseUrl, system.url);
     const stopWatch = undoLater(async () => watch.stop());
 
     log(`${kind}: hot path, ${hotOrders} orders at ${HOT_RATE}/s`);
@@ -329,8 +329,9 @@ async function retentionRound(
     return { observed: false, finished: false, before, after: before, notes };
   }
   log(`grown: retention round running; hot path beside it until it ends (at most ${RETENTION_WATCH_MAX_MS / 60_000} min)`);
-  // A round is over when nothing of it has been seen for this long: longer than the pause retention takes after a batch.
-  const quietMs = 15_000;
+  // A round is over when nothing of it has been seen for this long: longer than the pause
+  // retention takes after a batch or a partition's drop (19 times it), and than two scrapes.
+  const quietMs = 30_000;
   const capped = () => performance.now() - watch.firstSign! > RETENTION_WATCH_MAX_MS;
   const hot = await hotPath(client, target, { clients: options.clients, rate: HOT_RATE, warmup: 0, until: () => watch.ended(quietMs) || capped() });
   while (!watch.ended(quietMs) && !capped()) await sleep(250);
