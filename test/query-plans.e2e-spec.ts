@@ -17,6 +17,7 @@ import { EndpointsRepository } from '../src/notify/endpoints.repository';
 import { OrderNotificationsRepository } from '../src/notify/order-notifications.repository';
 import { OrdersRepository } from '../src/orders/orders.repository';
 import { PaymentRepository } from '../src/payment/payment.repository';
+import { indexesBackingNoConstraint } from './support/load-indexes';
 import { coverPastDays } from './support/partitions';
 import { fullScanIn, nodeName, PlanNode } from './support/plan-reading';
 import { TestWorld } from './support/test-world';
@@ -257,18 +258,10 @@ async function fill(world: TestWorld): Promise<void> {
   await coverPastDays(world.databaseUrl, 'processed_messages', 8);
   // The tables are independent: filled side by side on their own connections.
   const filling = new Pool({ connectionString: world.databaseUrl, max: 4 });
-  // A bulk load is far faster with its indexes built after it than kept up row by row: as a
-  // restore does, those that back no constraint are dropped for the fill and made again from
-  // their own definitions (a partitioned table's reads `ON ONLY`: made without it, on every partition too).
-  const indexes = (
-    await world.query<{ name: string; definition: string }>(
-      `SELECT ic.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
-         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
-        WHERE t.relnamespace = 'public'::regnamespace AND NOT t.relispartition
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`,
-    )
-  ).map(({ name, definition }) => ({ name, definition: definition.replace(' ON ONLY ', ' ON ') }));
-  for (const { name } of indexes) await world.query(`DROP INDEX "${name}"`);
+  // A bulk load is far faster with its indexes built after it than kept up row by row: those
+  // that back no constraint are dropped for the fill and made again from their own definitions.
+  const indexes = await indexesBackingNoConstraint((sql, values) => world.query(sql, values));
+  for (const index of indexes) await world.query(index.drop);
   const statements: string[] = [];
   statements.push(`
     INSERT INTO failed_messages (id, handler, queue, message_id, routing_key, payload, headers, error, errors, attempts, status, poison,
@@ -336,7 +329,7 @@ async function fill(world: TestWorld): Promise<void> {
       FROM generate_series(1, 100000) AS i`);
   try {
     await Promise.all(statements.map((statement) => filling.query(statement)));
-    await Promise.all(indexes.map(({ definition }) => filling.query(definition)));
+    await Promise.all(indexes.map((index) => filling.query(index.make)));
   } finally {
     await filling.end();
   }

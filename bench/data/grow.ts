@@ -17,6 +17,7 @@
  */
 import { Client } from 'pg';
 import { failureGroupOf } from '../../src/compensation/failed-messages/failure-group';
+import { indexesBackingNoConstraint } from '../../test/support/load-indexes';
 
 export const SPAN_DAYS = 60;
 const DAY_MS = 86_400_000;
@@ -489,19 +490,10 @@ async function loadHindrances(client: Client, tables: string[]): Promise<{ forei
       drop: `ALTER TABLE ${row.table} DROP CONSTRAINT "${row.name}"`,
       make: `ALTER TABLE ${row.table} ADD CONSTRAINT "${row.name}" ${row.definition}`,
     }));
-  const { rows } = await client.query<{ name: string; table: string; definition: string }>(
-    `SELECT ic.relname AS name, t.relname AS table, pg_get_indexdef(i.indexrelid) AS definition
-       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
-      WHERE t.relnamespace = 'public'::regnamespace AND t.relname = ANY($1)
-        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-      ORDER BY t.relname, ic.relname`,
-    [tables],
-  );
   return {
     foreignKeys: await constraints('f'),
     primaryKeys: await constraints('p'),
-    // A partitioned table's own index reads `ON ONLY <table>`: made again without ONLY, it is made on every partition too.
-    indexes: rows.map((row) => ({ name: row.name, table: row.table, drop: `DROP INDEX "${row.name}"`, make: row.definition.replace(' ON ONLY ', ' ON ') })),
+    indexes: await indexesBackingNoConstraint(async (sql, values) => (await client.query(sql, values)).rows, tables),
   };
 }
 

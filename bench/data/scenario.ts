@@ -115,8 +115,8 @@ export async function dataScenario(options: DataOptions, undoLater: UndoLater): 
   const hotOrders = Math.max(300, Math.round(2_000 * Math.min(1, Math.max(options.scale, 0.25))));
   const drainRows = Math.max(1_000, Math.round(100_000 * options.scale));
 
-  const empty = await runWorld('empty', plan, farm, cluster, options, hotOrders, drainRows, undoLater);
-  const grown = await runWorld('grown', plan, farm, cluster, options, hotOrders, drainRows, undoLater);
+  const empty = await runWorld('empty', plan, farm, options, hotOrders, drainRows, undoLater);
+  const grown = await runWorld('grown', plan, farm, options, hotOrders, drainRows, undoLater);
 
   console.log(
     dataReport({
@@ -159,7 +159,6 @@ async function runWorld(
   kind: 'empty' | 'grown',
   plan: GrowthPlan,
   farm: MerchantFarm,
-  cluster: Client,
   options: DataOptions,
   hotOrders: number,
   drainRows: number,

@@ -16,10 +16,9 @@ export async function rabbitmqctl(...args: string[]): Promise<string> {
  */
 export async function addVhost(vhost: string, user: string): Promise<void> {
   const definitions = { vhosts: [{ name: vhost }], permissions: [{ user, vhost, configure: '.*', write: '.*', read: '.*' }] };
-  await new Promise<void>((resolve, reject) => {
-    const child = execFile('rabbitmqctl', ['-q', 'import_definitions', '--format', 'json'], { timeout: 30_000 }, (error) => (error ? reject(error) : resolve()));
-    child.stdin!.end(JSON.stringify(definitions));
-  });
+  const importing = run('rabbitmqctl', ['-q', 'import_definitions', '--format', 'json'], { timeout: 30_000 });
+  importing.child.stdin!.end(JSON.stringify(definitions));
+  await importing;
 }
 
 export async function queueDepths(vhost: string): Promise<Map<string, number>> {
