@@ -94,18 +94,24 @@ export function dataReport({ plan, empty, grown, settings, minutes }: { plan: Gr
     }
     retentionRows.push(['rows deleted (retention metrics)', undefined, r.prunedByMetrics, 0, false]);
     retentionRows.push(['partitions dropped (retention metrics)', undefined, r.partitionsDropped, 0, false]);
-    retentionRows.push(...hotRows('during round: ', empty.hot, r.hot));
+    retentionRows.push(...hotRows('during round: ', empty.roundWindow ?? empty.hot, r.hot));
+    retentionRows.push(['during round: POST /orders p99 ms, against empty steady', p99(empty.hot.post), r.hot && p99(r.hot.post)]);
   }
   out.push(
     '\n' +
       table(
-        'retention round (grown only; the empty column of the hot-path rows is the empty database\'s steady hot path, of the MB row the size before and after)',
+        'retention round (grown only; the empty column of the hot-path rows is the empty database\'s hot path over the same window of its run, ' +
+          'where it has no round to run, but for the one row against its steady hot path; of the MB rows, the size before and after)',
         retentionRows.length > 0 ? retentionRows : [['no round observed', undefined, undefined]],
       ),
   );
   if (r?.hot) {
     const slices = r.hot.postBySlice.map((slice) => `${slice.from.toISOString().slice(11, 19)} ${slice.p99.toFixed(1)}`);
     out.push(`during round: POST /orders p99 ms by half minute (UTC, set it beside the database log's checkpoints): ${slices.join(', ')}`);
+  }
+  if (empty.roundWindow) {
+    const slices = empty.roundWindow.postBySlice.map((slice) => `${slice.from.toISOString().slice(11, 19)} ${slice.p99.toFixed(1)}`);
+    out.push(`empty database, same window: POST /orders p99 ms by half minute: ${slices.join(', ')}`);
   }
   for (const note of r?.notes ?? []) out.push(`  note: ${note}`);
 

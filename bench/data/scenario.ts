@@ -94,6 +94,12 @@ export interface WorldFigures {
   adminLoad: number;
   explains: { label: string; p99: number; plan: string }[];
   retention?: RetentionFigures;
+  /**
+   * Empty only: the hot path over the grown database's round window (from the time its first
+   * round is due, for as long as the bench watches a round), with no rows due: the same
+   * measurement as the round's, to set its figures against.
+   */
+  roundWindow?: HotPathResult;
   rss: RssFigures;
   drains: DrainFigures[];
   notes: string[];
@@ -283,6 +289,9 @@ async function runWorld(
       if (watch.started) notes.push('a retention round began during the RSS run: its figures include it');
     }
 
+    let roundWindow: HotPathResult | undefined;
+    if (kind === 'empty') roundWindow = await sameWindowAsRound(startedAt, client, target([system]), options);
+
     let retention: RetentionFigures | undefined;
     if (kind === 'grown') {
       retention = await retentionRound(db, watch, startedAt, roundAt, before!, client, target([system]), options);
@@ -294,7 +303,7 @@ async function runWorld(
     }
     await stopWatch();
     await stop(system);
-    return { kind, growth, partitioned, hot, admin, adminLoad, explains, retention, rss: rss!, drains, notes };
+    return { kind, growth, partitioned, hot, admin, adminLoad, explains, retention, roundWindow, rss: rss!, drains, notes };
   } finally {
     client.close();
     await stop(...running);
@@ -352,6 +361,19 @@ async function retentionRound(
     hot,
     notes,
   };
+}
+
+/**
+ * On the empty database, the hot path where the grown one's round runs: from the time a
+ * worker's first round is due, for the longest the bench watches a round. A p99 over ten
+ * minutes meets every stall the machine has in them (checkpoints, other work); the grown
+ * database's round is set against this, so that only what the round adds shows in the ratio.
+ */
+async function sameWindowAsRound(startedAt: number, client: LoadClient, target: HotPathTarget, options: DataOptions): Promise<HotPathResult> {
+  const wait = RETENTION_FIRST_ROUND_MS - (performance.now() - startedAt);
+  log(`empty: waiting ${Math.max(0, wait / 1000).toFixed(0)} s for the round's window, then the hot path for ${RETENTION_WATCH_MAX_MS / 60_000} min`);
+  if (wait > 0) await sleep(wait);
+  return hotPath(client, target, { clients: options.clients, rate: HOT_RATE, warmup: 0, maxMs: RETENTION_WATCH_MAX_MS });
 }
 
 /**
