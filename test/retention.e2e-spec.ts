@@ -302,5 +302,27 @@ describe('retention (PROCESSED_RETENTION=7d, HISTORY_RETENTION=30d)', () => {
       const after = await sum();
       expect({ days: after.days - before.days, notifications: after.notifications - before.notifications }).toEqual({ days: 1, notifications: 2500 });
     });
+
+    it('walks each table forward from where its last batch stopped, and skips no row that shares that instant', async () => {
+      // Three batches' worth (RETENTION_BATCH = 250), a microsecond apart in runs of seven equal
+      // instants, so each batch ends inside a run: the next starts at that instant, not after it.
+      const instants = `generate_series(1, 700) AS i, LATERAL (SELECT now() - interval '31 days' + (i / 7) * interval '1 microsecond' AS at) AS t`;
+      await world.query(
+        `INSERT INTO notifications (event_id, order_id, event_type, state, attempts, created_at, last_attempt_at, delivered_at)
+         SELECT gen_random_uuid(), gen_random_uuid(), 'order.paid', 'DELIVERED', 1, at, at, at FROM ${instants}`,
+      );
+      await world.query(
+        `INSERT INTO failed_messages (id, handler, queue, message_id, routing_key, payload, headers, error, errors, attempts, status,
+                                      first_failed_at, last_failed_at, resolved_at)
+         SELECT gen_random_uuid(), 'retention.walk', 'retention.walk', gen_random_uuid(), 'order.paid', '{}', '{}', 'boom', '[]', 4, 'RESOLVED',
+                at - interval '1 day', at - interval '1 day', at FROM ${instants}`,
+      );
+      const before = await prunedMetric();
+      await prune();
+      expect(await count(`notifications WHERE state = 'DELIVERED' AND delivered_at < now() - interval '30 days'`)).toBe(0);
+      expect(await count(`failed_messages WHERE handler = 'retention.walk'`)).toBe(0);
+      const after = await prunedMetric();
+      expect({ notifications: after.notifications - before.notifications, failed: after.failed_messages - before.failed_messages }).toEqual({ notifications: 700, failed: 700 });
+    });
   });
 });

@@ -32,7 +32,12 @@ export class AlertsModule implements OnModuleInit {
    * longer runs (OPS_WEBHOOK_URL unset since).
    */
   onModuleInit(): void {
-    this.retention.register({ name: 'ops_alerts', retention: 'history', pruneBatch: (olderThanMs, limit) => this.repository.pruneSent(olderThanMs, limit) });
-    this.retention.register({ name: 'ops_alert_failures', retention: 'processed', pruneBatch: (olderThanMs, limit) => this.repository.pruneOldFailures(olderThanMs, limit) });
+    // A few rows a day: each batch may start from the oldest.
+    this.retention.register({ name: 'ops_alerts', retention: 'history', pruneBatch: async (olderThanMs, limit) => ({ pruned: await this.repository.pruneSent(olderThanMs, limit) }) });
+    this.retention.register({
+      name: 'ops_alert_failures',
+      retention: 'processed',
+      pruneBatch: async (olderThanMs, limit) => ({ pruned: await this.repository.pruneOldFailures(olderThanMs, limit) }),
+    });
   }
 }

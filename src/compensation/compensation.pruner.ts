@@ -24,7 +24,7 @@ export class CompensationPruner implements OnModuleInit {
     this.retention.register({
       name: 'failed_messages',
       retention: 'history',
-      pruneBatch: (olderThanMs, limit) => this.failedMessages.pruneBatch(olderThanMs, limit),
+      pruneBatch: (olderThanMs, limit, from) => this.failedMessages.pruneBatch(olderThanMs, limit, from),
     });
   }
 }

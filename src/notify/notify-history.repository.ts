@@ -2,15 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
 import { Statement } from '../database/sql';
 import { TimePartitions } from '../database/time-partitions';
+import type { PrunedBatch } from '../retention/retention.service';
 
 // DELIVERED only: a PENDING or FAILED notification is still owed to its merchant, however old.
-const pruneDeliveredNotifications = new Statement(
+// From where the round's last batch stopped ($3, `>=`: rows of the same instant are not skipped).
+const pruneDeliveredNotifications = new Statement<{ pruned: number; reached: string | null }>(
   'notify prune delivered notifications',
-  `DELETE FROM notifications
-    WHERE event_id IN (SELECT event_id FROM notifications
-                        WHERE delivered_at < now() - $1 * interval '1 millisecond' AND state = 'DELIVERED'
-                        ORDER BY delivered_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-   RETURNING 1`,
+  `WITH aged AS (SELECT event_id FROM notifications
+                  WHERE delivered_at < now() - $1 * interval '1 millisecond' AND state = 'DELIVERED'
+                    AND delivered_at >= coalesce($3::timestamptz, '-infinity')
+                  ORDER BY delivered_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+        pruned AS (DELETE FROM notifications WHERE event_id IN (SELECT event_id FROM aged) RETURNING delivered_at)
+   SELECT count(*)::int AS pruned, max(delivered_at)::text AS reached FROM pruned`,
 );
 
 // Never wait long behind another lock (a migration, a VACUUM FULL): give up this round rather
@@ -20,7 +23,7 @@ const shortLockWait = new Statement('notify prune lock wait', `SET LOCAL lock_ti
 /**
  * Notify's retention. The delivery log is partitioned by day of `attempted_at` and dropped a
  * day at a time; delivered notifications are pruned in batches, each deleting up to `limit`
- * rows aged over `olderThanMs` in a short transaction and answering how many went.
+ * rows aged over `olderThanMs` in a short transaction and answering how many went and where it stopped.
  */
 @Injectable()
 export class NotifyHistoryRepository {
@@ -30,11 +33,10 @@ export class NotifyHistoryRepository {
     this.deliveryPartitions = new TimePartitions(db, 'deliveries');
   }
 
-  pruneDeliveredNotifications(olderThanMs: number, limit: number): Promise<number> {
-    return this.pruneBatch(pruneDeliveredNotifications, olderThanMs, limit);
-  }
-
-  private pruneBatch(statement: Statement, olderThanMs: number, limit: number): Promise<number> {
-    return this.db.transaction(async (transaction) => (await transaction.run(statement, [olderThanMs, limit])).length, [shortLockWait.bind([])]);
+  pruneDeliveredNotifications(olderThanMs: number, limit: number, from?: string): Promise<PrunedBatch> {
+    return this.db.transaction(async (transaction) => {
+      const [{ pruned, reached }] = await transaction.run(pruneDeliveredNotifications, [olderThanMs, limit, from ?? null]);
+      return { pruned, reached: reached ?? undefined };
+    }, [shortLockWait.bind([])]);
   }
 }

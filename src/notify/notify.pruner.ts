@@ -19,7 +19,7 @@ export class NotifyPruner implements OnModuleInit {
     this.retention.register({
       name: 'notifications',
       retention: 'history',
-      pruneBatch: (olderThanMs, limit) => this.history.pruneDeliveredNotifications(olderThanMs, limit),
+      pruneBatch: (olderThanMs, limit, from) => this.history.pruneDeliveredNotifications(olderThanMs, limit, from),
     });
   }
 }

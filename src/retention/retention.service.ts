@@ -27,19 +27,34 @@ export const RETENTION_BATCH = 250;
  */
 export const RETENTION_PAUSE_FACTOR = 19;
 
+/** What one batch of a plain table's retention did. */
+export interface PrunedBatch {
+  /** Rows deleted: fewer than the limit means nothing more is due. */
+  pruned: number;
+  /**
+   * Where the batch stopped in the order it deletes in (the owner's own value, handed back
+   * unread as the next batch's `from`). A deleted row's index entry stays until vacuum, so a
+   * round whose every batch started from the oldest row would walk all it had deleted so
+   * far: on the production-size benchmark a batch of delivered notifications went from 3 to
+   * 9 ms over a million rows that way, and stays at about 4 ms from where the last one ended.
+   */
+  reached?: string;
+}
+
 /**
  * How one module's rows of a plain table are pruned. `pruneBatch` is a statement of the
  * owner's repository: at most `limit` rows older than `olderThanMs` by the database's clock,
- * taken with FOR UPDATE SKIP LOCKED so processes pruning at the same time take different rows
- * and never wait on each other or on the hot path, deleted in a short transaction of its own;
- * it answers how many went.
+ * oldest first from `from` (where the round's previous batch stopped; the oldest when
+ * absent), taken with FOR UPDATE SKIP LOCKED so processes pruning at the same time take
+ * different rows and never wait on each other or on the hot path, deleted in a short
+ * transaction of its own. A row skipped that way waits for the next round.
  */
 export interface PruneRule {
   /** The table whose rows it deletes, as logs and metrics name it. */
   name: string;
   /** Which setting ages them: PROCESSED_RETENTION or HISTORY_RETENTION. */
   retention: 'processed' | 'history';
-  pruneBatch(olderThanMs: number, limit: number): Promise<number>;
+  pruneBatch(olderThanMs: number, limit: number, from?: string): Promise<PrunedBatch>;
 }
 
 /** A history table partitioned by day: retention drops its partitions whole once all their rows are due, and makes the coming days' ahead. */
@@ -130,10 +145,13 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
     const olderThanMs = this.olderThanMs(rule);
     let total = 0;
     let pruned: number;
+    let from: string | undefined;
     do {
       const started = performance.now();
       // Not a lease claim: a batch deletes its rows in its own transaction, so nothing is held after it.
-      pruned = await rule.pruneBatch(olderThanMs, RETENTION_BATCH);
+      const batch = await rule.pruneBatch(olderThanMs, RETENTION_BATCH, from);
+      pruned = batch.pruned;
+      from = batch.reached ?? from;
       total += pruned;
       this.metrics.retentionPruned.inc({ table: rule.name }, pruned);
       if (pruned === RETENTION_BATCH) await this.pause((performance.now() - started) * RETENTION_PAUSE_FACTOR);

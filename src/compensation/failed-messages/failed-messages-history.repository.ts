@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../../database/db';
 import { Statement } from '../../database/sql';
+import type { PrunedBatch } from '../../retention/retention.service';
 import type { FailedMessageStatus } from './failed-message.entity';
 
 // Kept by triggers as rows change (migrations/1795330100000-FailedMessageCounts.ts): a few rows,
@@ -20,15 +21,18 @@ const failedAttemptBuckets = new Statement<{ at: Date; count: number }>(
 
 // Closed rows only (RESOLVED, DISCARDED), aged from their closing: FAILED and RETRYING rows
 // are still needed. The audit trail has no foreign key to its row: it goes in the same statement.
-const pruneBatch = new Statement(
+// From where the round's last batch stopped ($3, `>=`: rows of the same instant are not skipped).
+const pruneBatch = new Statement<{ pruned: number; reached: string | null }>(
   'compensation prune failed messages',
   `WITH aged AS (
      SELECT id FROM failed_messages
       WHERE resolved_at < now() - $1 * interval '1 millisecond' AND status IN ('RESOLVED', 'DISCARDED')
+        AND resolved_at >= coalesce($3::timestamptz, '-infinity')
       ORDER BY resolved_at LIMIT $2
         FOR UPDATE SKIP LOCKED),
-   dependents AS (DELETE FROM failed_message_actions WHERE failed_message_id IN (SELECT id FROM aged))
-   DELETE FROM failed_messages WHERE id IN (SELECT id FROM aged) RETURNING 1`,
+   dependents AS (DELETE FROM failed_message_actions WHERE failed_message_id IN (SELECT id FROM aged)),
+   pruned AS (DELETE FROM failed_messages WHERE id IN (SELECT id FROM aged) RETURNING resolved_at)
+   SELECT count(*)::int AS pruned, max(resolved_at)::text AS reached FROM pruned`,
 );
 
 // Never wait long behind another lock (a migration, a VACUUM FULL): give up this round rather
@@ -50,10 +54,13 @@ export class FailedMessagesHistory {
   }
 
   /**
-   * Deletes up to `limit` closed rows closed over `olderThanMs` ago, with their actions, in
-   * a short transaction of its own; answers how many went.
+   * Deletes up to `limit` closed rows closed over `olderThanMs` ago, oldest first from `from`,
+   * with their actions, in a short transaction of its own; answers how many went and where it stopped.
    */
-  pruneBatch(olderThanMs: number, limit: number): Promise<number> {
-    return this.db.transaction(async (transaction) => (await transaction.run(pruneBatch, [olderThanMs, limit])).length, [shortLockWait.bind([])]);
+  pruneBatch(olderThanMs: number, limit: number, from?: string): Promise<PrunedBatch> {
+    return this.db.transaction(async (transaction) => {
+      const [{ pruned, reached }] = await transaction.run(pruneBatch, [olderThanMs, limit, from ?? null]);
+      return { pruned, reached: reached ?? undefined };
+    }, [shortLockWait.bind([])]);
   }
 }
