@@ -25,10 +25,15 @@ describe('order → stock → order', () => {
       { sku: 'FLOW-B', quantity: 2 },
     ]);
     expect(order).toMatchObject({ status: 'PENDING', totalAmount: 3 * 250 + 2 * 1000, currency: 'CNY' });
+    // Time-ordered ids (UUIDv7): a later order's id sorts after, so its rows land at the right-hand edge of the indexes keyed by it.
+    const later = await placeOrder(platform.url, [{ sku: 'FLOW-A', quantity: 1 }]);
+    expect([order.id, later.id].map((id) => id.slice(14, 15))).toEqual(['7', '7']);
+    expect(later.id > order.id).toBe(true);
+    await orderReaches(platform.url, later.id, ['CONFIRMED']);
 
     const confirmed = await orderReaches(platform.url, order.id, ['CONFIRMED', 'REJECTED']);
     expect(confirmed.status).toBe('CONFIRMED');
-    expect((await http(platform.url, 'GET', '/stock/FLOW-A')).body).toEqual({ sku: 'FLOW-A', available: 7, unitPrice: 250 });
+    expect((await http(platform.url, 'GET', '/stock/FLOW-A')).body).toEqual({ sku: 'FLOW-A', available: 6, unitPrice: 250 });
     expect((await http(platform.url, 'GET', '/stock/FLOW-B')).body.available).toBe(3);
   });
 

@@ -4,6 +4,12 @@ import { createEnvelope, InvalidEnvelopeError, readEnvelope } from './envelope';
 describe('reading an envelope off the broker', () => {
   const valid = createEnvelope('order.confirmed', { orderId: randomUUID() });
 
+  it('gives each new event a time-ordered id (UUIDv7), so one made later sorts after', () => {
+    const ids = Array.from({ length: 100 }, () => createEnvelope('order.confirmed', { orderId: randomUUID() }).id);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
   it('accepts a well-formed envelope', () => {
     expect(readEnvelope(Buffer.from(JSON.stringify(valid)))).toEqual(valid);
   });

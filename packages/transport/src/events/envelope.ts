@@ -1,11 +1,17 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { isISO8601, isUUID } from 'class-validator';
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { InvalidMessageError, parseObject } from '../validation';
 import { ENVELOPE_SCHEMA, EVENT_SCHEMAS, EventEnvelope, EventMap, RoutingKey } from './event-map';
 
+/**
+ * An event's id is time-ordered (UUIDv7): consumers key what they keep by it (a
+ * notification, a handler's processed marker), so each new key lands at the right-hand edge
+ * of those indexes. A random one lands on a random page of an index of millions, and the
+ * first change to a page after each checkpoint writes the whole page to the WAL.
+ */
 export function createEnvelope<K extends RoutingKey>(type: K, data: EventMap[K]): EventEnvelope<K> {
-  return { id: randomUUID(), type, occurredAt: new Date().toISOString(), data };
+  return { id: uuidv7(), type, occurredAt: new Date().toISOString(), data };
 }
 
 export class InvalidEnvelopeError extends InvalidMessageError {
