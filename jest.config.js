@@ -20,8 +20,9 @@ module.exports = {
   testEnvironment: 'node',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 60_000,
-  // `npm test` runs the browser tests (test/console*.e2e-spec.ts, test/docs-browser.e2e-spec.ts) and the broker cluster's
-  // (test/broker-cluster.e2e-spec.ts) after the rest, on their own: Chromium, or three RabbitMQ nodes booting, beside
-  // them starves the tests that hold retries to G4's 250 ms.
+  // `npm test` runs the browser tests (test/console*.e2e-spec.ts, test/docs-browser.e2e-spec.ts) after the rest, and
+  // the broker cluster's (test/broker-cluster.e2e-spec.ts) last, alone: Chromium, or three RabbitMQ nodes booting, beside
+  // the rest starves the tests that hold retries to G4's 250 ms, and beside Chromium the cluster once went on nacking
+  // publishes for a minute after losing a node (it passes alone in seconds).
   maxWorkers: 2,
 };
