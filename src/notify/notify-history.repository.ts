@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
 import { Statement } from '../database/sql';
 import { TimePartitions } from '../database/time-partitions';
+import { pruneBatch, PrunedRow } from '../retention/prune-batch';
 import type { PrunedBatch } from '../retention/retention.service';
 
 // DELIVERED only: a PENDING or FAILED notification is still owed to its merchant, however old.
 // From where the round's last batch stopped ($3, `>=`: rows of the same instant are not skipped).
-const pruneDeliveredNotifications = new Statement<{ pruned: number; reached: string | null }>(
+const pruneDeliveredNotifications = new Statement<PrunedRow>(
   'notify prune delivered notifications',
   `WITH aged AS (SELECT event_id FROM notifications
                   WHERE delivered_at < now() - $1 * interval '1 millisecond' AND state = 'DELIVERED'
@@ -15,10 +16,6 @@ const pruneDeliveredNotifications = new Statement<{ pruned: number; reached: str
         pruned AS (DELETE FROM notifications WHERE event_id IN (SELECT event_id FROM aged) RETURNING delivered_at)
    SELECT count(*)::int AS pruned, max(delivered_at)::text AS reached FROM pruned`,
 );
-
-// Never wait long behind another lock (a migration, a VACUUM FULL): give up this round rather
-// than have the hot path queue up behind our waiting delete.
-const shortLockWait = new Statement('notify prune lock wait', `SET LOCAL lock_timeout = '2s'`);
 
 /**
  * Notify's retention. The delivery log is partitioned by day of `attempted_at` and dropped a
@@ -34,9 +31,6 @@ export class NotifyHistoryRepository {
   }
 
   pruneDeliveredNotifications(olderThanMs: number, limit: number, from?: string): Promise<PrunedBatch> {
-    return this.db.transaction(async (transaction) => {
-      const [{ pruned, reached }] = await transaction.run(pruneDeliveredNotifications, [olderThanMs, limit, from ?? null]);
-      return { pruned, reached: reached ?? undefined };
-    }, [shortLockWait.bind([])]);
+    return pruneBatch(this.db, pruneDeliveredNotifications, olderThanMs, limit, from);
   }
 }

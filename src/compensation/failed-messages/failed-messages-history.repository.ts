@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../../database/db';
 import { Statement } from '../../database/sql';
+import { pruneBatch as runPruneBatch, PrunedRow } from '../../retention/prune-batch';
 import type { PrunedBatch } from '../../retention/retention.service';
 import type { FailedMessageStatus } from './failed-message.entity';
 
@@ -22,7 +23,7 @@ const failedAttemptBuckets = new Statement<{ at: Date; count: number }>(
 // Closed rows only (RESOLVED, DISCARDED), aged from their closing: FAILED and RETRYING rows
 // are still needed. The audit trail has no foreign key to its row: it goes in the same statement.
 // From where the round's last batch stopped ($3, `>=`: rows of the same instant are not skipped).
-const pruneBatch = new Statement<{ pruned: number; reached: string | null }>(
+const pruneClosed = new Statement<PrunedRow>(
   'compensation prune failed messages',
   `WITH aged AS (
      SELECT id FROM failed_messages
@@ -34,10 +35,6 @@ const pruneBatch = new Statement<{ pruned: number; reached: string | null }>(
    pruned AS (DELETE FROM failed_messages WHERE id IN (SELECT id FROM aged) RETURNING resolved_at)
    SELECT count(*)::int AS pruned, max(resolved_at)::text AS reached FROM pruned`,
 );
-
-// Never wait long behind another lock (a migration, a VACUUM FULL): give up this round rather
-// than have the hot path queue up behind our waiting delete.
-const shortLockWait = new Statement('compensation failed messages prune lock wait', `SET LOCAL lock_timeout = '2s'`);
 
 /** What `failed_messages` says over time: counts for ops and metrics, and its retention. */
 @Injectable()
@@ -58,9 +55,6 @@ export class FailedMessagesHistory {
    * with their actions, in a short transaction of its own; answers how many went and where it stopped.
    */
   pruneBatch(olderThanMs: number, limit: number, from?: string): Promise<PrunedBatch> {
-    return this.db.transaction(async (transaction) => {
-      const [{ pruned, reached }] = await transaction.run(pruneBatch, [olderThanMs, limit, from ?? null]);
-      return { pruned, reached: reached ?? undefined };
-    }, [shortLockWait.bind([])]);
+    return runPruneBatch(this.db, pruneClosed, olderThanMs, limit, from);
   }
 }
