@@ -507,6 +507,27 @@ async function sideBySide<T>(clients: Client[], items: T[], work: (client: Clien
   );
 }
 
+/**
+ * The tables with a fill factor below 100, set to 100 for the load; answers their own, to set
+ * again after it. A table loaded in bulk at 90% keeps, on each page, room for a row beyond its
+ * tenth, and once VACUUM has recorded it every new row goes to a different old page, each a
+ * full-page image in the WAL after a checkpoint (measured: one an order on each of `orders`
+ * and `stock_reservations`). A production table grown row by row has had that room taken
+ * long since, as new rows filled each page; packed full, then set back to its fill factor, a
+ * grown table's old pages have no room for a new row either, as in a database that ran
+ * before its fill factor was set (docs/benchmarks.md, run 27).
+ */
+async function packForLoad(client: Client, tables: string[]): Promise<{ table: string; fillFactor: number }[]> {
+  const { rows } = await client.query<{ table: string; fillFactor: number }>(
+    `SELECT c.relname AS table, substring(option from 'fillfactor=(\\d+)')::int AS "fillFactor"
+       FROM pg_class c CROSS JOIN LATERAL unnest(c.reloptions) AS option
+      WHERE c.relnamespace = 'public'::regnamespace AND c.relname = ANY($1) AND option LIKE 'fillfactor=%'`,
+    [tables],
+  );
+  for (const { table } of rows) await client.query(`ALTER TABLE ${table} SET (fillfactor = 100)`);
+  return rows;
+}
+
 export async function grow(databaseUrl: string, plan: GrowthPlan, merchants: MerchantSeed[], log: (line: string) => void): Promise<GrowthReport> {
   if (merchants.length !== plan.merchants) throw new Error(`grow: ${plan.merchants} merchants planned, ${merchants.length} given`);
   const began = performance.now();
@@ -523,6 +544,7 @@ export async function grow(databaseUrl: string, plan: GrowthPlan, merchants: Mer
     const partitionsAt = performance.now();
     if (partitioned.length > 0) log(`partitioned: ${partitioned.join(', ')}; ${partitionsMade} back-dated daily partitions made`);
 
+    const fillFactors = await packForLoad(first, BIG_TABLES);
     const { foreignKeys, primaryKeys, indexes } = await loadHindrances(first, BIG_TABLES);
     for (const each of [...foreignKeys, ...primaryKeys, ...indexes]) await first.query(each.drop);
     log(`dropped ${foreignKeys.length} foreign keys, ${primaryKeys.length} primary keys and ${indexes.length} indexes for the load (made again after it)`);
@@ -540,6 +562,7 @@ export async function grow(databaseUrl: string, plan: GrowthPlan, merchants: Mer
       }
     });
     const insertedAt = performance.now();
+    for (const { table, fillFactor } of fillFactors) await first.query(`ALTER TABLE ${table} SET (fillfactor = ${fillFactor})`);
 
     // Largest tables first, so the two connections finish together.
     const sizes = new Map(Object.entries(rows));
