@@ -11,7 +11,9 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connect as connectBroker } from 'amqplib';
 import { Client } from 'pg';
+import { deliveryDelayQueueName } from '@backstop/transport';
 import { secretsKey } from '../../src/config/secrets.config';
 import { SecretCipher } from '../../src/merchants/secret-cipher';
 import { ADMIN_TOKEN, CALLBACK_SECRET, SECRETS_KEY, TestWorld } from '../../test/support/test-world';
@@ -242,6 +244,7 @@ async function runWorld(
       drains.push(await drainOutbox(db, client, target(systems), options, processes, drainRows, backlogUntil));
       system = systems[0];
       await stop(...systems.slice(processes === 2 ? 1 : 0));
+      await purgeDrainedEvents(world.rabbitmqUrl);
     }
     system = system!;
     await db.query('VACUUM outbox');
@@ -374,6 +377,26 @@ async function sameWindowAsRound(startedAt: number, client: LoadClient, target: 
   log(`empty: waiting ${Math.max(0, wait / 1000).toFixed(0)} s for the round's window, then the hot path for ${RETENTION_WATCH_MAX_MS / 60_000} min`);
   if (wait > 0) await sleep(wait);
   return hotPath(client, target, { clients: options.clients, rate: HOT_RATE, warmup: 0, maxMs: RETENTION_WATCH_MAX_MS });
+}
+
+/** The queue that holds each `order.confirmed` for its payment timeout (ORDER_PAYMENT_TIMEOUT, 30 min by default). */
+const PAYMENT_TIMEOUT_DELAY = deliveryDelayQueueName('orders.payment-timeout', 30 * 60_000);
+
+/**
+ * Empties the delay queue a drain filled with its 100,000 events, so that each drain, and
+ * each world's, starts with a broker holding none of an earlier one's: drained side by side
+ * in the same state of the machine, a grown and an empty database drain alike, and a broker
+ * carrying a few hundred thousand persistent messages, or just deleting a vhost that held
+ * them, drains slower (docs/benchmarks.md, runs 27–29).
+ */
+async function purgeDrainedEvents(rabbitmqUrl: string): Promise<void> {
+  const connection = await connectBroker(rabbitmqUrl);
+  try {
+    const channel = await connection.createChannel();
+    await channel.purgeQueue(PAYMENT_TIMEOUT_DELAY);
+  } finally {
+    await connection.close();
+  }
 }
 
 /**
