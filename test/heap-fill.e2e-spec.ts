@@ -9,8 +9,9 @@ import { TestWorld } from './support/test-world';
 /**
  * A grown table's pages, filled to the brim, each keep a small row's worth of room; once
  * vacuum has recorded it, a table filled to 100% puts each new row on a different old page,
- * and each such page costs a full-page image in the WAL after every checkpoint. Filled to 90%,
- * the rows of the tables inserted then updated go to the table's end.
+ * and each such page costs a full-page image in the WAL after every checkpoint. At 90% an
+ * insert wants a tenth of a page beyond its row, which those pages do not have: the rows of
+ * the tables inserted, then updated, go to the table's end.
  */
 describe('heap fill of the tables whose rows are inserted, then updated', () => {
   let world: TestWorld;

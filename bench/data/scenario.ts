@@ -384,10 +384,10 @@ const PAYMENT_TIMEOUT_DELAY = deliveryDelayQueueName('orders.payment-timeout', 3
 
 /**
  * Empties the delay queue a drain filled with its 100,000 events, so that each drain, and
- * each world's, starts with a broker holding none of an earlier one's: drained side by side
- * in the same state of the machine, a grown and an empty database drain alike, and a broker
- * carrying a few hundred thousand persistent messages, or just deleting a vhost that held
- * them, drains slower (docs/benchmarks.md, runs 27–29).
+ * each world's, starts with a broker holding none of an earlier one's, and a world's vhost is
+ * deleted empty before the next world starts. Drained side by side in the same state of the
+ * machine, a grown and an empty database drain alike; what the two sides of a drain's ratio
+ * should differ in is the database, not what the broker still carries (docs/benchmarks.md).
  */
 async function purgeDrainedEvents(rabbitmqUrl: string): Promise<void> {
   const connection = await connectBroker(rabbitmqUrl);
