@@ -46,9 +46,9 @@ const PRODUCTION = { NOTIFY_RETRY_SCHEDULE: '3s,30s,60s,120s,180s,300s', NOTIFY_
 const RETENTION = { processed: 7 * 86_400_000, history: 30 * 86_400_000 };
 /** A worker's first retention round runs RETENTION_INTERVAL (5m, its default) after it starts: none at start, and no outside trigger. */
 const RETENTION_FIRST_ROUND_MS = 5 * 60_000;
-/** Hot-path orders started per second: a steady, moderate load (each order is three requests). */
 /** Node arguments of every platform process: a full garbage collection on SIGWINCH, for the RSS run (bench/data/gc-on-signal.js). */
 const GC_ON_SIGNAL = ['--expose-gc', '--require', join(__dirname, 'gc-on-signal.js')];
+/** Hot-path orders started per second: a steady, moderate load (each order is three requests). */
 const HOT_RATE = 50;
 /**
  * The SKUs the bench's orders are spread over. Orders of one SKU queue on its stock row (each
@@ -123,8 +123,17 @@ export async function dataScenario(options: DataOptions, undoLater: UndoLater): 
   const hotOrders = Math.max(300, Math.round(2_000 * Math.min(1, Math.max(options.scale, 0.25))));
   const drainRows = Math.max(1_000, Math.round(100_000 * options.scale));
 
-  const empty = await runWorld('empty', plan, farm, options, hotOrders, drainRows, undoLater);
-  const grown = await runWorld('grown', plan, farm, options, hotOrders, drainRows, undoLater);
+  const emptyRun = await WorldRun.open('empty', plan, farm, undoLater);
+  const grownRun = await WorldRun.open('grown', plan, farm, undoLater);
+  // The drains in turn, A B B A: run a quarter of an hour apart, the two worlds' drains met
+  // different states of the machine, and their ratio measured that more than the database.
+  for (const [processes, turns] of [[1, [emptyRun, grownRun]], [2, [grownRun, emptyRun]]] as const) {
+    for (const run of turns) await run.drain(processes, drainRows, options);
+  }
+  const empty = await emptyRun.measure(hotOrders, options, farm);
+  await emptyRun.close();
+  const grown = await grownRun.measure(hotOrders, options, farm);
+  await grownRun.close();
 
   console.log(
     dataReport({
@@ -163,94 +172,120 @@ function merchantSeeds(farm: MerchantFarm) {
   });
 }
 
-async function runWorld(
-  kind: 'empty' | 'grown',
-  plan: GrowthPlan,
-  farm: MerchantFarm,
-  options: DataOptions,
-  hotOrders: number,
-  drainRows: number,
-  undoLater: UndoLater,
-): Promise<WorldFigures> {
-  const world = await TestWorld.create(`bench_data_${kind}`);
-  const destroyWorld = undoLater(async () => {
-    await forgetStatements(world.database);
-    await world.destroy();
-  });
-  const db = world.database;
-  const notes: string[] = [];
-  const client = new LoadClient();
-  const prefix = `DATA-${randomBytes(3).toString('hex').toUpperCase()}`;
-  const skus = Array.from({ length: SKUS }, (_, index) => `${prefix}-${index + 1}`);
-  const merchants = farm.origins.map((origin, index) => ({ id: merchantId(index + 1), notifyUrl: `${origin}/notify` }));
-  // Every process started here, stopped when no longer needed or when the run is cut short.
-  const running = new Set<System>();
-  const start = async () => {
-    const system = await startBackstop(world, PRODUCTION, GC_ON_SIGNAL);
-    running.add(system);
-    return system;
-  };
-  const stop = async (...systems: System[]) => {
-    await Promise.all(systems.map((system) => (running.delete(system) ? system.stop() : undefined)));
-  };
-  undoLater(() => stop(...running));
-  try {
-    // The platform's own start runs the migrations; it is stopped once ready.
-    const migrating = await start();
-    await waitFor(async () => (await client.send('GET', `${migrating.url}/health/ready`)).status === 200, { timeoutMs: 60_000, intervalMs: 200, what: 'the platform to be ready' });
-    await stop(migrating);
-    const partitioned = await partitionedTables(db);
-    let growth: GrowthReport | undefined;
+/**
+ * One world of the comparison, empty or grown: its database and broker vhost, the platform
+ * processes started on it, and what is measured there. Opened (and grown) first; then its
+ * drains, taken in turn with the other world's; then the rest of its figures.
+ */
+class WorldRun {
+  readonly drains: DrainFigures[] = [];
+  private readonly client = new LoadClient();
+  /** Every process started here, stopped when no longer needed or when the run is cut short. */
+  private readonly running = new Set<System>();
+  private readonly skus: string[];
+  private readonly merchants: { id: string; notifyUrl: string }[];
+  /** Older orders for the hot path's second GET: a sample of the grown table; in an empty one, those placed so far. */
+  private pool: string[] = [];
+  private partitioned: string[] = [];
+  private growth?: GrowthReport;
+  private readonly destroyWorld: () => Promise<void>;
+
+  private constructor(
+    readonly kind: 'empty' | 'grown',
+    private readonly world: TestWorld,
+    farm: MerchantFarm,
+    private readonly undoLater: UndoLater,
+  ) {
+    const prefix = `DATA-${randomBytes(3).toString('hex').toUpperCase()}`;
+    this.skus = Array.from({ length: SKUS }, (_, index) => `${prefix}-${index + 1}`);
+    this.merchants = farm.origins.map((origin, index) => ({ id: merchantId(index + 1), notifyUrl: `${origin}/notify` }));
+    this.destroyWorld = undoLater(async () => {
+      await forgetStatements(world.database);
+      await world.destroy();
+    });
+    undoLater(() => this.stop(...this.running));
+  }
+
+  /** The world made, migrated by the platform's own start, and grown when it is the grown one. */
+  static async open(kind: 'empty' | 'grown', plan: GrowthPlan, farm: MerchantFarm, undoLater: UndoLater): Promise<WorldRun> {
+    const run = new WorldRun(kind, await TestWorld.create(`bench_data_${kind}`), farm, undoLater);
+    const migrating = await run.start();
+    await waitFor(async () => (await run.client.send('GET', `${migrating.url}/health/ready`)).status === 200, { timeoutMs: 60_000, intervalMs: 200, what: 'the platform to be ready' });
+    await run.stop(migrating);
+    run.partitioned = await partitionedTables(run.db);
     if (kind === 'grown') {
-      log(`growing ${world.name} to scale ${plan.scale} (${partitionNote(partitioned)})`);
-      growth = await grow(world.databaseUrl, plan, merchantSeeds(farm), (line) => log(`  ${line}`));
-      log(`grown in ${growth.seconds.total.toFixed(0)} s`);
+      log(`growing ${run.world.name} to scale ${plan.scale} (${partitionNote(run.partitioned)})`);
+      run.growth = await grow(run.world.databaseUrl, plan, merchantSeeds(farm), (line) => log(`  ${line}`));
+      log(`grown in ${run.growth.seconds.total.toFixed(0)} s`);
+      const sample = await run.db.query<{ id: string }>(`SELECT id FROM orders TABLESAMPLE SYSTEM (${Math.min(100, (100 * 20_000) / plan.orders)}) LIMIT 20000`);
+      run.pool = sample.rows.map((row) => row.id);
     }
-    // Older orders for the hot path's second GET: a sample of the grown table; in an empty one, those placed so far.
-    const pool: string[] =
-      kind === 'grown'
-        ? (await db.query<{ id: string }>(`SELECT id FROM orders TABLESAMPLE SYSTEM (${Math.min(100, (100 * 20_000) / plan.orders)}) LIMIT 20000`)).rows.map((row) => row.id)
-        : [];
-    const target = (systems: System[]): HotPathTarget => ({
+    return run;
+  }
+
+  private get db(): Client {
+    return this.world.database;
+  }
+
+  private async start(): Promise<System> {
+    const system = await startBackstop(this.world, PRODUCTION, GC_ON_SIGNAL);
+    this.running.add(system);
+    return system;
+  }
+
+  private async stop(...systems: System[]): Promise<void> {
+    await Promise.all(systems.map((system) => (this.running.delete(system) ? system.stop() : undefined)));
+  }
+
+  private target(systems: System[]): HotPathTarget {
+    return {
       urls: systems.map((each) => each.url),
       pids: systems.map((each) => each.pid!),
-      skus,
-      merchants: merchants.slice(0, 16),
-      existing: () => (pool.length === 0 ? undefined : pool[Math.floor(Math.random() * pool.length)]),
-      placed: kind === 'empty' ? (id) => pool.length < 20_000 && pool.push(id) : undefined,
-    });
-    const stock = async (system: System) => {
-      for (const sku of skus) {
-        const stocked = await client.send('PUT', `${system.url}/admin/stock/${sku}`, JSON.stringify({ available: 1_000_000_000, unitPrice: 1999 }), {
-          authorization: `Bearer ${ADMIN_TOKEN}`,
-        });
-        if (stocked.status !== 200) throw new Error(`PUT /admin/stock/${sku}: ${stocked.status} ${stocked.text}`);
-      }
+      skus: this.skus,
+      merchants: this.merchants.slice(0, 16),
+      existing: () => (this.pool.length === 0 ? undefined : this.pool[Math.floor(Math.random() * this.pool.length)]),
+      placed: this.kind === 'empty' ? (id) => this.pool.length < 20_000 && this.pool.push(id) : undefined,
     };
+  }
 
-    // The drains first: the second's first process then stays up for the rest, so that the five
-    // minutes before its first retention round are spent measuring rather than waiting.
-    const drains: DrainFigures[] = [];
-    let system: System | undefined;
-    let startedAt = 0;
-    for (const processes of [1, 2]) {
-      log(`${kind}: outbox drain, ${drainRows} rows, ${processes} process${processes > 1 ? 'es' : ''}`);
-      // As autovacuum would have left it after the last drain's deletes.
-      await db.query('VACUUM outbox');
-      const backlogUntil = await insertOutboxBacklog(db, drainRows, pool.slice(0, 10_000));
-      const systems = await Promise.all(Array.from({ length: processes }, start));
-      startedAt = performance.now();
-      await stock(systems[0]);
-      drains.push(await drainOutbox(db, client, target(systems), options, processes, drainRows, backlogUntil));
-      system = systems[0];
-      await stop(...systems.slice(processes === 2 ? 1 : 0));
-      await purgeDrainedEvents(world.rabbitmqUrl);
+  private async stock(system: System): Promise<void> {
+    for (const sku of this.skus) {
+      const stocked = await this.client.send('PUT', `${system.url}/admin/stock/${sku}`, JSON.stringify({ available: 1_000_000_000, unitPrice: 1999 }), {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+      });
+      if (stocked.status !== 200) throw new Error(`PUT /admin/stock/${sku}: ${stocked.status} ${stocked.text}`);
     }
-    system = system!;
+  }
+
+  /** A backlog of `rows` drained by `processes` new platform processes, with the hot path beside them; they are stopped after. */
+  async drain(processes: number, rows: number, options: DataOptions): Promise<void> {
+    log(`${this.kind}: outbox drain, ${rows} rows, ${processes} process${processes > 1 ? 'es' : ''}`);
+    // As autovacuum would have left it after the last drain's deletes.
+    await this.db.query('VACUUM outbox');
+    const backlogUntil = await insertOutboxBacklog(this.db, rows, this.pool.slice(0, 10_000));
+    const systems = await Promise.all(Array.from({ length: processes }, () => this.start()));
+    await this.stock(systems[0]);
+    this.drains.push(await drainOutbox(this.db, this.client, this.target(systems), options, processes, rows, backlogUntil));
+    await this.stop(...systems);
+    await purgeDrainedEvents(this.world.rabbitmqUrl);
+  }
+
+  /**
+   * Everything but the drains, on one new platform process: the hot path, the admin and
+   * console queries, RSS across the merchant endpoints, and the retention round (grown) or
+   * the hot path over the same window (empty), which come five minutes after it starts.
+   */
+  async measure(hotOrders: number, options: DataOptions, farm: MerchantFarm): Promise<WorldFigures> {
+    const { kind, db, client, merchants, skus, pool } = this;
+    const notes: string[] = [];
+    const target = (systems: System[]) => this.target(systems);
     await db.query('VACUUM outbox');
-    log(`${kind}: backstop ${system.url} (pid ${system.pid}), database ${world.name}`);
-    const watch = new RetentionWatch(world.databaseUrl, system.url);
-    const stopWatch = undoLater(async () => watch.stop());
+    const system = await this.start();
+    const startedAt = performance.now();
+    await this.stock(system);
+    log(`${kind}: backstop ${system.url} (pid ${system.pid}), database ${this.world.name}`);
+    const watch = new RetentionWatch(this.world.databaseUrl, system.url);
+    const stopWatch = this.undoLater(async () => watch.stop());
 
     log(`${kind}: hot path, ${hotOrders} orders at ${HOT_RATE}/s`);
     const hot = await hotPath(client, target([system]), { clients: options.clients, rate: HOT_RATE, warmup: 100, orders: hotOrders });
@@ -265,7 +300,7 @@ async function runWorld(
     const explains: WorldFigures['explains'] = [];
     const slow = admin.filter((figure) => figure.p99 > TARGET_P99_MS);
     if (slow.length > 0) {
-      const capture = await StatementCapture.open(world.databaseUrl);
+      const capture = await StatementCapture.open(this.world.databaseUrl);
       try {
         for (const figure of slow) {
           explains.push({ label: figure.label, p99: figure.p99, plan: await explain(capture, db, queries.find((query) => query.label === figure.label)!) });
@@ -305,12 +340,15 @@ async function runWorld(
       }
     }
     await stopWatch();
-    await stop(system);
+    await this.stop(system);
+    const { growth, partitioned, drains } = this;
     return { kind, growth, partitioned, hot, admin, adminLoad, explains, retention, roundWindow, rss: rss!, drains, notes };
-  } finally {
-    client.close();
-    await stop(...running);
-    await destroyWorld();
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+    await this.stop(...this.running);
+    await this.destroyWorld();
   }
 }
 
