@@ -7,13 +7,16 @@ import type { PrunedBatch } from '../retention/retention.service';
 
 // DELIVERED only: a PENDING or FAILED notification is still owed to its merchant, however old.
 // From where the round's last batch stopped ($3, `>=`: rows of the same instant are not skipped).
+// Deleted by address (ctid), which the row lock keeps: by `event_id`, a random UUID, each row
+// was found again through the primary key, one index page read from disk for nearly every row
+// of a grown table (EXPLAIN ANALYZE after a CHECKPOINT: 15.9 ms a batch of 250, 1.8 by address).
 const pruneDeliveredNotifications = new Statement<PrunedRow>(
   'notify prune delivered notifications',
-  `WITH aged AS (SELECT event_id FROM notifications
+  `WITH aged AS (SELECT ctid FROM notifications
                   WHERE delivered_at < now() - $1 * interval '1 millisecond' AND state = 'DELIVERED'
                     AND delivered_at >= coalesce($3::timestamptz, '-infinity')
                   ORDER BY delivered_at LIMIT $2 FOR UPDATE SKIP LOCKED),
-        pruned AS (DELETE FROM notifications WHERE event_id IN (SELECT event_id FROM aged) RETURNING delivered_at)
+        pruned AS (DELETE FROM notifications WHERE ctid = ANY (ARRAY(SELECT ctid FROM aged)) RETURNING delivered_at)
    SELECT count(*)::int AS pruned, max(delivered_at)::text AS reached FROM pruned`,
 );
 

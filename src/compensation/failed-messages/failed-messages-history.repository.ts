@@ -23,16 +23,17 @@ const failedAttemptBuckets = new Statement<{ at: Date; count: number }>(
 // Closed rows only (RESOLVED, DISCARDED), aged from their closing: FAILED and RETRYING rows
 // are still needed. The audit trail has no foreign key to its row: it goes in the same statement.
 // From where the round's last batch stopped ($3, `>=`: rows of the same instant are not skipped).
+// The rows go by address (ctid), which the row lock keeps, rather than found again by id.
 const pruneClosed = new Statement<PrunedRow>(
   'compensation prune failed messages',
   `WITH aged AS (
-     SELECT id FROM failed_messages
+     SELECT id, ctid FROM failed_messages
       WHERE resolved_at < now() - $1 * interval '1 millisecond' AND status IN ('RESOLVED', 'DISCARDED')
         AND resolved_at >= coalesce($3::timestamptz, '-infinity')
       ORDER BY resolved_at LIMIT $2
         FOR UPDATE SKIP LOCKED),
    dependents AS (DELETE FROM failed_message_actions WHERE failed_message_id IN (SELECT id FROM aged)),
-   pruned AS (DELETE FROM failed_messages WHERE id IN (SELECT id FROM aged) RETURNING resolved_at)
+   pruned AS (DELETE FROM failed_messages WHERE ctid = ANY (ARRAY(SELECT ctid FROM aged)) RETURNING resolved_at)
    SELECT count(*)::int AS pruned, max(resolved_at)::text AS reached FROM pruned`,
 );
 
