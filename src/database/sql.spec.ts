@@ -1,4 +1,6 @@
-import { Statement } from './sql';
+import { randomInt } from 'node:crypto';
+import { escapeLiteral } from 'pg';
+import { quoted, Statement } from './sql';
 
 describe('a bound statement written with its values inline', () => {
   const statement = new Statement('inline example', 'SELECT $1, $2, $3, $4, $11 FROM t WHERE a = $1');
@@ -27,5 +29,14 @@ describe('statement names', () => {
     new Statement('named once', 'SELECT 1');
     expect(() => new Statement('named once', 'SELECT 2')).toThrow(/two statements are named named once/);
     expect(() => new Statement('named once', 'SELECT 1')).not.toThrow();
+  });
+});
+
+describe('a string quoted as a literal', () => {
+  const alphabet = ["'", '\\', '"', 'a', ' ', '\n', '\u0000', 'é', '😀', '$', ';', '-'];
+  const samples = ['', "'", '\\', "it's", 'back\\slash', "''\\\\''", ...Array.from({ length: 500 }, () => Array.from({ length: randomInt(0, 40) }, () => alphabet[randomInt(alphabet.length)]).join(''))];
+
+  it("reads exactly as pg's escapeLiteral writes it", () => {
+    for (const sample of samples) expect(quoted(sample)).toBe(escapeLiteral(sample));
   });
 });

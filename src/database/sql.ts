@@ -1,5 +1,3 @@
-import { escapeLiteral } from 'pg';
-
 /** A value a statement can also be sent with written in, as a quoted literal (see `Bound.inline`). */
 export type Literal = string | number | boolean | null | Date | string[];
 
@@ -40,13 +38,24 @@ export function isLiteral(value: unknown): value is Literal {
   return value === null || value instanceof Date || typeof value === 'boolean' || typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value));
 }
 
-/** A literal's text: quoted by pg's own `escapeLiteral`; a text array in PostgreSQL's array syntax, each element double-quoted. */
+/** A literal's text: quoted as pg's `escapeLiteral` quotes; a text array in PostgreSQL's array syntax, each element double-quoted. */
 function literalText(value: Literal): string {
   if (value === null) return 'NULL';
   if (typeof value === 'boolean' || typeof value === 'number') return String(value);
-  if (value instanceof Date) return escapeLiteral(value.toISOString());
-  if (Array.isArray(value)) return escapeLiteral(`{${value.map((element) => `"${element.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`);
-  return escapeLiteral(value);
+  if (value instanceof Date) return quoted(value.toISOString());
+  if (Array.isArray(value)) return quoted(`{${value.map((element) => `"${element.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`);
+  return quoted(value);
+}
+
+/**
+ * The same text as pg's `escapeLiteral` (quotes and backslashes doubled, and a string with a
+ * backslash written as an escape string), by one native replace. pg's builds the literal a
+ * character at a time; on the order path, whose events go into the outbox written in as
+ * literals, that was an eighth of everything the process allocated.
+ */
+export function quoted(text: string): string {
+  const doubled = text.replace(/['\\]/g, '$&$&');
+  return text.includes('\\') ? ` E'${doubled}'` : `'${doubled}'`;
 }
 
 /** A statement and its values, not sent yet. */
