@@ -5,7 +5,8 @@ import { ApiErrors } from '../common/api-responses';
 import { AdminGuard } from '../common/admin.guard';
 import { decodeCursor, encodeCursor } from '../common/page-cursor';
 import { ListDeliveriesQuery } from './deliveries.dto';
-import { DeliveriesRepository, DeliveryFilter, DeliveryPosition } from './deliveries.repository';
+import { OrderFacts } from '../orders/order-facts';
+import { DeliveriesRepository, DeliveryFilter, DeliveryPosition, sincePlaced } from './deliveries.repository';
 import { NotifyException } from './notify.exception';
 import { DeliveryPage } from './notify.responses';
 
@@ -16,7 +17,10 @@ const OUTCOME_UNKNOWN = 'outcome unknown';
 @UseGuards(AdminGuard)
 @Controller('admin/deliveries')
 export class DeliveriesController {
-  constructor(private readonly deliveries: DeliveriesRepository) {}
+  constructor(
+    private readonly deliveries: DeliveriesRepository,
+    private readonly orders: OrderFacts,
+  ) {}
 
   /**
    * Merchant notification attempts, newest first, by order, endpoint (its id or its origin),
@@ -33,7 +37,9 @@ export class DeliveriesController {
   @ApiOkResponse({ type: DeliveryPage, description: 'newest first' })
   @ApiErrors(400, 401, 503)
   async list(@Query() query: ListDeliveriesQuery) {
-    const rows = await this.deliveries.page(filterOf(query), query.cursor === undefined ? undefined : positionOf(query.cursor), query.limit + 1);
+    let filter = filterOf(query);
+    if (filter.orderId !== undefined) filter = sincePlaced(filter, await this.orders.placedAt(filter.orderId));
+    const rows = await this.deliveries.page(filter, query.cursor === undefined ? undefined : positionOf(query.cursor), query.limit + 1);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return {

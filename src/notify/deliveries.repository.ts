@@ -19,6 +19,22 @@ export interface DeliveryFilter {
   to?: Date;
 }
 
+/**
+ * An order's attempts are none of them older than the order, an hour's margin allowed for a
+ * platform clock ahead of the database's (the order's time is the platform's, an attempt's the
+ * database's). The bound lets the planner leave out the day partitions before it: without
+ * one, a lookup by order plans every partition of the log (9 ms of planning against 1.5 ms of
+ * execution, 69 days on a grown database, docs/benchmarks.md run 35).
+ */
+const CLOCK_MARGIN_MS = 60 * 60_000;
+
+/** `filter` narrowed to the time since its order was placed (`placedAt`; null when unknown, and then unchanged). */
+export function sincePlaced(filter: DeliveryFilter, placedAt: Date | null): DeliveryFilter {
+  if (placedAt === null) return filter;
+  const earliest = new Date(placedAt.getTime() - CLOCK_MARGIN_MS);
+  return filter.from !== undefined && filter.from > earliest ? filter : { ...filter, from: earliest };
+}
+
 /** Where the previous page ended: its last attempt. */
 export interface DeliveryPosition {
   attemptedAt: string;

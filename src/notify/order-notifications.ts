@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DeliveriesRepository } from './deliveries.repository';
+import { DeliveriesRepository, sincePlaced } from './deliveries.repository';
 import { NotificationRecord, OrderNotificationsRepository } from './order-notifications.repository';
 
 export type { NotificationRecord } from './order-notifications.repository';
@@ -29,11 +29,11 @@ export class OrderNotifications {
     private readonly deliveries: DeliveriesRepository,
   ) {}
 
-  /** The notifications, oldest first, and the newest `attemptLimit` attempts, oldest first; `attemptsCut` when there were more. */
-  async of(orderId: string, attemptLimit: number): Promise<{ notifications: NotificationRecord[]; attempts: AttemptRecord[]; attemptsCut: boolean }> {
+  /** The notifications, oldest first, and the newest `attemptLimit` attempts, oldest first; `attemptsCut` when there were more. `placedAt`: the order's. */
+  async of(orderId: string, placedAt: Date, attemptLimit: number): Promise<{ notifications: NotificationRecord[]; attempts: AttemptRecord[]; attemptsCut: boolean }> {
     const [notifications, newest] = await Promise.all([
       this.notifications.ofOrder(orderId, NOTIFICATIONS),
-      this.deliveries.page({ orderId }, undefined, attemptLimit + 1),
+      this.deliveries.page(sincePlaced({ orderId }, placedAt), undefined, attemptLimit + 1),
     ]);
     const attempts = newest.slice(0, attemptLimit).reverse().map(
       (row): AttemptRecord => ({

@@ -42,7 +42,7 @@ export class OrderTimelineService {
     if (!standing) throw OrderException.notFound(orderId);
     const [reservation, notify, failures, incidents] = await Promise.all([
       this.stock.reservationOf(orderId),
-      this.notifications.of(orderId, ATTEMPTS),
+      this.notifications.of(orderId, standing.order.createdAt, ATTEMPTS),
       this.failuresOf(orderId),
       this.payments.ofOrder(orderId, INCIDENTS),
     ]);

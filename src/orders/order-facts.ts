@@ -40,6 +40,11 @@ export class OrderFacts implements OrderLookup {
     return this.orders.standing(orderId);
   }
 
+  /** When the order was placed: nothing of it, its notifications' attempts included, is older. Null when there is no such order. */
+  placedAt(orderId: string): Promise<Date | null> {
+    return this.orders.placedAt(orderId);
+  }
+
   /** The notifyUrl of the merchant's latest order, null when it has none. */
   latestNotifyUrl(merchantId: string): Promise<string | null> {
     return this.orders.latestNotifyUrl(merchantId);

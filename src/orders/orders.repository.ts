@@ -132,6 +132,7 @@ const latestNotifyUrl = new Statement<{ notify_url: string }>(
   'orders latest notify url',
   `SELECT notify_url FROM orders WHERE merchant_id = $1 ORDER BY created_at DESC LIMIT 1`,
 );
+const placedAt = new Statement<{ created_at: Date }>('orders placed at', `SELECT created_at FROM orders WHERE id = $1`);
 
 /** The orders module's tables: `orders`, `order_items`, and the read model `order_views`. */
 @Injectable()
@@ -227,6 +228,10 @@ export class OrdersRepository {
 
   async latestNotifyUrl(merchantId: string): Promise<string | null> {
     return (await this.db.run(latestNotifyUrl, [merchantId]))[0]?.notify_url ?? null;
+  }
+
+  async placedAt(orderId: string): Promise<Date | null> {
+    return (await this.db.run(placedAt, [orderId]))[0]?.created_at ?? null;
   }
 }
 
