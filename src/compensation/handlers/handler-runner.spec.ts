@@ -83,7 +83,15 @@ describe('HandlerRunner following the next step', () => {
     await runnerWith(thrown({ notYet: true }))(message(envelope, { 'x-attempt': 2, 'x-errors': earlier, 'x-death': [{}] }));
     const [queue, , , headers] = publisher.toQueue.mock.calls[0];
     expect(queue).toBe(`${QUEUE}.retry.1s`);
-    expect(headers).toEqual({ 'x-attempt': 2, 'x-errors': earlier });
+    expect(headers).toEqual({ 'x-attempt': 2, 'x-errors': earlier, 'x-waits': 1 });
+    expect(runs).toEqual(['not_yet']);
+  });
+
+  it('parks what still cannot start on its return longer, on the first tier at or past twice the wait, still not an attempt', async () => {
+    await runnerWith(thrown({ notYet: true }))(message(envelope, { 'x-attempt': 2, 'x-errors': earlier, 'x-waits': 1 }));
+    const [queue, , , headers] = publisher.toQueue.mock.calls[0];
+    expect(queue).toBe(`${QUEUE}.retry.5s`);
+    expect(headers).toEqual({ 'x-attempt': 2, 'x-errors': earlier, 'x-waits': 2 });
     expect(runs).toEqual(['not_yet']);
   });
 

@@ -13,6 +13,7 @@ import {
   nextStep,
   orderIdOf,
   readAttempt,
+  readWaits,
   readEnvelope,
   readErrors,
   readRerun,
@@ -92,7 +93,7 @@ export class HandlerRunner {
     try {
       outcome = await handler.invoke(envelope, this.contextFor(handler, envelope, attempt, retryDelayMs));
     } catch (error) {
-      const run: Run = { outcome: 'failed', advice: adviceOf(error), attempt, rerun };
+      const run: Run = { outcome: 'failed', advice: adviceOf(error), attempt, rerun, waits: readWaits(message) };
       if (!run.advice?.notYet) this.logger.warn(logFields(handler, envelope, attempt), `${handler.queue} failed on ${envelope.type}: ${(error as Error).message}`);
       return this.follow(handler, message, run, { rerunOf, error, earlierErrors: readErrors(message) });
     }

@@ -9,10 +9,18 @@ export const RERUN_HEADER = 'x-rerun';
 export const POISON_HEADER = 'x-poison';
 /** On a report to `backstop.errors`: the queue of the service that gave up on the message. */
 export const FAILED_QUEUE_HEADER = 'x-failed-queue';
+/** Waits in a row without an attempt (its handler could not start yet); gone once it is tried. */
+export const WAITS_HEADER = 'x-waits';
 
 export function readAttempt(message: Message): number {
   const value = Number(message.properties.headers?.[ATTEMPT_HEADER] ?? 1);
   return Number.isInteger(value) && value >= 1 ? value : 1;
+}
+
+/** How many times in a row the message has waited without being tried; 0 when it never has. */
+export function readWaits(message: Message): number {
+  const value = Number(message.properties.headers?.[WAITS_HEADER] ?? 0);
+  return Number.isInteger(value) && value >= 0 ? value : 0;
 }
 
 /** The failed message a re-run from backstop's console re-runs (its `x-rerun` header), or undefined for an ordinary delivery. */
@@ -43,6 +51,7 @@ export function storedHeaders(message: Message): Record<string, unknown> {
     'x-first-death-queue': _queue,
     'x-first-death-reason': _reason,
     [ERRORS_HEADER]: _errors,
+    [WAITS_HEADER]: _waits,
     ...rest
   } = message.properties.headers ?? {};
   return rest;
@@ -53,10 +62,15 @@ export function nextAttemptHeaders(message: Message, attempt: number, errors: At
   return { ...storedHeaders(message), [ATTEMPT_HEADER]: attempt + 1, [ERRORS_HEADER]: JSON.stringify(errors) };
 }
 
-/** The headers of the copy that waits without counting an attempt: the attempt number and errors it came with. */
+/** The headers of the copy that waits without counting an attempt: the attempt number and errors it came with, one wait more. */
 export function sameAttemptHeaders(message: Message): Record<string, unknown> {
   const errors = message.properties.headers?.[ERRORS_HEADER];
-  return { ...storedHeaders(message), [ATTEMPT_HEADER]: readAttempt(message), ...(errors === undefined ? {} : { [ERRORS_HEADER]: errors }) };
+  return {
+    ...storedHeaders(message),
+    [ATTEMPT_HEADER]: readAttempt(message),
+    [WAITS_HEADER]: readWaits(message) + 1,
+    ...(errors === undefined ? {} : { [ERRORS_HEADER]: errors }),
+  };
 }
 
 /** The headers of a message set aside after `attempt`: what a failure record is made from. */

@@ -1,4 +1,4 @@
-import { delayTierAtLeast, NextStep, nextStep, Run, RunOutcome, RetryAdvice, scheduledDelay } from './next-step';
+import { delayTierAtLeast, NextStep, nextStep, Run, RunOutcome, RetryAdvice, scheduledDelay, waitDelay } from './next-step';
 
 const SCHEDULE = [1_000, 5_000, 30_000];
 /** Unsorted, with a repeated tier: as a schedule may be written. */
@@ -76,15 +76,37 @@ describe('nextStep', () => {
     expect(nextStep({ outcome: 'failed', advice: {}, attempt: 1, rerun: false }, SCHEDULE, 250)).toEqual(retry(1_000));
   });
 
+  it('waits longer once it has waited: the first tier at or past twice the wait delay, never an attempt', () => {
+    const again = (waits: number, delaysMs: readonly number[], waitMs?: number) => nextStep({ outcome: 'failed', advice: { notYet: true }, attempt: 2, rerun: false, waits }, delaysMs, waitMs);
+    expect(again(0, STEPPED, 1_000)).toEqual(wait(1_000));
+    expect(again(1, STEPPED, 1_000)).toEqual(wait(3_000));
+    expect(again(7, STEPPED, 1_000)).toEqual(wait(3_000));
+    expect(again(1, SCHEDULE)).toEqual(wait(5_000));
+    expect(again(1, [100, 200, 400], 100)).toEqual(wait(200));
+  });
+
   it('gives every step with a delay one that is a tier of the schedule (a delay queue exists for it)', () => {
     for (const delaysMs of [SCHEDULE, STEPPED]) {
       for (let attempt = 1; attempt <= delaysMs.length + 1; attempt++) {
         for (const advice of [undefined, { notYet: true }, { retryAfterMs: 1 }, { retryAfterMs: 50_000 }, { retryAfterMs: 1e9 }]) {
-          const step = nextStep({ outcome: 'failed', advice, attempt, rerun: false }, delaysMs);
-          if (step.step === 'retry' || step.step === 'wait') expect(delaysMs).toContain(step.delayMs);
+          for (const waits of [0, 1, 5]) {
+            const step = nextStep({ outcome: 'failed', advice, attempt, rerun: false, waits }, delaysMs);
+            if (step.step === 'retry' || step.step === 'wait') expect(delaysMs).toContain(step.delayMs);
+          }
         }
       }
     }
+  });
+});
+
+describe('waitDelay', () => {
+  it('is the wait delay the first time', () => {
+    expect(waitDelay(STEPPED, 1_000, 0)).toBe(1_000);
+  });
+
+  it('stays the wait delay when no tier is twice as long', () => {
+    expect(waitDelay([1_000, 1_500], 1_000, 3)).toBe(1_000);
+    expect(waitDelay([], 250, 2)).toBe(250);
   });
 });
 

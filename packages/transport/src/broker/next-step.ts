@@ -34,6 +34,8 @@ export interface Run {
   attempt: number;
   /** Whether this delivery is a re-run from backstop's console (it carries `x-rerun`). */
   rerun: boolean;
+  /** How many times in a row it has waited without being tried (the `x-waits` header); 0 when not given. */
+  waits?: number;
 }
 
 export type NextStep =
@@ -68,12 +70,27 @@ export function delayTierAtLeast(delaysMs: readonly number[], scheduledMs: numbe
 }
 
 /**
+ * How long a message that could not start waits on the broker: the wait delay the first
+ * time; once it came back and still could not start (say, its endpoint hangs and its line is
+ * full), the first tier of the schedule at or past twice that, or the wait delay again when
+ * there is none. Each return costs the consumer's process a delivery, a publish and its
+ * confirm: a hanging endpoint's parked backlog then comes back a third as often in
+ * production (3 s against 1 s), and an endpoint that frees a slot is still served from its
+ * line first. Still no attempt is counted, and no tier of the schedule is used up.
+ */
+export function waitDelay(delaysMs: readonly number[], waitMs: number, waits: number): number {
+  if (waits === 0) return waitMs;
+  return [...new Set(delaysMs)].sort((a, b) => a - b).find((tier) => tier >= 2 * waitMs) ?? waitMs;
+}
+
+/**
  * The next step of a delivery after its handler ran, given the retry schedule (the delays
  * between attempts, in milliseconds) and how long a message that could not start yet waits
  * (by default the schedule's shortest delay):
  *
  * - handled: acknowledge; on a re-run, report that it resolved;
- * - failed with `notYet`: wait that long without counting an attempt (also on a re-run);
+ * - failed with `notYet`: wait that long without counting an attempt (also on a re-run),
+ *   longer when it has waited already (`waitDelay`);
  * - otherwise, on a re-run: report that it failed (a re-run is one attempt, with no retries);
  * - poison: set aside as poison;
  * - failed, not `final`, with a delay left in the schedule: retry after that delay, or with
@@ -83,7 +100,7 @@ export function delayTierAtLeast(delaysMs: readonly number[], scheduledMs: numbe
 export function nextStep(run: Run, delaysMs: readonly number[], waitMs: number | undefined = delaysMs.length > 0 ? Math.min(...delaysMs) : undefined): NextStep {
   if (run.outcome === 'handled') return run.rerun ? { step: 'rerun-resolved' } : { step: 'ack' };
   const advice = run.outcome === 'failed' ? run.advice : undefined;
-  if (advice?.notYet && waitMs !== undefined) return { step: 'wait', delayMs: waitMs };
+  if (advice?.notYet && waitMs !== undefined) return { step: 'wait', delayMs: waitDelay(delaysMs, waitMs, run.waits ?? 0) };
   if (run.rerun) return { step: 'rerun-failed' };
   if (run.outcome === 'poison') return { step: 'set-aside', poison: true };
   const scheduledMs = scheduledDelay(delaysMs, run.attempt);
