@@ -79,8 +79,9 @@ export function delayTierAtLeast(delaysMs: readonly number[], scheduledMs: numbe
  * line first. Still no attempt is counted, and no tier of the schedule is used up.
  */
 export function waitDelay(delaysMs: readonly number[], waitMs: number, waits: number): number {
-  if (waits === 0) return waitMs;
-  return [...new Set(delaysMs)].sort((a, b) => a - b).find((tier) => tier >= 2 * waitMs) ?? waitMs;
+  if (waits === 0 || delaysMs.length === 0) return waitMs;
+  const tier = delayTierAtLeast(delaysMs, 0, 2 * waitMs);
+  return tier >= 2 * waitMs ? tier : waitMs;
 }
 
 /**
