@@ -186,6 +186,7 @@ describe('query plans of the admin and console statements', () => {
     const orderId = md5Uuid('order4242');
     statements.push(
       await capturing.capture('timeline: the order as it stands', () => new OrdersRepository(capturing).standing(orderId)),
+      await capturing.capture('deliveries by order: when the order was placed', () => new OrdersRepository(capturing).placedAt(orderId)),
       await capturing.capture("timeline: the order's notifications", () => new OrderNotificationsRepository(capturing).ofOrder(orderId, 20)),
       await capturing.capture("timeline: the order's payment incidents", () => new PaymentRepository(capturing).incidentsOfOrder(orderId, 100)),
       await capturing.capture("timeline: ops actions on the order and its notifications", () =>
