@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { closedLoop, LoadClient, Merchant, OrderTiming, Target } from './closed-loop';
-import { BackendCpu, DatabaseProbe, processCpuMs, processRss } from './probes';
+import { BackendCpu, DatabaseProbe, localBrokerPid, processCpuMs, processRss } from './probes';
 
 export interface MeasureOptions {
   clients: number;
@@ -33,6 +33,8 @@ export interface Measurement {
   transactionsPerOrder?: number;
   cpuMsPerOrder?: number;
   postgresCpuMsPerOrder?: number;
+  /** The RabbitMQ node's CPU, when it runs on this machine (`localBrokerPid`). */
+  brokerCpuMsPerOrder?: number;
   /**
    * RSS after warm-up: the median of the samples taken while the second 10% of all orders
    * (warm-up included) were done; at end: the median of those of the last 10%. Medians,
@@ -52,6 +54,7 @@ interface Edge {
   at: number;
   cpuMs?: number;
   transactions?: number;
+  brokerCpuMs?: number;
   loadGeneratorCpuMs: number;
 }
 
@@ -63,6 +66,7 @@ export interface Window {
   transactions?: number;
   statements?: number;
   postgresCpuMs?: number;
+  brokerCpuMs?: number;
   loadGeneratorCpuMs: number;
   /** RSS over the second 10% of the window's orders (warm-up included), and over its last 10%. */
   rssEarly?: number;
@@ -110,12 +114,14 @@ export async function measureWindow(
   let inWindow = false;
   const duplicatesBefore = merchant.duplicates;
 
+  const broker = localBrokerPid();
   const edge = async (): Promise<Edge> => {
     const usage = process.cpuUsage();
     return {
       at: performance.now(),
       cpuMs: system.pid === undefined ? undefined : processCpuMs(system.pid),
       transactions: probe ? await probe.transactions() : undefined,
+      brokerCpuMs: broker === undefined ? undefined : processCpuMs(broker),
       loadGeneratorCpuMs: (usage.user + usage.system) / 1000,
     };
   };
@@ -175,6 +181,7 @@ export async function measureWindow(
       transactions: start!.transactions === undefined || end!.transactions === undefined ? undefined : end!.transactions - start!.transactions,
       statements,
       postgresCpuMs: backends?.totalMs(),
+      brokerCpuMs: start!.brokerCpuMs === undefined || end!.brokerCpuMs === undefined ? undefined : end!.brokerCpuMs - start!.brokerCpuMs,
       loadGeneratorCpuMs: end!.loadGeneratorCpuMs - start!.loadGeneratorCpuMs,
       rssEarly: rssBetween(warmMark, 2 * warmMark),
       rssLate: rssBetween(allOrders - warmMark, Infinity),
@@ -195,7 +202,7 @@ export function summarize(system: string, windows: Window[]): Measurement {
   const timings = windows.flatMap((window) => window.timings);
   const orders = timings.length;
   const seconds = windows.reduce((sum, window) => sum + window.seconds, 0);
-  const perOrder = (key: 'cpuMs' | 'transactions' | 'statements' | 'postgresCpuMs' | 'loadGeneratorCpuMs') =>
+  const perOrder = (key: 'cpuMs' | 'transactions' | 'statements' | 'postgresCpuMs' | 'brokerCpuMs' | 'loadGeneratorCpuMs') =>
     windows.some((window) => window[key] === undefined) ? undefined : windows.reduce((sum, window) => sum + window[key]!, 0) / orders;
   const pick = (key: keyof OrderTiming) => timings.map((timing) => timing[key]).sort((a, b) => a - b);
   const [confirm, notify, total] = [pick('confirmMs'), pick('notifyMs'), pick('totalMs')];
@@ -220,6 +227,7 @@ export function summarize(system: string, windows: Window[]): Measurement {
     transactionsPerOrder: perOrder('transactions'),
     cpuMsPerOrder: perOrder('cpuMs'),
     postgresCpuMsPerOrder: perOrder('postgresCpuMs'),
+    brokerCpuMsPerOrder: perOrder('brokerCpuMs'),
     rssAfterWarmup,
     rssAtEnd,
     rssPeak: peaks.length > 0 ? Math.max(...peaks) : undefined,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Client } from 'pg';
 
 /** Kernel clock ticks per second, the unit of utime/stime in /proc/<pid>/stat. */
@@ -21,6 +21,26 @@ export function processCpuMs(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The RabbitMQ node's process when exactly one runs on this machine (the bench's broker, with
+ * no test cluster beside it); undefined otherwise. Its CPU is shared by every vhost, so it
+ * is read over a window in which only the measured system's traffic runs.
+ */
+export function localBrokerPid(): number | undefined {
+  const nodes = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        // The node itself, not a CLI tool (rabbitmqctl runs on an Erlang VM too).
+        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return command[0].endsWith('beam.smp') && command.join(' ').includes('-s rabbit boot');
+      } catch {
+        return false;
+      }
+    });
+  return nodes.length === 1 ? Number(nodes[0]) : undefined;
 }
 
 /** Resident set size in bytes. */

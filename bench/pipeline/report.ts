@@ -21,6 +21,7 @@ const ROWS: Row[] = [
   { label: 'transactions / order', value: (m) => m.transactionsPerOrder, digits: 1 },
   { label: 'CPU ms / order', value: (m) => m.cpuMsPerOrder, digits: 2 },
   { label: 'PostgreSQL CPU ms / order', value: (m) => m.postgresCpuMsPerOrder, digits: 2 },
+  { label: 'RabbitMQ CPU ms / order', value: (m) => m.brokerCpuMsPerOrder, digits: 2 },
   { label: 'RSS after warm-up MB', value: (m) => m.rssAfterWarmup && m.rssAfterWarmup / 1024 / 1024, digits: 1 },
   { label: 'RSS at end MB', value: (m) => m.rssAtEnd && m.rssAtEnd / 1024 / 1024, digits: 1 },
   { label: 'RSS growth %', value: (m) => m.rssGrowthPercent, digits: 1, ratio: false },
