@@ -32,7 +32,11 @@ const USAGE = `npm run bench -- [flags]
   --top N                list the N statements each system calls most (0)
   --cpu-prof DIR         write a CPU profile of each system's process into DIR/<system> (node --cpu-prof)
   --soak                 a long run of backstop alone: RSS after warm-up and at the end
-  --systems LIST         which systems to drive, of backstop,baseline (both; backstop alone with --soak)
+  --systems LIST         which systems to drive, of backstop,baseline (both; backstop alone with --soak);
+                         backstop,backstop drives two copies of backstop in turns, as it drives both
+                         systems: their ratios show how far two identical systems differ in one run
+  --second-env K=V,...   with backstop,backstop: settings of the second copy only (an A/B of a setting),
+                         printed beside the figures
   --mode http            the HTTP micro-benchmarks instead (bench/http.bench.ts)
   --scenario noisy       the noisy-neighbour run instead (G9): orders spread over --endpoints merchant
                          origins, of which a share never answer; healthy notification p50/p99 and
@@ -80,6 +84,7 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'string' },
     soak: { type: 'boolean', default: false },
     systems: { type: 'string' },
+    'second-env': { type: 'string' },
     url: { type: 'string' },
     'admin-token': { type: 'string', default: ADMIN_TOKEN },
     'callback-secret': { type: 'string', default: CALLBACK_SECRET },
@@ -147,22 +152,32 @@ async function connect(connectionString: string): Promise<Client> {
   return client;
 }
 
+type SystemName = 'backstop' | 'baseline';
+
 /** One system started in a world of its own, ready to be measured; `stop` takes it all down again. */
 interface Spawned {
-  name: 'backstop' | 'baseline';
+  /** Its column in the tables: the system's name, or the second copy's label. */
+  name: string;
   system: System;
   target: Target;
   probe: DatabaseProbe;
   stop(): Promise<void>;
 }
 
-async function startSpawned(name: 'backstop' | 'baseline', notifyUrl: string): Promise<Spawned> {
+/** A copy of a system to start: which system, the label of its column, and settings of its own (backstop only). */
+interface Copy {
+  system: SystemName;
+  label: string;
+  environment: Record<string, string>;
+}
+
+async function startSpawned({ system: name, label, environment }: Copy, notifyUrl: string): Promise<Spawned> {
   const world = await TestWorld.create(`bench_${name}`);
   const destroyWorld = undoLater(() => world.destroy());
   const profile = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}/${name}`] : [];
   const system: System =
     name === 'backstop'
-      ? await startBackstop(world, {}, profile)
+      ? await startBackstop(world, environment, profile)
       : await startBaseline(world, profile);
   const stopSystem = undoLater(() => system.stop());
   const cluster = await connect(world.databaseUrl.replace(/\/[^/]+$/, '/postgres'));
@@ -171,10 +186,10 @@ async function startSpawned(name: 'backstop' | 'baseline', notifyUrl: string): P
   await setStock(setup, system.url, ADMIN_TOKEN);
   setup.close();
   const probe = await DatabaseProbe.open(world.database, cluster);
-  process.stderr.write(`${name}: ${system.url} (pid ${system.pid}), database ${world.name}\n`);
-  const target: Target = { url: system.url, callbackSecret: CALLBACK_SECRET, sku: SKU, notifyUrl: `${notifyUrl}/notify/${name}` };
+  process.stderr.write(`${label}: ${system.url} (pid ${system.pid}), database ${world.name}\n`);
+  const target: Target = { url: system.url, callbackSecret: CALLBACK_SECRET, sku: SKU, notifyUrl: `${notifyUrl}/notify/${label}` };
   return {
-    name,
+    name: label,
     system,
     target,
     probe,
@@ -188,8 +203,8 @@ async function startSpawned(name: 'backstop' | 'baseline', notifyUrl: string): P
 }
 
 /** Starts one system, measures it in one window, and takes it all down again. */
-async function runSpawned(name: 'backstop' | 'baseline', merchant: Merchant, notifyUrl: string): Promise<Measurement> {
-  const spawned = await startSpawned(name, notifyUrl);
+async function runSpawned(copy: Copy, merchant: Merchant, notifyUrl: string): Promise<Measurement> {
+  const spawned = await startSpawned(copy, notifyUrl);
   try {
     return withProbeWarning(spawned.probe, await measure(spawned.system, spawned.target, merchant, spawned.probe, options));
   } finally {
@@ -205,10 +220,10 @@ async function runSpawned(name: 'backstop' | 'baseline', merchant: Merchant, not
  * other it would fall on one. A turn after the first opens its window once each client has
  * done two orders, so the loop is full again.
  */
-async function runInTurns(run: number, names: ('backstop' | 'baseline')[], merchant: Merchant, notifyUrl: string): Promise<Measurement[]> {
+async function runInTurns(run: number, copies: Copy[], merchant: Merchant, notifyUrl: string): Promise<Measurement[]> {
   const started: Spawned[] = [];
   try {
-    for (const name of names) started.push(await startSpawned(name, notifyUrl));
+    for (const copy of copies) started.push(await startSpawned(copy, notifyUrl));
     const [a, b] = run % 2 === 1 ? started : [...started].reverse();
     const windows = new Map<Spawned, Window[]>(started.map((spawned) => [spawned, []]));
     for (const turn of [a, b, b, a, a, b, b, a]) {
@@ -260,6 +275,7 @@ function printRun(run: number, measurements: Measurement[]): void {
       (measurements.length === 2 ? `in turns of ${Math.ceil(options.orders / TURNS)} (${run % 2 === 1 ? 'A B B A A B B A' : 'B A A B B A A B'}), ` : '') +
       `GET /orders/:id every ${options.pollMs} ms until CONFIRMED${flags.url ? `, against ${flags.url.replace(/\/$/, '')}` : ''}\n`,
   );
+  if (flags['second-env']) console.log(`${second.system} runs with ${flags['second-env']}; ${first.system} with the defaults\n`);
   console.log(second ? comparisonTable(first, second) : singleTable(first));
   for (const measurement of measurements) {
     for (const warning of measurement.warnings) console.log(`${measurement.system}: ${warning}`);
@@ -280,17 +296,15 @@ async function pipeline(): Promise<void> {
   const merchant = await Merchant.start(flags['merchant-host'] ?? (remote ? '0.0.0.0' : '127.0.0.1'), count('merchant-port', flags['merchant-port'], 0)!);
   undoLater(() => merchant.stop());
   const notifyUrl = flags['merchant-url']?.replace(/\/$/, '') ?? merchant.localUrl;
-  const requested = (flags.systems ?? (flags.soak ? 'backstop' : 'backstop,baseline')).split(',');
-  for (const name of requested) if (name !== 'backstop' && name !== 'baseline') throw new Error(`--systems: no system ${name}`);
-  const systems = (['backstop', 'baseline'] as const).filter((name) => requested.includes(name));
+  const copies = copiesToRun();
   if (!remote) buildIfStale();
   const all: Measurement[][] = [];
   for (let run = 1; run <= runs; run += 1) {
     const measurements = remote
       ? [await runRemote(remote, merchant, notifyUrl)]
-      : systems.length === 2 && !flags.soak
-        ? await runInTurns(run, [...systems], merchant, notifyUrl)
-        : [await runSpawned(systems[0], merchant, notifyUrl)];
+      : copies.length === 2 && !flags.soak
+        ? await runInTurns(run, copies, merchant, notifyUrl)
+        : [await runSpawned(copies[0], merchant, notifyUrl)];
     printRun(run, measurements);
     all.push(measurements);
   }
@@ -299,6 +313,38 @@ async function pipeline(): Promise<void> {
     console.log(`\nmedians of ${runs} runs\n`);
     console.log(medians[1] ? comparisonTable(medians[0], medians[1]) : singleTable(medians[0]));
   }
+}
+
+/**
+ * The systems --systems names, in the order their columns are printed: backstop before the
+ * baseline whatever the order given, or two copies of backstop, the second with --second-env.
+ */
+function copiesToRun(): Copy[] {
+  const requested = (flags.systems ?? (flags.soak ? 'backstop' : 'backstop,baseline')).split(',');
+  for (const name of requested) if (name !== 'backstop' && name !== 'baseline') throw new Error(`--systems: no system ${name}`);
+  const second = secondEnvironment();
+  if (requested.length === 2 && requested.every((name) => name === 'backstop')) {
+    // A and B when the second differs; 1 and 2 when the two are the same.
+    const [first, other] = Object.keys(second).length > 0 ? ['A', 'B'] : ['1', '2'];
+    return [
+      { system: 'backstop', label: `backstop ${first}`, environment: {} },
+      { system: 'backstop', label: `backstop ${other}`, environment: second },
+    ];
+  }
+  if (Object.keys(second).length > 0) throw new Error('--second-env: only with --systems backstop,backstop');
+  return (['backstop', 'baseline'] as const).filter((name) => requested.includes(name)).map((name) => ({ system: name, label: name, environment: {} }));
+}
+
+/** --second-env as settings, each KEY=VALUE. */
+function secondEnvironment(): Record<string, string> {
+  if (!flags['second-env']) return {};
+  return Object.fromEntries(
+    flags['second-env'].split(',').map((pair) => {
+      const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(pair);
+      if (!match) throw new Error(`--second-env: each setting must be KEY=VALUE with an upper-case KEY, not ${pair}`);
+      return [match[1], match[2]];
+    }),
+  );
 }
 
 async function noisy(): Promise<void> {

@@ -30,12 +30,12 @@ const ROWS: Row[] = [
 
 const cell = (value: number | undefined, digits: number) => (value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits));
 
-/** backstop beside the baseline, each figure with its ratio to the baseline's. */
+/** backstop beside the baseline (or beside another copy of itself), each figure with its ratio to the second's. */
 export function comparisonTable(backstop: Measurement, baseline: Measurement): string {
   const lines = [
-    'ratio = backstop / baseline: above 1 is better for orders/s, below 1 is better for every other row',
+    `ratio = ${backstop.system} / ${baseline.system}: above 1 is better for orders/s, below 1 is better for every other row`,
     '',
-    `${'metric'.padEnd(30)} ${'backstop'.padStart(10)} ${'baseline'.padStart(10)} ${'ratio'.padStart(8)}`,
+    `${'metric'.padEnd(30)} ${backstop.system.padStart(10)} ${baseline.system.padStart(10)} ${'ratio'.padStart(8)}`,
   ];
   for (const row of ROWS) {
     const [ours, theirs] = [row.value(backstop), row.value(baseline)];
