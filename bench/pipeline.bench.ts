@@ -40,8 +40,9 @@ const USAGE = `npm run bench -- [flags]
   --mode http            the HTTP micro-benchmarks instead (bench/http.bench.ts)
   --scenario noisy       the noisy-neighbour run instead (G9): orders spread over --endpoints merchant
                          origins, of which a share never answer; healthy notification p50/p99 and
-                         orders/s as ratios to the same run with none hanging (800 orders after
-                         100 warm-up, 16 clients)
+                         orders/s as ratios to the same with none hanging; each configuration in two
+                         turns, none, 10%, 30%, 30%, 10%, none (800 orders after 100 warm-up a turn,
+                         16 clients)
   --endpoints N          merchant endpoints in the noisy-neighbour run (10)
   --hanging LIST         shares of them that hang, each a run of its own (0.1,0.3)
   --scenario data        production-size data instead: every figure on an empty database and on one grown to

@@ -19,14 +19,26 @@ export interface NoisyOptions {
   callbackSecret: string;
 }
 
+/** One turn: a fresh backstop with `share` of its endpoints hanging, driven for `orders` orders. */
+interface Turn {
+  share: number;
+  hanging: number;
+  orders: number;
+  seconds: number;
+  /** Notify times of the orders whose merchant answers. */
+  healthyNotifyMs: number[];
+  /** Notifications that waited for their endpoint (not attempts), over the whole turn. */
+  waits: number;
+  circuitsOpened: number;
+}
+
+/** A share's two turns taken together. */
 interface NoisyRun {
   share: number;
   hanging: number;
   ordersPerSecond: number;
   healthyNotifyP50: number;
   healthyNotifyP99: number;
-  healthyOrders: number;
-  /** Notifications that waited for their endpoint (not attempts), over the whole run. */
   waits: number;
   circuitsOpened: number;
 }
@@ -53,18 +65,31 @@ class HangingEndpoint {
 /**
  * The noisy-neighbour scenario (G9): orders spread over `endpoints` merchant origins in
  * turn, of which a share accept connections and never answer. Measures the healthy
- * merchants' notification times and the loop's throughput against the same run with no
- * hanging endpoint, each run on a fresh backstop with the production notify settings.
+ * merchants' notification times and the loop's throughput against the same with no
+ * hanging endpoint, each turn on a fresh backstop with the production notify settings.
+ *
+ * Each share runs twice, in the order none, 10%, 30%, 30%, 10%, none: the machine's speed
+ * drifts by more than the targets' margins within minutes, and taken there and back a
+ * steady drift falls on every share alike. Each turn is as long as a share's whole run
+ * used to be, so a hanging endpoint's notifications wait and come back as often in it.
  */
 export async function noisyNeighbour(options: NoisyOptions, undoLater: (undo: () => Promise<unknown>) => () => Promise<void>): Promise<void> {
-  const runs: NoisyRun[] = [];
-  for (const share of [0, ...options.hangingShares]) {
-    runs.push(await oneRun(share, options, undoLater));
-    const run = runs.at(-1)!;
-    process.stderr.write(`noisy neighbour: ${run.hanging}/${options.endpoints} endpoints hanging: ${run.ordersPerSecond.toFixed(1)} orders/s, healthy notify p99 ${run.healthyNotifyP99.toFixed(1)} ms\n`);
+  const shares = [0, ...options.hangingShares];
+  const turns: Turn[] = [];
+  for (const share of [...shares, ...[...shares].reverse()]) {
+    const turn = await oneTurn(share, options, undoLater);
+    turns.push(turn);
+    process.stderr.write(
+      `noisy neighbour: ${turn.hanging}/${options.endpoints} endpoints hanging: ${(turn.orders / turn.seconds).toFixed(1)} orders/s, ` +
+        `healthy notify p99 ${percentile([...turn.healthyNotifyMs].sort((a, b) => a - b), 0.99).toFixed(1)} ms\n`,
+    );
   }
+  const runs = shares.map((share) => together(turns.filter((turn) => turn.share === share)));
   const [calm, ...noisy] = runs;
-  console.log(`\nnoisy neighbour: ${options.orders} orders after ${options.warmup} warm-up, ${options.clients} clients, ${options.endpoints} endpoints; ratio = run with hanging endpoints / run with none\n`);
+  console.log(
+    `\nnoisy neighbour: two turns of ${options.orders} orders after ${options.warmup} warm-up each, ${options.clients} clients, ${options.endpoints} endpoints, ` +
+      `turns ${[...shares, ...[...shares].reverse()].map((share) => `${Math.round(share * 100)}%`).join(' ')}; ratio = with hanging endpoints / with none\n`,
+  );
   console.log(`${'hanging endpoints'.padEnd(20)} ${'orders/s'.padStart(9)} ${'ratio'.padStart(6)} ${'healthy p50 ms'.padStart(15)} ${'ratio'.padStart(6)} ${'healthy p99 ms'.padStart(15)} ${'ratio'.padStart(6)} ${'waits'.padStart(6)} ${'circuits opened'.padStart(16)}`);
   for (const run of runs) {
     const ratio = (ours: number, theirs: number) => (run === calm ? '' : (ours / theirs).toFixed(2)).padStart(6);
@@ -77,12 +102,27 @@ export async function noisyNeighbour(options: NoisyOptions, undoLater: (undo: ()
   if (noisy.length === 0) console.log('(no --hanging share given: nothing to compare)');
 }
 
+/** A share's turns as one run: rates over their summed time, percentiles over all their orders. */
+function together(turns: Turn[]): NoisyRun {
+  const notify = turns.flatMap((turn) => turn.healthyNotifyMs).sort((a, b) => a - b);
+  const sum = (figure: (turn: Turn) => number) => turns.reduce((total, turn) => total + figure(turn), 0);
+  return {
+    share: turns[0].share,
+    hanging: turns[0].hanging,
+    ordersPerSecond: sum((turn) => turn.orders) / sum((turn) => turn.seconds),
+    healthyNotifyP50: percentile(notify, 0.5),
+    healthyNotifyP99: percentile(notify, 0.99),
+    waits: sum((turn) => turn.waits),
+    circuitsOpened: sum((turn) => turn.circuitsOpened),
+  };
+}
+
 function counterOf(metrics: string, series: string): number {
   const line = metrics.split('\n').find((candidate) => candidate.startsWith(`${series} `));
   return line ? Number(line.slice(series.length + 1)) : 0;
 }
 
-async function oneRun(share: number, options: NoisyOptions, undoLater: (undo: () => Promise<unknown>) => () => Promise<void>): Promise<NoisyRun> {
+async function oneTurn(share: number, options: NoisyOptions, undoLater: (undo: () => Promise<unknown>) => () => Promise<void>): Promise<Turn> {
   const hangingCount = Math.round(options.endpoints * share);
   const healthy = await Promise.all(Array.from({ length: options.endpoints - hangingCount }, () => Merchant.start('127.0.0.1', 0)));
   const hanging = await Promise.all(Array.from({ length: hangingCount }, () => HangingEndpoint.start()));
@@ -134,14 +174,12 @@ async function oneRun(share: number, options: NoisyOptions, undoLater: (undo: ()
   await stopSystem();
   await destroyWorld();
   await stopEndpoints();
-  const notify = timings.filter((timing) => timing.healthy).map((timing) => timing.notifyMs).sort((a, b) => a - b);
   return {
     share,
     hanging: hangingCount,
-    ordersPerSecond: timings.length / seconds,
-    healthyNotifyP50: percentile(notify, 0.5),
-    healthyNotifyP99: percentile(notify, 0.99),
-    healthyOrders: notify.length,
+    orders: timings.length,
+    seconds,
+    healthyNotifyMs: timings.filter((timing) => timing.healthy).map((timing) => timing.notifyMs),
     waits: counterOf(metrics, 'backstop_handler_runs_total{handler="notify.merchant",outcome="not_yet"}'),
     circuitsOpened: counterOf(metrics, 'backstop_endpoint_circuit_transitions_total{transition="opened"}'),
   };
