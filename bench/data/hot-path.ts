@@ -161,5 +161,31 @@ export async function hotPath(client: LoadClient, target: HotPathTarget, options
   };
 }
 
+/**
+ * Several windows of the hot path as one: percentiles over every order of them, the rate over
+ * their summed time, the CPU weighted by each window's time, the highest load average.
+ */
+export function combined(results: HotPathResult[]): HotPathResult {
+  const all = (pick: (result: HotPathResult) => number[]) => results.flatMap(pick).sort((a, b) => a - b);
+  const orders = results.reduce((sum, result) => sum + result.orders, 0);
+  const seconds = results.reduce((sum, result) => sum + result.seconds, 0);
+  const cpu = results.every((result) => result.cpuPercent !== undefined)
+    ? results.reduce((sum, result) => sum + result.cpuPercent! * result.seconds, 0) / seconds
+    : undefined;
+  return {
+    orders,
+    seconds,
+    ordersPerSecond: orders / seconds,
+    post: all((result) => result.post),
+    getPlaced: all((result) => result.getPlaced),
+    getExisting: all((result) => result.getExisting),
+    errors: results.reduce((sum, result) => sum + result.errors, 0),
+    firstError: results.find((result) => result.firstError)?.firstError,
+    cpuPercent: cpu,
+    loadAverage: Math.max(...results.map((result) => result.loadAverage)),
+    postBySlice: results.flatMap((result) => result.postBySlice),
+  };
+}
+
 export const p50 = (sorted: number[]) => (sorted.length === 0 ? undefined : percentile(sorted, 0.5));
 export const p99 = (sorted: number[]) => (sorted.length === 0 ? undefined : percentile(sorted, 0.99));
