@@ -175,7 +175,9 @@ interface Copy {
 async function startSpawned({ system: name, label, environment }: Copy, notifyUrl: string): Promise<Spawned> {
   const world = await TestWorld.create(`bench_${name}`);
   const destroyWorld = undoLater(() => world.destroy());
-  const profile = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}/${name}`] : [];
+  // The label as a path segment: each copy its own profile directory and merchant path.
+  const slug = label.replace(/\s+/g, '-');
+  const profile = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}/${slug}`] : [];
   const system: System =
     name === 'backstop'
       ? await startBackstop(world, environment, profile)
@@ -188,7 +190,7 @@ async function startSpawned({ system: name, label, environment }: Copy, notifyUr
   setup.close();
   const probe = await DatabaseProbe.open(world.database, cluster);
   process.stderr.write(`${label}: ${system.url} (pid ${system.pid}), database ${world.name}\n`);
-  const target: Target = { url: system.url, callbackSecret: CALLBACK_SECRET, sku: SKU, notifyUrl: `${notifyUrl}/notify/${label}` };
+  const target: Target = { url: system.url, callbackSecret: CALLBACK_SECRET, sku: SKU, notifyUrl: `${notifyUrl}/notify/${slug}` };
   return {
     name: label,
     system,
