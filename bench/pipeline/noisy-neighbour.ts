@@ -75,8 +75,9 @@ class HangingEndpoint {
  */
 export async function noisyNeighbour(options: NoisyOptions, undoLater: (undo: () => Promise<unknown>) => () => Promise<void>): Promise<void> {
   const shares = [0, ...options.hangingShares];
+  const order = [...shares, ...[...shares].reverse()];
   const turns: Turn[] = [];
-  for (const share of [...shares, ...[...shares].reverse()]) {
+  for (const share of order) {
     const turn = await oneTurn(share, options, undoLater);
     turns.push(turn);
     process.stderr.write(
@@ -88,7 +89,7 @@ export async function noisyNeighbour(options: NoisyOptions, undoLater: (undo: ()
   const [calm, ...noisy] = runs;
   console.log(
     `\nnoisy neighbour: two turns of ${options.orders} orders after ${options.warmup} warm-up each, ${options.clients} clients, ${options.endpoints} endpoints, ` +
-      `turns ${[...shares, ...[...shares].reverse()].map((share) => `${Math.round(share * 100)}%`).join(' ')}; ratio = with hanging endpoints / with none\n`,
+      `turns ${order.map((share) => `${Math.round(share * 100)}%`).join(' ')}; ratio = with hanging endpoints / with none\n`,
   );
   console.log(`${'hanging endpoints'.padEnd(20)} ${'orders/s'.padStart(9)} ${'ratio'.padStart(6)} ${'healthy p50 ms'.padStart(15)} ${'ratio'.padStart(6)} ${'healthy p99 ms'.padStart(15)} ${'ratio'.padStart(6)} ${'waits'.padStart(6)} ${'circuits opened'.padStart(16)}`);
   for (const run of runs) {
