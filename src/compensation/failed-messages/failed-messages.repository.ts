@@ -104,15 +104,17 @@ const discard = new Statement(
 
 // A re-run may have settled already (a service answers over the broker, a handler here
 // in-process): a row it RESOLVED stays so, and so does one whose attempt count its failure
-// has moved on. The action is recorded either way. The re-run has its lease ($5 ms): if it
-// has not reported back by then, the sweeper makes the row FAILED again (returnLostReruns).
+// has moved on. The action is recorded either way, at $6, when it was asked for: before the
+// publish, so that it never reads as later than the re-run's outcome. The re-run has its
+// lease ($5 ms): if it has not reported back by then, the sweeper makes the row FAILED again
+// (returnLostReruns).
 const markRerunning = new Statement(
   'compensation mark rerunning',
   `WITH marked AS (UPDATE failed_messages f SET status = 'RETRYING', next_sweep_at = NULL,
                           rerun_expires_at = now() + $5 * interval '1 millisecond'
                      FROM unnest($1::uuid[], $4::int[]) AS claimed (id, attempts)
                     WHERE f.id = claimed.id AND f.attempts = claimed.attempts AND f.status IN ('FAILED', 'RETRYING'))
-   INSERT INTO failed_message_actions (failed_message_id, action, actor) SELECT id, $2, $3 FROM unnest($1::uuid[]) AS id`,
+   INSERT INTO failed_message_actions (failed_message_id, action, actor, at) SELECT id, $2, $3, $6::timestamptz FROM unnest($1::uuid[]) AS id`,
 );
 
 const clock = new Statement<{ now: Date }>('compensation clock', `SELECT clock_timestamp() AS now`);
@@ -188,10 +190,11 @@ export class FailedMessagesRepository {
 
   /**
    * RETRYING for the rows published again, each at the attempt count it was claimed with, and
-   * the action of each; each re-run has `leaseMs` to report back.
+   * the action of each, stamped `at` (the database's clock before the publish, `now()`); each
+   * re-run has `leaseMs` to report back.
    */
-  async markRerunning(rows: { id: string; attempts: number }[], action: FailedMessageActionKind, actor: string, leaseMs: number): Promise<void> {
-    await this.db.run(markRerunning, [rows.map((row) => row.id), action, actor, rows.map((row) => row.attempts), Math.ceil(leaseMs)]);
+  async markRerunning(rows: { id: string; attempts: number }[], action: FailedMessageActionKind, actor: string, leaseMs: number, at: Date): Promise<void> {
+    await this.db.run(markRerunning, [rows.map((row) => row.id), action, actor, rows.map((row) => row.attempts), Math.ceil(leaseMs), at]);
   }
 
   /** The database's clock, the one that stamps the actions: the app's may differ. */

@@ -172,6 +172,8 @@ export class FailedMessagesService {
    */
   private async rerun(rows: RerunRow[], actor: string, action: FailedMessageActionKind): Promise<void> {
     if (rows.length === 0) return;
+    // The action's time: before the publish, as the re-run it asks for may settle before the action is recorded.
+    const askedAt = await this.failedMessages.now();
     const outcomes = await Promise.allSettled(
       rows.map((row) => {
         const { [ATTEMPT_HEADER]: _a, [ERRORS_HEADER]: _e, [RERUN_HEADER]: _r, [POISON_HEADER]: _p, ...headers } = row.headers;
@@ -184,7 +186,7 @@ export class FailedMessagesService {
       }),
     );
     const published = rows.filter((_, index) => outcomes[index].status === 'fulfilled');
-    if (published.length > 0) await this.failedMessages.markRerunning(published, action, actor, this.config.rerunLeaseMs);
+    if (published.length > 0) await this.failedMessages.markRerunning(published, action, actor, this.config.rerunLeaseMs, askedAt);
     const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failure) throw CompensationException.brokerUnavailable(rows.length - published.length, (failure.reason as Error).message);
   }
