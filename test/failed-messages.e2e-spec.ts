@@ -431,8 +431,12 @@ describe('failed messages: two processes sweeping the same 200 rows (G8)', () =>
     // Nothing of the round still in flight in either process.
     await queuesIdle(world.name, ['notify.merchant']);
     // Between them the two sweepers claimed each row once (a claim takes up to 200 rows, so
-    // one process may well have taken them all: SKIP LOCKED leaves the other nothing).
-    expect(claimed.flat().reduce((sum, count) => sum + count, 0)).toBe(ROWS);
+    // one process may well have taken them all: SKIP LOCKED leaves the other nothing). A round
+    // returns its count after marking its rows RETRYING, which on a loaded machine may come
+    // after its re-runs have failed again: wait for the rounds to report, then count.
+    const claimedInAll = () => claimed.flat().reduce((sum, count) => sum + count, 0);
+    await waitFor(() => claimedInAll() >= ROWS, { what: 'the sweepers\' rounds to report what they claimed', timeoutMs: 10_000 });
+    expect(claimedInAll()).toBe(ROWS);
 
     const sweeps = await world.query<{ id: string; sweeps: number; others: number }>(
       `SELECT f.id,
