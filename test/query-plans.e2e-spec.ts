@@ -217,6 +217,33 @@ describe('query plans of the admin and console statements', () => {
     expect(problems).toEqual([]);
   });
 
+  it("plans the endpoints' figures of the hour over that hour's partitions only, call after call", async () => {
+    // A generic plan (what a named statement turns to after five calls) is made over every partition.
+    const onePool = new Pool({ connectionString: world.databaseUrl, max: 1 });
+    try {
+      const endpoints = new EndpointsRepository(new Db(onePool));
+      const [busiest] = await world.query<{ id: string }>(`SELECT endpoint_id AS id FROM deliveries GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
+      for (let call = 0; call < 7; call += 1) {
+        expect((await endpoints.list(101)).length).toBeGreaterThan(0);
+        expect(await endpoints.summary(busiest.id)).toBeDefined();
+      }
+      const kept = await onePool.query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE statement LIKE '%FROM deliveries%'`);
+      expect(kept.rows).toEqual([]);
+
+      const partitions = await world.query<{ count: number }>(`SELECT count(*)::int AS count FROM pg_inherits WHERE inhparent = 'deliveries'::regclass`);
+      expect(partitions[0].count).toBeGreaterThan(4);
+      for (const sent of statements.filter((each) => each.label.startsWith('endpoints'))) {
+        const { plan } = await planAndTime(pool, sent.text, sent.values);
+        const read = new Set(scansOf(plan.Plan).filter((scan) => /deliveries_p\d{8}/.test(scan)).map((scan) => scan.match(/deliveries_p\d{8}/)![0]));
+        // The hour reaches back into yesterday's partition for the hour after midnight.
+        expect(read.size).toBeGreaterThan(0);
+        expect(read.size).toBeLessThanOrEqual(2);
+      }
+    } finally {
+      await onePool.end();
+    }
+  });
+
   /** Runs `work` on one connection in a transaction that is rolled back, whatever it did. */
   async function rolledBack<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Pool, PoolClient, QueryResult } from 'pg';
+import { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { Bound, isLiteral, Statement } from './sql';
 
 /** Where a repository runs a statement: on its own (`Db`), or inside one transaction (`Tx`). */
@@ -24,7 +24,7 @@ export class Db implements Queryable {
   }
 
   async run<Row>(statement: Statement<Row>, values: unknown[] = []): Promise<Row[]> {
-    return (await this.pool.query({ name: statement.name, text: statement.text, values })).rows as Row[];
+    return (await this.pool.query(queryOf(statement, values))).rows as Row[];
   }
 
   /**
@@ -124,7 +124,7 @@ export class Tx implements Queryable {
         return answered as Row[];
       }
     }
-    return (await this.client.query({ name: statement.name, text: statement.text, values })).rows as Row[];
+    return (await this.client.query(queryOf(statement, values))).rows as Row[];
   }
 
   /** Schema maintenance inside this transaction, as `Db.execute`. */
@@ -148,6 +148,11 @@ export class Tx implements Queryable {
     await simple(this.client, closing);
     this.open = false;
   }
+}
+
+/** The query pg sends for `statement`: by its name, unless it is planned on every call. */
+function queryOf(statement: Statement<unknown>, values: unknown[]): QueryConfig {
+  return statement.options.planEachCall ? { text: statement.text, values } : { name: statement.name, text: statement.text, values };
 }
 
 /** A statement and its values, as `Tx.answers` knows them. */

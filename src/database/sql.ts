@@ -3,6 +3,16 @@ export type Literal = string | number | boolean | null | Date | string[];
 
 const texts = new Map<string, string>();
 
+export interface StatementOptions {
+  /**
+   * Sent unnamed, so PostgreSQL plans it with its values on every call. For a statement whose
+   * plan depends on a value, as a time bound on a table partitioned by day does: planned with
+   * the bound, it opens only the partitions the bound leaves; a named statement's plan turns
+   * generic after five calls, and a generic plan is made over every partition.
+   */
+  planEachCall?: boolean;
+}
+
 /**
  * One SQL statement of a module's repository, with a name. PostgreSQL parses and plans it
  * once per connection and runs it by name after: for the short statements of the hot path
@@ -15,6 +25,7 @@ export class Statement<Row = Record<string, unknown>> {
   constructor(
     readonly name: string,
     readonly text: string,
+    readonly options: StatementOptions = {},
   ) {
     if (texts.has(name) && texts.get(name) !== text) throw new Error(`two statements are named ${name}`);
     texts.set(name, text);

@@ -43,17 +43,20 @@ const SUMMARY = `SELECT e.id, e.origin, e.state, e.disabled_reason, e.success_ru
        e.last_success_at, e.last_failure_at, e.last_error,
        (SELECT count(*)::int FROM jsonb_each(e.in_flight) f WHERE f.value::bigint > extract(epoch FROM now()) * 1000) AS in_flight_now,
        ${ADAPTIVE}
-       (SELECT count(*)::int FROM deliveries d WHERE d.endpoint_id = e.id AND d.attempted_at > now() - interval '1 hour') AS attempts_last_hour,
-       (SELECT count(*)::int FROM deliveries d WHERE d.endpoint_id = e.id AND d.attempted_at > now() - interval '1 hour' AND d.delivered = false) AS failures_last_hour
+       (SELECT count(*)::int FROM deliveries d WHERE d.endpoint_id = e.id AND d.attempted_at > $1 AND d.attempted_at < $2) AS attempts_last_hour,
+       (SELECT count(*)::int FROM deliveries d WHERE d.endpoint_id = e.id AND d.attempted_at > $1 AND d.attempted_at < $2 AND d.delivered = false) AS failures_last_hour
   FROM endpoints e`;
 // A page by origin, the hour's figures of its endpoints in one grouped read of deliveries_endpoint
 // (endpoint_id, attempted_at), not two subqueries per row. Origins are never empty: '' starts the first page.
+// The hour is bounded by values ($1, $2: see lastHour) the statement is planned with on each call
+// (planEachCall), so its plan reads today's partition: `now() - interval '1 hour'` is known only
+// when it runs, and its plan took in every day's partition, the week made ahead among them.
 const listSummaries = new Statement<EndpointSummaryRow>(
   'notify list endpoints',
-  `WITH page AS (SELECT * FROM endpoints WHERE origin > $1 ORDER BY origin LIMIT $2),
+  `WITH page AS (SELECT * FROM endpoints WHERE origin > $3 ORDER BY origin LIMIT $4),
         hour AS (SELECT d.endpoint_id, count(*)::int AS attempts, count(*) FILTER (WHERE d.delivered = false)::int AS failures
                    FROM deliveries d
-                  WHERE d.endpoint_id IN (SELECT id FROM page) AND d.attempted_at > now() - interval '1 hour'
+                  WHERE d.endpoint_id IN (SELECT id FROM page) AND d.attempted_at > $1 AND d.attempted_at < $2
                   GROUP BY d.endpoint_id)
    SELECT e.id, e.origin, e.state, e.disabled_reason, e.success_rule, e.concurrency, e.rate_limit,
           e.last_success_at, e.last_failure_at, e.last_error,
@@ -62,6 +65,7 @@ const listSummaries = new Statement<EndpointSummaryRow>(
           coalesce(hour.attempts, 0) AS attempts_last_hour, coalesce(hour.failures, 0) AS failures_last_hour
      FROM page e LEFT JOIN hour ON hour.endpoint_id = e.id
     ORDER BY e.origin`,
+  { planEachCall: true },
 );
 /**
  * Process $1's line lengths ($3 by origin $2), standing until $4 (epoch ms) unless reported
@@ -75,7 +79,7 @@ const reportWaiting = new Statement(
      FROM unnest($2::text[], $3::int[]) AS w (origin, count)
     WHERE e.origin = w.origin`,
 );
-const summaryById = new Statement<EndpointSummaryRow>('notify endpoint by id', `${SUMMARY} WHERE e.id = $1`);
+const summaryById = new Statement<EndpointSummaryRow>('notify endpoint by id', `${SUMMARY} WHERE e.id = $3`, { planEachCall: true });
 
 const endpointExists = new Statement<{ id: string }>('notify endpoint exists', `SELECT id FROM endpoints WHERE id = $1`);
 const lockSettings = new Statement<{ success_rule: SuccessRule | null; concurrency: number | null; rate_limit: number | null }>(
@@ -151,6 +155,16 @@ const endpointsByState = new Statement<{ state: EndpointState; count: number }>(
    SELECT 'ACTIVE', ((SELECT count(*) FROM endpoints) - (SELECT coalesce(sum(count), 0) FROM troubled))::int`,
 );
 
+/**
+ * The hour an endpoint's figures cover, by this process's clock: from an hour ago to a day
+ * ahead, so that attempts stamped by a database clock ahead of this one still count. A figure
+ * for ops, which a clock a little off the database's moves by as little.
+ */
+function lastHour(): [Date, Date] {
+  const now = Date.now();
+  return [new Date(now - 3_600_000), new Date(now + 86_400_000)];
+}
+
 /** The endpoints table: ops' views and settings, and each endpoint's circuit. */
 @Injectable()
 export class EndpointsRepository {
@@ -158,11 +172,11 @@ export class EndpointsRepository {
 
   /** Up to `limit` endpoints by origin, those after `afterOrigin` when given. */
   list(limit: number, afterOrigin?: string): Promise<EndpointSummaryRow[]> {
-    return this.db.run(listSummaries, [afterOrigin ?? '', limit]);
+    return this.db.run(listSummaries, [...lastHour(), afterOrigin ?? '', limit]);
   }
 
   async summary(id: string): Promise<EndpointSummaryRow | undefined> {
-    return (await this.db.run(summaryById, [id]))[0];
+    return (await this.db.run(summaryById, [...lastHour(), id]))[0];
   }
 
   /** This process's waiting lines, by origin, to stand for `standsForMs` unless reported again. */
