@@ -126,6 +126,9 @@ export function dataReport({ plan, empty, grown, settings, minutes }: { plan: Gr
     drainRows.push([`${name}POST /orders p99 ms during`, e && p99(e.hot.post), g && p99(g.hot.post)]);
     drainRows.push([`${name}GET /orders/:id p99 ms during`, e && p99(e.hot.getPlaced), g && p99(g.hot.getPlaced)]);
     drainRows.push([`${name}orders done during`, e?.hot.orders, g?.hot.orders, 0, false]);
+    drainRows.push([`${name}platform CPU, % of a core`, e?.hot.cpuPercent, g?.hot.cpuPercent, 0]);
+    drainRows.push([`${name}RabbitMQ CPU, % of a core`, e?.brokerCpuPercent, g?.brokerCpuPercent, 0]);
+    drainRows.push([`${name}machine idle, % of all cores`, e?.machineIdlePercent, g?.machineIdlePercent, 0, false]);
   }
   out.push('\n' + table(`outbox drain: ${count(settings.drainRows)} READY rows (order.confirmed, due) left by an outage, the platform started on them; hot path at ${settings.hotRate}/s beside it from its first second`, drainRows));
 

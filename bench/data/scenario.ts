@@ -19,7 +19,7 @@ import { SecretCipher } from '../../src/merchants/secret-cipher';
 import { ADMIN_TOKEN, CALLBACK_SECRET, SECRETS_KEY, TestWorld } from '../../test/support/test-world';
 import { waitFor } from '../../test/support/wait-for';
 import { LoadClient } from '../pipeline/closed-loop';
-import { forgetStatements } from '../pipeline/probes';
+import { forgetStatements, localBrokerPid, machineCpuTicks, processCpuMs } from '../pipeline/probes';
 import { buildIfStale, startBackstop, System } from '../pipeline/systems';
 import { AdminFigure, adminQueries, adminSubjects, explain, measureAdmin, StatementCapture, TARGET_P99_MS } from './admin';
 import { MerchantFarm } from './farm';
@@ -68,6 +68,13 @@ export interface DrainFigures {
   seconds: number;
   rowsPerSecond: number;
   hot: HotPathResult;
+  /**
+   * The machine's cores left idle over the drain, in % of all of them, and the RabbitMQ node's
+   * CPU in % of one core (undefined when the broker is not on this machine): a drain that left
+   * nothing idle was bound by the machine, and a second process has no core to add.
+   */
+  machineIdlePercent: number;
+  brokerCpuPercent?: number;
 }
 
 export interface RetentionFigures {
@@ -467,6 +474,9 @@ async function drainOutbox(
   backlogUntil: Date,
 ): Promise<DrainFigures> {
   const listening = performance.now();
+  const machineBefore = machineCpuTicks();
+  const broker = localBrokerPid();
+  const brokerBefore = broker === undefined ? undefined : processCpuMs(broker);
   let emptyAt: number | undefined;
   let failed: Error | undefined;
   const polling = (async () => {
@@ -482,5 +492,15 @@ async function drainOutbox(
   await polling;
   if (failed) throw failed;
   const seconds = ((emptyAt ?? performance.now()) - listening) / 1000;
-  return { processes, rows, seconds, rowsPerSecond: rows / seconds, hot };
+  const machineAfter = machineCpuTicks();
+  const brokerAfter = broker === undefined ? undefined : processCpuMs(broker);
+  return {
+    processes,
+    rows,
+    seconds,
+    rowsPerSecond: rows / seconds,
+    hot,
+    machineIdlePercent: (100 * (machineAfter.idle - machineBefore.idle)) / (machineAfter.total - machineBefore.total),
+    brokerCpuPercent: brokerBefore === undefined || brokerAfter === undefined ? undefined : (brokerAfter - brokerBefore) / (10 * seconds),
+  };
 }

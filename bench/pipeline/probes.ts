@@ -43,6 +43,13 @@ export function localBrokerPid(): number | undefined {
   return nodes.length === 1 ? Number(nodes[0]) : undefined;
 }
 
+/** The machine's CPU time so far, all cores together, in clock ticks: idle (with I/O wait) and in all. */
+export function machineCpuTicks(): { idle: number; total: number } {
+  // The first line of /proc/stat: "cpu  user nice system idle iowait irq softirq steal …".
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return { idle: ticks[3] + ticks[4], total: ticks.reduce((sum, each) => sum + each, 0) };
+}
+
 /** Resident set size in bytes. */
 export function processRss(pid: number): number | undefined {
   try {
