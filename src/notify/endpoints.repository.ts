@@ -49,8 +49,9 @@ const SUMMARY = `SELECT e.id, e.origin, e.state, e.disabled_reason, e.success_ru
 // A page by origin, the hour's figures of its endpoints in one grouped read of deliveries_endpoint
 // (endpoint_id, attempted_at), not two subqueries per row. Origins are never empty: '' starts the first page.
 // The hour is bounded by values ($1, $2: see lastHour) the statement is planned with on each call
-// (planEachCall), so its plan reads today's partition: `now() - interval '1 hour'` is known only
-// when it runs, and its plan took in every day's partition, the week made ahead among them.
+// (planEachCall), so its plan reads only the day partitions between them. A bound of
+// `now() - interval '1 hour'` is known only when the statement runs, so its plan would take in
+// every day's partition, the week made ahead among them.
 const listSummaries = new Statement<EndpointSummaryRow>(
   'notify list endpoints',
   `WITH page AS (SELECT * FROM endpoints WHERE origin > $3 ORDER BY origin LIMIT $4),
