@@ -1,4 +1,4 @@
-import { PARTITION_DROP_PAUSE_FACTOR, RETENTION_BATCH, RETENTION_PAUSE_FACTOR } from '../../src/retention/retention.service';
+import { RETENTION_BATCH, RETENTION_PAUSE_FACTOR } from '../../src/retention/retention.service';
 import { TARGET_P99_MS } from './admin';
 import type { GrowthPlan } from './grow';
 import { p50, p99, HotPathResult } from './hot-path';
@@ -60,7 +60,7 @@ export function dataReport({ plan, empty, grown, settings, minutes }: { plan: Gr
   out.push(`rows: ${Object.entries(growth.rows).filter(([, rows]) => rows >= 1000).map(([name, rows]) => `${name} ${count(rows)}`).join(', ')}`);
   out.push(`platform: node dist/main.js, defaults but ${settings.platform} (the test world's compressed ones undone), RELAY_INTERVAL=1s, ` +
     'LOG_LEVEL=warn (as every bench run), NOTIFY_ALLOW_PRIVATE=true (the merchant endpoints listen on 127.0.0.1); ' +
-    `retention at its defaults: PROCESSED_RETENTION=7d, HISTORY_RETENTION=30d, a round every 5 min, ${RETENTION_BATCH.toLocaleString('en-US')} rows a batch, a pause ${RETENTION_PAUSE_FACTOR} times each batch after it and ${PARTITION_DROP_PAUSE_FACTOR} times each partition's drop`);
+    `retention at its defaults: PROCESSED_RETENTION=7d, HISTORY_RETENTION=30d, a round every 5 min, ${RETENTION_BATCH.toLocaleString('en-US')} rows a batch, a pause ${RETENTION_PAUSE_FACTOR} times each batch after it`);
   out.push(`PostgreSQL: ${settings.server}`);
   out.push(`total run ${minutes.toFixed(1)} min; ratio = grown / empty (above 1: slower or more on the grown database)`);
 

