@@ -24,8 +24,8 @@ const USAGE = `npm run bench -- [flags]
   --clients N            concurrent closed-loop clients (32; 16 with --scenario noisy)
   --orders N             measured orders per system (1000; 20000 with --soak); with both systems, in four
                          turns each, taken A B B A A B B A so that the machine's drift falls on both alike
-  --warmup N             orders before the window opens, not counted (5% of --orders, at least 50;
-                         and at least 2 s unless 0)
+  --warmup N             orders before the window opens, not counted (2000, or 5% of --orders if more;
+                         and at least 2 s unless 0): each process's first ~15 s run while V8 still compiles
   --poll-ms N            pause between two GET /orders/:id of one client (10)
   --runs N               repeat the whole comparison N times; medians at the end (1)
   --json                 also print one JSON line per run
@@ -105,11 +105,16 @@ function count(name: string, value: string | undefined, minimum: number): number
   return parsed;
 }
 
+const WARMUP_ORDERS = 2_000;
 const orders = count('orders', flags.orders, 1) ?? (flags.soak ? 20_000 : 1000);
 const options: MeasureOptions = {
   clients: count('clients', flags.clients, 1) ?? 32,
   orders,
-  warmup: count('warmup', flags.warmup, 0) ?? Math.max(50, Math.round(orders * 0.05)),
+  // Long enough for V8 to have compiled both systems' hot code: over a fresh process's first
+  // 1,500 orders or so its compiler threads take several times their later CPU, more for the
+  // larger program, and a window opened earlier measures how fast each compiles
+  // (docs/benchmarks.md#warm-up).
+  warmup: count('warmup', flags.warmup, 0) ?? Math.max(WARMUP_ORDERS, Math.round(orders * 0.05)),
   warmupMs: flags.warmup === '0' ? 0 : 2_000,
   pollMs: count('poll-ms', flags['poll-ms'], 0)!,
   sampleEveryMs: flags.soak ? 5_000 : 1_000,
