@@ -119,6 +119,8 @@ export interface Target {
 export interface OrderTiming {
   confirmMs: number;
   notifyMs: number;
+  /** From the callback's sending to its answer: the part of `notifyMs` the merchant's request cannot start before. */
+  callbackMs: number;
   totalMs: number;
   polls: number;
 }
@@ -199,9 +201,10 @@ export async function oneOrder(client: LoadClient, merchant: Merchant | undefine
   const begin = performance.now();
   const { order, polls } = await confirmedOrder(client, target, pollMs);
   const confirmed = performance.now();
-  const { paying, arrived } = await payAndAwait(client, merchant, target, order);
-  if (arrived === undefined) return { confirmMs: confirmed - begin, notifyMs: Number.NaN, totalMs: performance.now() - begin, polls };
-  return { confirmMs: confirmed - begin, notifyMs: arrived - paying, totalMs: arrived - begin, polls };
+  const { paying, answered, arrived } = await payAndAwait(client, merchant, target, order);
+  const callbackMs = answered - paying;
+  if (arrived === undefined) return { confirmMs: confirmed - begin, notifyMs: Number.NaN, callbackMs, totalMs: performance.now() - begin, polls };
+  return { confirmMs: confirmed - begin, notifyMs: arrived - paying, callbackMs, totalMs: arrived - begin, polls };
 }
 
 /** An order placed and polled until it is CONFIRMED. */
@@ -238,17 +241,18 @@ export async function payAndAwait(
   merchant: Merchant | undefined,
   target: Target,
   order: { id: string; totalAmount: number },
-): Promise<{ paying: number; arrived?: number }> {
+): Promise<{ paying: number; answered: number; arrived?: number }> {
   const notified = merchant?.expect(order.id);
   const rawBody = JSON.stringify({ orderId: order.id, tradeNo: `bench-${order.id}`, status: 'TRADE_SUCCESS', amount: order.totalAmount });
   const signature = createHmac('sha256', target.callbackSecret).update(rawBody).digest('hex');
   const paying = performance.now();
   const paid = await client.send('POST', `${target.url}/payments/callback`, rawBody, { 'x-signature': signature });
+  const answered = performance.now();
   if (paid.status !== 200 || paid.text.trim() !== 'success') {
     merchant?.forget(order.id);
     throw new Error(`POST /payments/callback for ${order.id}: ${paid.status} ${paid.text}`);
   }
-  if (!merchant || !notified) return { paying };
+  if (!merchant || !notified) return { paying, answered };
   const giveUp = new AbortController();
   const timeout = sleep(STEP_TIMEOUT_MS, 'timeout' as const, { ref: false, signal: giveUp.signal }).catch(() => 'timeout' as const);
   const arrived = await Promise.race([notified, timeout]);
@@ -257,5 +261,5 @@ export async function payAndAwait(
     merchant.forget(order.id);
     throw new Error(`merchant not notified of order ${order.id} within ${STEP_TIMEOUT_MS} ms`);
   }
-  return { paying, arrived };
+  return { paying, answered, arrived };
 }

@@ -26,6 +26,8 @@ export interface Measurement {
   confirmP99: number;
   notifyP50: number;
   notifyP99: number;
+  callbackP50: number;
+  callbackP99: number;
   totalP50: number;
   totalP99: number;
   pollsPerOrder: number;
@@ -205,7 +207,7 @@ export function summarize(system: string, windows: Window[]): Measurement {
   const perOrder = (key: 'cpuMs' | 'transactions' | 'statements' | 'postgresCpuMs' | 'brokerCpuMs' | 'loadGeneratorCpuMs') =>
     windows.some((window) => window[key] === undefined) ? undefined : windows.reduce((sum, window) => sum + window[key]!, 0) / orders;
   const pick = (key: keyof OrderTiming) => timings.map((timing) => timing[key]).sort((a, b) => a - b);
-  const [confirm, notify, total] = [pick('confirmMs'), pick('notifyMs'), pick('totalMs')];
+  const [confirm, notify, callback, total] = [pick('confirmMs'), pick('notifyMs'), pick('callbackMs'), pick('totalMs')];
   const rssAfterWarmup = windows[0].rssEarly;
   const rssAtEnd = windows.at(-1)!.rssLate;
   const peaks = windows.map((window) => window.rssPeak).filter((peak): peak is number => peak !== undefined);
@@ -220,6 +222,8 @@ export function summarize(system: string, windows: Window[]): Measurement {
     confirmP99: percentile(confirm, 0.99),
     notifyP50: percentile(notify, 0.5),
     notifyP99: percentile(notify, 0.99),
+    callbackP50: percentile(callback, 0.5),
+    callbackP99: percentile(callback, 0.99),
     totalP50: percentile(total, 0.5),
     totalP99: percentile(total, 0.99),
     pollsPerOrder: timings.reduce((sum, timing) => sum + timing.polls, 0) / orders,
