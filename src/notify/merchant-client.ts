@@ -1,8 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { lookup, LookupAddress, LookupOptions } from 'node:dns';
+import { Agent as HttpAgent, IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { Agent, request } from 'undici';
 import { isPublicAddress, literalHostProblem } from '../common/public-address';
 import { notifyConfig } from '../config/notify.config';
 
@@ -11,7 +12,11 @@ import { notifyConfig } from '../config/notify.config';
  * the connection is closed, so a merchant that answers 50 MB costs 4 KiB and one socket.
  */
 export const MAX_ANSWER_BYTES = 4 * 1024;
-/** An idle keep-alive connection is closed after this, before a typical server's own 5 s idle timeout would race a new request. */
+/**
+ * An idle keep-alive connection is closed after this, before a typical server's own 5 s idle
+ * timeout would race a new request; a server that says a shorter one (`Keep-Alive: timeout=N`)
+ * is taken at its word.
+ */
 const KEEP_ALIVE_MS = 4_000;
 
 export interface MerchantAnswer {
@@ -45,30 +50,43 @@ const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   });
 };
 
+/** The two agents of one address rule: one keep-alive connection pool per origin each. */
+interface Agents {
+  'http:': HttpAgent;
+  'https:': HttpsAgent;
+}
+
+function agents(lookupWith?: LookupFunction): Agents {
+  const options = { keepAlive: true, timeout: KEEP_ALIVE_MS, scheduling: 'lifo' as const, ...(lookupWith ? { lookup: lookupWith } : {}) };
+  return { 'http:': new HttpAgent(options), 'https:': new HttpsAgent(options) };
+}
+
 /**
- * Posts notifications through undici's Agent: one keep-alive connection pool per origin,
- * so a busy merchant is not sent a TCP (and TLS) handshake per notification. Every new
- * connection resolves through the address rule above; undici never follows redirects
- * unless told to, and the request, body included, is cut at the attempt's timeout.
+ * Posts notifications with Node's own HTTP client, keep-alive: one connection pool per
+ * origin, so a busy merchant is not sent a TCP (and TLS) handshake per notification. Every
+ * new connection resolves through the address rule above; Node never follows redirects, and
+ * the request, body included, is cut at the attempt's timeout.
+ *
+ * Not undici: from 7.x it waits for the event loop's next turn before it writes a request on
+ * a kept-alive connection (to see whether the server sent anything unasked meanwhile), and
+ * under load a turn is most of a notification's time (docs/benchmarks.md). A pool here is
+ * one merchant's origin, so what such a server could confuse is only its own answers.
  */
 @Injectable()
 export class MerchantClient implements OnApplicationShutdown {
-  private readonly agent: Agent;
+  private readonly agents: Agents;
   /** For the platform's own receivers (OPS_WEBHOOK_URL): set by the operator, so any address; made on first use. */
-  private ownReceivers?: Agent;
+  private ownReceivers?: Agents;
 
   constructor(@Inject(notifyConfig.KEY) private readonly config: ConfigType<typeof notifyConfig>) {
-    this.agent = new Agent({
-      keepAliveTimeout: KEEP_ALIVE_MS,
-      keepAliveMaxTimeout: KEEP_ALIVE_MS,
-      connect: config.allowPrivate ? {} : { lookup: publicOnlyLookup },
-    });
+    this.agents = agents(config.allowPrivate ? undefined : publicOnlyLookup);
   }
 
   /** `ownReceiver`: a URL of the operator's configuration, not a merchant's, which the address rule does not apply to. */
   async post(url: string, headers: Record<string, string>, body: string, { ownReceiver = false }: { ownReceiver?: boolean } = {}): Promise<MerchantAnswer> {
     const target = new URL(url);
-    const agent = ownReceiver ? (this.ownReceivers ??= new Agent({ keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: KEEP_ALIVE_MS })) : this.agent;
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`${target.protocol} is not http or https`);
+    const pool = ownReceiver ? (this.ownReceivers ??= agents()) : this.agents;
     if (!this.config.allowPrivate && !ownReceiver) {
       const problem = literalHostProblem(target);
       if (problem) throw new RefusedAddressError(problem);
@@ -79,16 +97,10 @@ export class MerchantClient implements OnApplicationShutdown {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
     try {
-      const answer = await request(target, {
-        dispatcher: agent,
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
-        body,
-        signal: deadline.signal,
-      });
+      const answer = await send(target, pool[target.protocol], { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body, deadline.signal);
       const retryAfter = answer.headers['retry-after'];
-      const { text, truncated } = await readStart(answer.body);
-      return { status: answer.statusCode, body: text, truncated, ...(typeof retryAfter === 'string' ? { retryAfter } : {}) };
+      const { text, truncated } = await readStart(answer);
+      return { status: answer.statusCode ?? 0, body: text, truncated, ...(typeof retryAfter === 'string' ? { retryAfter } : {}) };
     } catch (error) {
       if (deadline.signal.aborted) throw new Error(`no answer within ${timeoutMs} ms`);
       throw error;
@@ -97,9 +109,21 @@ export class MerchantClient implements OnApplicationShutdown {
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.agent.close(), this.ownReceivers?.close()]);
+  onApplicationShutdown(): void {
+    for (const pool of [this.agents, this.ownReceivers]) {
+      pool?.['http:'].destroy();
+      pool?.['https:'].destroy();
+    }
   }
+}
+
+/** One POST: resolves with the answer once its head is in; its body is the caller's to read. */
+function send(target: URL, agent: HttpAgent, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: 'POST', agent, headers, signal }, resolve);
+    request.once('error', reject);
+    request.end(body);
+  });
 }
 
 /**
@@ -107,10 +131,10 @@ export class MerchantClient implements OnApplicationShutdown {
  * of the body: past that the body is destroyed, which closes its connection, rather than
  * drained or buffered.
  */
-async function readStart(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<{ text: string; truncated: boolean }> {
+async function readStart(body: IncomingMessage): Promise<{ text: string; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
+  for await (const chunk of body as AsyncIterable<Buffer>) {
     chunks.push(chunk);
     size += chunk.length;
     if (size > MAX_ANSWER_BYTES) {
