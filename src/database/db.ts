@@ -1,6 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
+import { DatabaseError, Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { Bound, isLiteral, Statement } from './sql';
+
+/** The statements `PREPARE`d on each connection, for `Bound.execute`; a connection the pool drops takes its set with it. */
+const preparedOn = new WeakMap<PoolClient, Set<string>>();
 
 /** Where a repository runs a statement: on its own (`Db`), or inside one transaction (`Tx`). */
 export interface Queryable {
@@ -32,7 +35,17 @@ export class Db implements Queryable {
    * transaction (if one fails, none is kept). Answers each statement's rows.
    */
   async runTogether(statements: Bound[]): Promise<Record<string, unknown>[][]> {
-    return (await simple(this.pool, statements.map((statement) => statement.inline()))).map((each) => each.rows);
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      return (await simple(client, statements)).map((each) => each.rows);
+    } catch (error) {
+      // An error the server answered (a refused move) leaves the connection as good as before; any other may not.
+      if (!(error instanceof DatabaseError)) broken = error as Error;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   /**
@@ -89,7 +102,7 @@ export class Tx implements Queryable {
   /** BEGIN with `statements` (each run in turn), in one round trip; their answers are kept for `answerTo` and `run`. */
   async begin(statements: Bound[]): Promise<void> {
     this.open = true;
-    const results = await simple(this.client, ['BEGIN', ...statements.map((statement) => statement.inline())]);
+    const results = await simple(this.client, ['BEGIN', ...statements]);
     statements.forEach((statement, index) => this.answers.set(keyOf(statement.statement, statement.values), results[index + 1].rows));
   }
 
@@ -142,7 +155,7 @@ export class Tx implements Queryable {
   /** What `atCommit` left, and COMMIT, in one round trip (with BEGIN, when nothing has been sent yet). */
   async commit(): Promise<void> {
     if (!this.open && this.closing.length === 0) return;
-    const closing = [...this.closing.map((statement) => statement.inline()), 'COMMIT'];
+    const closing: (string | Bound)[] = [...this.closing, 'COMMIT'];
     if (!this.open) closing.unshift('BEGIN');
     this.open = true;
     await simple(this.client, closing);
@@ -160,8 +173,22 @@ function keyOf(statement: Statement<unknown>, values: unknown[]): string {
   return `${statement.name}\u0000${JSON.stringify(values)}`;
 }
 
-/** Statements as one simple query; answers each one's result. */
-async function simple(client: Pool | PoolClient, statements: string[]): Promise<QueryResult[]> {
-  const result = (await client.query(statements.join('; '))) as QueryResult | QueryResult[];
+/**
+ * Statements as one simple query; answers each one's result. A bound statement goes as
+ * `EXECUTE` of its prepared plan where it can (`Bound.execute`), `PREPARE`d first on a
+ * connection that has not yet run it: one round trip, once per connection and statement.
+ * Each is prepared on its own, so a failure leaves the set as it is on the server
+ * (a prepared statement is not undone by a rollback).
+ */
+async function simple(client: PoolClient, statements: (string | Bound)[]): Promise<QueryResult[]> {
+  let prepared = preparedOn.get(client);
+  if (!prepared) preparedOn.set(client, (prepared = new Set()));
+  for (const { statement } of statements.filter((each): each is Bound => each instanceof Bound)) {
+    if (!statement.preparable || prepared.has(statement.sqlName)) continue;
+    await client.query(statement.prepareText);
+    prepared.add(statement.sqlName);
+  }
+  const text = statements.map((each) => (typeof each === 'string' ? each : each.statement.preparable ? each.execute() : each.inline())).join('; ');
+  const result = (await client.query(text)) as QueryResult | QueryResult[];
   return Array.isArray(result) ? result : [result];
 }

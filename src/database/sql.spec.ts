@@ -24,6 +24,29 @@ describe('a bound statement written with its values inline', () => {
   });
 });
 
+describe('a bound statement run by its prepared plan', () => {
+  it('is EXECUTEd under its SQL name with each parameter once, in order, written as inline writes it', () => {
+    const statement = new Statement('execute example', 'SELECT $2, $1 FROM t WHERE a = $1');
+    expect(statement.prepareText).toBe(`PREPARE ${statement.sqlName} AS SELECT $2, $1 FROM t WHERE a = $1`);
+    expect(statement.bind(["it's", 7]).execute()).toBe(`EXECUTE ${statement.sqlName}('it''s', 7)`);
+    expect(new Statement('execute bare', 'SELECT 1').bind([]).execute()).toMatch(/^EXECUTE bs_\d+$/);
+  });
+
+  it('is not prepared when it is to be planned on every call, its parameters leave a gap, or it is a utility command', () => {
+    expect(new Statement('prepared plain', 'SELECT $1, $2').preparable).toBe(true);
+    expect(new Statement('prepared each call', 'SELECT $1', { planEachCall: true }).preparable).toBe(false);
+    expect(new Statement('prepared gap', 'SELECT $1, $3').preparable).toBe(false);
+    expect(new Statement('prepared utility', `SET LOCAL lock_timeout = '2s'`).preparable).toBe(false);
+    expect(new Statement('prepared change', ' WITH moved AS (UPDATE t SET a = $1 RETURNING a) SELECT a FROM moved').preparable).toBe(true);
+  });
+
+  it('keeps one SQL name per statement name', () => {
+    const first = new Statement('prepared twice', 'SELECT 2');
+    expect(new Statement('prepared twice', 'SELECT 2').sqlName).toBe(first.sqlName);
+    expect(new Statement('prepared other', 'SELECT 3').sqlName).not.toBe(first.sqlName);
+  });
+});
+
 describe('statement names', () => {
   it('are one per text: a second statement under a name already taken fails at once', () => {
     new Statement('named once', 'SELECT 1');

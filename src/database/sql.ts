@@ -1,7 +1,9 @@
 /** A value a statement can also be sent with written in, as a quoted literal (see `Bound.inline`). */
 export type Literal = string | number | boolean | null | Date | string[];
 
-const texts = new Map<string, string>();
+const statements = new Map<string, Statement<unknown>>();
+/** What `PREPARE` takes: a query or a change of rows, not a utility command. */
+const PREPARABLE = /^\s*(SELECT|INSERT|UPDATE|DELETE|WITH|VALUES|TABLE)\b/i;
 
 export interface StatementOptions {
   /**
@@ -21,14 +23,20 @@ export interface StatementOptions {
 export class Statement<Row = Record<string, unknown>> {
   /** The text cut at its parameters, for `Bound.inline`: text, parameter index, text, … (found once, not on every call). */
   private cut?: (string | number)[];
+  private counted?: number | null;
+  /** Its name as a prepared statement of SQL's own (`PREPARE`), apart from the names pg gives the protocol's: short, and one per statement in this process. */
+  readonly sqlName = `bs_${statements.size + 1}`;
 
   constructor(
     readonly name: string,
     readonly text: string,
     readonly options: StatementOptions = {},
   ) {
-    if (texts.has(name) && texts.get(name) !== text) throw new Error(`two statements are named ${name}`);
-    texts.set(name, text);
+    const known = statements.get(name);
+    if (known && known.text !== text) throw new Error(`two statements are named ${name}`);
+    // The same name and text twice (a module loaded twice) is the same statement, under the first's SQL name.
+    if (known) this.sqlName = known.sqlName;
+    else statements.set(name, this);
   }
 
   /** The text cut at its `$n` parameters: every even element is text, every odd one a parameter's index from 0. */
@@ -37,10 +45,39 @@ export class Statement<Row = Record<string, unknown>> {
     return this.cut;
   }
 
+  /**
+   * How many parameters it takes when it can be run in a simple query by `EXECUTE` (see
+   * `Bound.execute`), else null: not when it is to be planned on every call, nor when its
+   * parameters leave a gap ($1, $3), whose type `PREPARE` could not tell, nor when it is a
+   * command `PREPARE` does not take (`SET`). Found once.
+   */
+  get parameters(): number | null {
+    if (this.counted === undefined) {
+      const used = new Set(this.pieces.filter((piece): piece is number => typeof piece === 'number'));
+      const gapless = [...used].every((index) => index < used.size);
+      this.counted = this.options.planEachCall || !PREPARABLE.test(this.text) || !gapless ? null : used.size;
+    }
+    return this.counted;
+  }
+
+  get preparable(): boolean {
+    return this.parameters !== null;
+  }
+
+  /** `PREPARE`s it under `sqlName` on a connection, for `Bound.execute`. */
+  get prepareText(): string {
+    return `PREPARE ${this.sqlName} AS ${this.text}`;
+  }
+
   /** The statement with its values, to be sent later beside others in one round trip (`Db.transaction`). */
   bind(values: Literal[]): Bound<Row> {
     return new Bound(this, values);
   }
+}
+
+/** Every statement made so far in this process: all of the platform's once its modules are loaded. */
+export function everyStatement(): Statement<unknown>[] {
+  return [...statements.values()];
 }
 
 /** Whether `value` can be written into a statement's text by `Bound.inline`. */
@@ -91,10 +128,26 @@ export class Bound<Row = Record<string, unknown>> {
         text += piece;
         return;
       }
-      const value = this.values[piece as number];
-      if (!isLiteral(value)) throw new Error(`${this.statement.name}: $${(piece as number) + 1} cannot be written as a literal`);
-      text += literalText(value);
+      text += this.literal(piece as number);
     });
     return text;
+  }
+
+  /**
+   * The same as `inline`, run by the statement's `PREPARE`d plan on the connection (which
+   * must have it: `Statement.prepareText`), with the values written in as its arguments.
+   * PostgreSQL then parses a few words rather than the whole statement, and plans it as it
+   * plans a named one: generic once that costs no more, so not again on every call.
+   */
+  execute(): string {
+    const count = this.statement.parameters ?? 0;
+    const args = Array.from({ length: count }, (_, index) => this.literal(index));
+    return count === 0 ? `EXECUTE ${this.statement.sqlName}` : `EXECUTE ${this.statement.sqlName}(${args.join(', ')})`;
+  }
+
+  private literal(index: number): string {
+    const value = this.values[index];
+    if (!isLiteral(value)) throw new Error(`${this.statement.name}: $${index + 1} cannot be written as a literal`);
+    return literalText(value);
   }
 }
