@@ -69,8 +69,8 @@ function agents(lookupWith?: LookupFunction): Agents {
  *
  * Not undici: from 7.x it waits for the event loop's next turn before it writes a request on
  * a kept-alive connection (to see whether the server sent anything unasked meanwhile), and
- * under load a turn is most of a notification's time (docs/benchmarks.md). A pool here is
- * one merchant's origin, so what such a server could confuse is only its own answers.
+ * under load a turn is 10–15 ms of a notification's time (docs/benchmarks.md). A pool here
+ * is one merchant's origin, so what such a server could confuse is only its own answers.
  */
 @Injectable()
 export class MerchantClient implements OnApplicationShutdown {
@@ -121,7 +121,8 @@ export class MerchantClient implements OnApplicationShutdown {
 function send(target: URL, agent: HttpAgent, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: 'POST', agent, headers, signal }, resolve);
-    request.once('error', reject);
+    // Kept for the request's life: an error after the answer's head (the deadline, a reset) must find a listener.
+    request.on('error', reject);
     request.end(body);
   });
 }
