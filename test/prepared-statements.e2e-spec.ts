@@ -41,13 +41,17 @@ describe('prepared statements', () => {
 
   it('answers the same by EXECUTE as with its values written in', async () => {
     const [held] = everyStatement().filter((statement) => statement.name === 'stock holds reservation');
-    const bound = held.bind(['0190a0b1-0000-7000-8000-000000000000']);
+    const [reserved, free] = ['0190a0b1-0000-7000-8000-000000000001', '0190a0b1-0000-7000-8000-000000000002'];
+    await pool.query(`INSERT INTO stock_reservations (order_id, state, items) VALUES ($1, 'RESERVED', '[]')`, [reserved]);
     const client = await pool.connect();
     try {
       await client.query('DEALLOCATE ALL');
       await client.query(held.prepareText);
-      expect((await client.query(bound.execute())).rows).toEqual([{ held: false }]);
-      expect((await client.query(bound.inline())).rows).toEqual([{ held: false }]);
+      for (const [orderId, answer] of [[reserved, true], [free, false]] as const) {
+        const bound = held.bind([orderId]);
+        expect((await client.query(bound.execute())).rows).toEqual([{ held: answer }]);
+        expect((await client.query(bound.inline())).rows).toEqual([{ held: answer }]);
+      }
     } finally {
       client.release();
     }
