@@ -2,7 +2,8 @@ import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import '../src/app.module';
 import { dataSourceOptions } from '../src/database/data-source-options';
-import { everyStatement } from '../src/database/sql';
+import { Db } from '../src/database/db';
+import { everyStatement, Statement } from '../src/database/sql';
 import { TestWorld } from './support/test-world';
 
 /**
@@ -55,5 +56,49 @@ describe('prepared statements', () => {
     } finally {
       client.release();
     }
+  });
+
+  describe('behind a pooler that forgets them (transaction mode: another server connection each transaction)', () => {
+    const reserved = '0190a0b1-0000-7000-8000-000000000003';
+    let held: Statement<{ held: boolean }>;
+    let db: Db;
+
+    beforeAll(async () => {
+      held = everyStatement().find((statement) => statement.name === 'stock holds reservation') as Statement<{ held: boolean }>;
+      await pool.query(`INSERT INTO stock_reservations (order_id, state, items) VALUES ($1, 'RESERVED', '[]')`, [reserved]);
+    });
+    beforeEach(() => {
+      // One connection, so that DEALLOCATE ALL makes the server forget what this Db prepared.
+      db = new Db(new Pool({ connectionString: world.databaseUrl, max: 1 }));
+    });
+    afterEach(() => db.end());
+
+    it('sends a query that began its own transaction again, written in, and writes in from then on', async () => {
+      expect(await db.runTogether([held.bind([reserved])])).toEqual([[{ held: true }]]);
+      await db.execute('DEALLOCATE ALL');
+      expect(await db.runTogether([held.bind([reserved])])).toEqual([[{ held: true }]]);
+      const opened = held.bind([reserved]);
+      expect(await db.transaction(async (tx) => tx.answerTo(opened), [opened])).toEqual([{ held: true }]);
+      // Written in: nothing was prepared again.
+      expect(await db.runTogether([new Statement('prepared probe', `SELECT count(*)::int AS n FROM pg_prepared_statements`).bind([])])).toEqual([[{ n: 0 }]]);
+    });
+
+    it('sends again a transaction whose BEGIN went with the statement', async () => {
+      const opened = held.bind([reserved]);
+      expect(await db.transaction(async (tx) => tx.answerTo(opened), [opened])).toEqual([{ held: true }]);
+      await db.execute('DEALLOCATE ALL');
+      expect(await db.transaction(async (tx) => tx.answerTo(opened), [opened])).toEqual([{ held: true }]);
+    });
+
+    it('fails a transaction already under way once, and the next one runs written in', async () => {
+      const atCommit = (tx: Parameters<Parameters<Db['transaction']>[0]>[0]) => {
+        tx.atCommit(held.bind([reserved]));
+        return tx.execute('SELECT 1');
+      };
+      await db.transaction(atCommit);
+      await db.execute('DEALLOCATE ALL');
+      await expect(db.transaction(atCommit)).rejects.toThrow(/does not exist/);
+      await expect(db.transaction(atCommit)).resolves.toBeUndefined();
+    });
   });
 });

@@ -1,9 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { DatabaseError, Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
+import { DatabaseError, Pool, PoolClient, QueryConfig } from 'pg';
+import { PreparedPlans } from './prepared-plans';
 import { Bound, isLiteral, Statement } from './sql';
-
-/** The statements `PREPARE`d on each connection, for `Bound.execute`; a connection the pool drops takes its set with it. */
-const preparedOn = new WeakMap<PoolClient, Set<string>>();
 
 /** Where a repository runs a statement: on its own (`Db`), or inside one transaction (`Tx`). */
 export interface Queryable {
@@ -19,6 +17,7 @@ export interface Queryable {
  */
 export class Db implements Queryable {
   private readonly logger = new Logger(Db.name);
+  private readonly plans = new PreparedPlans();
 
   constructor(private readonly pool: Pool) {
     // An idle connection the server drops (a restart, an outage) is an 'error' on the pool;
@@ -38,7 +37,7 @@ export class Db implements Queryable {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      return (await simple(client, statements)).map((each) => each.rows);
+      return (await this.plans.send(client, statements, true)).map((each) => each.rows);
     } catch (error) {
       // An error the server answered (a refused move) leaves the connection as good as before; any other may not.
       if (!(error instanceof DatabaseError)) broken = error as Error;
@@ -59,7 +58,7 @@ export class Db implements Queryable {
    */
   async transaction<T>(work: (tx: Tx) => Promise<T>, opening: Bound[] = []): Promise<T> {
     const client = await this.pool.connect();
-    const tx = new Tx(client);
+    const tx = new Tx(client, this.plans);
     let broken: Error | undefined;
     try {
       if (opening.length > 0) await tx.begin(opening);
@@ -97,12 +96,15 @@ export class Tx implements Queryable {
   /** What each statement sent with BEGIN answered, until it is taken (`answerTo`, `run`). */
   private readonly answers = new Map<string, Record<string, unknown>[]>();
 
-  constructor(private readonly client: PoolClient) {}
+  constructor(
+    private readonly client: PoolClient,
+    private readonly plans: PreparedPlans,
+  ) {}
 
   /** BEGIN with `statements` (each run in turn), in one round trip; their answers are kept for `answerTo` and `run`. */
   async begin(statements: Bound[]): Promise<void> {
     this.open = true;
-    const results = await simple(this.client, ['BEGIN', ...statements]);
+    const results = await this.plans.send(this.client, ['BEGIN', ...statements], true);
     statements.forEach((statement, index) => this.answers.set(keyOf(statement.statement, statement.values), results[index + 1].rows));
   }
 
@@ -144,7 +146,7 @@ export class Tx implements Queryable {
   async execute(text: string): Promise<void> {
     const texts = this.open ? [text] : ['BEGIN', text];
     this.open = true;
-    await simple(this.client, texts);
+    await this.plans.send(this.client, texts, texts[0] === 'BEGIN');
   }
 
   /** A statement to run last, with the commit: part of this transaction, at no round trip of its own. */
@@ -158,7 +160,7 @@ export class Tx implements Queryable {
     const closing: (string | Bound)[] = [...this.closing, 'COMMIT'];
     if (!this.open) closing.unshift('BEGIN');
     this.open = true;
-    await simple(this.client, closing);
+    await this.plans.send(this.client, closing, closing[0] === 'BEGIN');
     this.open = false;
   }
 }
@@ -171,24 +173,4 @@ function queryOf(statement: Statement<unknown>, values: unknown[]): QueryConfig 
 /** A statement and its values, as `Tx.answers` knows them. */
 function keyOf(statement: Statement<unknown>, values: unknown[]): string {
   return `${statement.name}\u0000${JSON.stringify(values)}`;
-}
-
-/**
- * Statements as one simple query; answers each one's result. A bound statement goes as
- * `EXECUTE` of its prepared plan where it can (`Bound.execute`), `PREPARE`d first on a
- * connection that has not yet run it: one round trip, once per connection and statement.
- * Each is prepared on its own, so a failure leaves the set as it is on the server
- * (a prepared statement is not undone by a rollback).
- */
-async function simple(client: PoolClient, statements: (string | Bound)[]): Promise<QueryResult[]> {
-  let prepared = preparedOn.get(client);
-  if (!prepared) preparedOn.set(client, (prepared = new Set()));
-  for (const { statement } of statements.filter((each): each is Bound => each instanceof Bound)) {
-    if (!statement.preparable || prepared.has(statement.sqlName)) continue;
-    await client.query(statement.prepareText);
-    prepared.add(statement.sqlName);
-  }
-  const text = statements.map((each) => (typeof each === 'string' ? each : each.statement.preparable ? each.execute() : each.inline())).join('; ');
-  const result = (await client.query(text)) as QueryResult | QueryResult[];
-  return Array.isArray(result) ? result : [result];
 }
