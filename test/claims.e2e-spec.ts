@@ -1,9 +1,7 @@
 import { Pool } from 'pg';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { createEnvelope } from '@backstop/transport';
 import { OutboxRepository } from '../src/coordinator/outbox.repository';
-import { dataSourceOptions } from '../src/database/data-source-options';
 import { Db } from '../src/database/db';
 import { Statement } from '../src/database/sql';
 import { TestWorld } from './support/test-world';
@@ -21,10 +19,7 @@ describe('claims and transactions', () => {
 
   beforeAll(async () => {
     world = await TestWorld.create('claims');
-    const migrations = new DataSource(dataSourceOptions({ url: world.databaseUrl }));
-    await migrations.initialize();
-    await migrations.runMigrations();
-    await migrations.destroy();
+    await world.migrate();
     db = new Db(new Pool({ connectionString: world.databaseUrl, max: 4 }));
     outbox = new OutboxRepository(db);
   });

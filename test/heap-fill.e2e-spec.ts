@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/data-source-options';
 import { Db } from '../src/database/db';
 import { StockRepository } from '../src/stock/stock.repository';
 import { TestWorld } from './support/test-world';
@@ -19,10 +17,7 @@ describe('heap fill of the tables whose rows are inserted, then updated', () => 
 
   beforeAll(async () => {
     world = await TestWorld.create('heap_fill');
-    const dataSource = new DataSource(dataSourceOptions({ url: world.databaseUrl }));
-    await dataSource.initialize();
-    await dataSource.runMigrations();
-    await dataSource.destroy();
+    await world.migrate();
     pool = new Pool({ connectionString: world.databaseUrl, max: 2 });
   });
 

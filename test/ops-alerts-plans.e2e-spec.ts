@@ -1,8 +1,6 @@
 import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
 import { AlertsRepository } from '../src/alerts/alerts.repository';
 import { OutboxRepository } from '../src/coordinator/outbox.repository';
-import { dataSourceOptions } from '../src/database/data-source-options';
 import { Db } from '../src/database/db';
 import { Statement } from '../src/database/sql';
 import { EndpointsRepository } from '../src/notify/endpoints.repository';
@@ -37,10 +35,7 @@ describe('query plans of the ops alerts', () => {
 
   beforeAll(async () => {
     world = await TestWorld.create('ops_alerts_plans');
-    const dataSource = new DataSource(dataSourceOptions({ url: world.databaseUrl }));
-    await dataSource.initialize();
-    await dataSource.runMigrations();
-    await dataSource.destroy();
+    await world.migrate();
     pool = new Pool({ connectionString: world.databaseUrl, max: 1 });
     // Failures over two days, 50 groups; five minutes of them are the window's.
     await pool.query(`INSERT INTO ops_alert_failures (handler, message_id, failure_group, fingerprint, endpoint, error, failed_at)

@@ -1,7 +1,5 @@
 import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
 import '../src/app.module';
-import { dataSourceOptions } from '../src/database/data-source-options';
 import { Db } from '../src/database/db';
 import { everyStatement, Statement } from '../src/database/sql';
 import { TestWorld } from './support/test-world';
@@ -17,10 +15,7 @@ describe('prepared statements', () => {
 
   beforeAll(async () => {
     world = await TestWorld.create('prepared_statements');
-    const dataSource = new DataSource(dataSourceOptions({ url: world.databaseUrl }));
-    await dataSource.initialize();
-    await dataSource.runMigrations();
-    await dataSource.destroy();
+    await world.migrate();
     pool = new Pool({ connectionString: world.databaseUrl, max: 1 });
   }, 120_000);
 

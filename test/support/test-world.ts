@@ -3,7 +3,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { createApplication } from '../../src/bootstrap';
+import { dataSourceOptions } from '../../src/database/data-source-options';
 import { OutboxPublisher } from '../../src/coordinator/outbox-publisher';
 import { addVhost, rabbitmqctl } from './rabbitmqctl';
 import { unusedPort } from './unused-port';
@@ -151,6 +153,17 @@ export class TestWorld {
     await TestWorld.admin(`CREATE DATABASE ${name}`);
     this.databases.push(name);
     return `${POSTGRES}/${name}`;
+  }
+
+  /** The platform's schema in this world's database, with no platform running: for tests of its statements alone. */
+  async migrate(): Promise<void> {
+    const migrations = new DataSource(dataSourceOptions({ url: this.databaseUrl }));
+    await migrations.initialize();
+    try {
+      await migrations.runMigrations();
+    } finally {
+      await migrations.destroy();
+    }
   }
 
   async query<T = Record<string, unknown>>(sql: string, parameters: unknown[] = []): Promise<T[]> {
