@@ -1,6 +1,6 @@
-import { ORDER_EVENTS_EXCHANGE } from '@backstop/transport';
-import { MessageHandlerErrorBehavior, RabbitMQModule } from '@golevelup/nestjs-rabbitmq';
-import { Global, Module } from '@nestjs/common';
+import { ORDER_EVENTS_EXCHANGE, writeFramesPerTurn } from '@backstop/transport';
+import { AmqpConnection, MessageHandlerErrorBehavior, RabbitMQModule } from '@golevelup/nestjs-rabbitmq';
+import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { messagingConfig } from '../config/messaging.config';
 import { BrokerChannels } from './broker-channels';
@@ -41,4 +41,11 @@ import { TopologyReadiness } from './topology-readiness';
   providers: [TopologyReadiness, BrokerConnectionLog, BrokerChannels],
   exports: [RabbitMQModule, TopologyReadiness, BrokerChannels],
 })
-export class MessagingModule {}
+export class MessagingModule implements OnModuleInit {
+  constructor(private readonly amqp: AmqpConnection) {}
+
+  /** Acks, publishes and confirms that one turn of the event loop makes leave in one write. */
+  onModuleInit(): void {
+    writeFramesPerTurn(this.amqp.managedConnection);
+  }
+}

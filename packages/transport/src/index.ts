@@ -18,6 +18,7 @@ export * from './broker/message-id';
 export * from './broker/next-step';
 export * from './broker/attempt-error';
 export * from './broker/confirmed-channel';
+export * from './broker/frames-per-turn';
 export * from './central/error-report';
 export * from './central/rerun-result';
 export * from './server/backstop-transport';

@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { lastValueFrom } from 'rxjs';
 import { describeError, summariseAttempt } from '../broker/attempt-error';
 import { ConfirmedChannel } from '../broker/confirmed-channel';
+import { writeFramesPerTurn } from '../broker/frames-per-turn';
 import { declareCentralQueues, declareHandlerTopology } from '../broker/handler-topology';
 import { deadLetterErrors, POISON_HEADER, readAttempt, readErrors, readRerun } from '../broker/message-headers';
 import { nextStep, Run } from '../broker/next-step';
@@ -59,6 +60,7 @@ export class BackstopTransport extends Server implements CustomTransportStrategy
     const { urls, queue, delaysMs } = this.settings;
     // amqplib leaves Nagle's algorithm on, which holds each small ack and confirm up to 40 ms.
     this.connection = amqp.connect(urls, { heartbeatIntervalInSeconds: 5, reconnectTimeInSeconds: 1, connectionOptions: { noDelay: true } });
+    writeFramesPerTurn(this.connection);
     this.connection.on('disconnect', ({ err }) => this.logger.warn({ msg: `broker connection lost: ${err?.message ?? 'closed'}`, queue }));
     this.outcomes = new OutcomePublisher(new ConfirmedChannel(this.connection, `${queue}.publisher`), queue, delaysMs);
     this.consumer = this.connection.createChannel({ name: `${queue}.consumer`, setup: (channel: Channel) => this.setUp(channel) });
