@@ -6,9 +6,14 @@ import { TestWorld } from './support/test-world';
 
 const MESSAGES = 20;
 
-/** The socket amqplib writes to, with a count of the writes that reach it. */
+/** The socket amqplib writes to, under its ChannelModel and protocol connection. */
+function socketOf(manager: AmqpConnectionManager): Socket {
+  return (manager.connection as unknown as { connection: { stream: Socket } }).connection.stream;
+}
+
+/** A count of the writes that reach the socket from now on. */
 function countWrites(manager: AmqpConnectionManager): { writes: number } {
-  const socket = (manager.connection as unknown as { connection: { stream: Socket } }).connection.stream;
+  const socket = socketOf(manager);
   const counted = { writes: 0 };
   const write = socket._write.bind(socket);
   const writev = socket._writev!.bind(socket);
@@ -67,7 +72,7 @@ describe('writes to the broker', () => {
 
   it('corks the socket of a connection made again after it was lost', async () => {
     const manager = await connected(true);
-    const first = (manager.connection as unknown as { connection: { stream: Socket } }).connection.stream;
+    const first = socketOf(manager);
     const again = new Promise<void>((resolve) => manager.once('connect', () => resolve()));
     // With an error, as a reset connection ends: amqplib then reconnects at once.
     first.destroy(new Error('connection reset'));

@@ -18,7 +18,10 @@ export function writeFramesPerTurn(manager: AmqpConnectionManager): void {
   if (manager.connection) corkEachTurn(socketOf(manager.connection));
 }
 
-/** amqplib's ChannelModel keeps its protocol connection, which keeps the socket it writes to. */
+/**
+ * amqplib's ChannelModel keeps its protocol connection, which keeps the socket it writes to.
+ * Should a later amqplib keep it elsewhere, nothing is wrapped and test/broker-writes fails.
+ */
 function socketOf(model: unknown): Socket | undefined {
   const stream = (model as { connection?: { stream?: unknown } } | undefined)?.connection?.stream;
   return stream instanceof Socket ? stream : undefined;
